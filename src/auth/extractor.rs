@@ -1,0 +1,51 @@
+//! `AuthUser`: the verified caller, from `Authorization: Bearer <jwt>`. It
+//! checks only the token; handlers that need the account's current state
+//! load an [`Actor`](super::perm::Actor).
+
+use std::future::{ready, Ready};
+
+use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
+
+use crate::auth::refresh::SessionId;
+use crate::error::{AppError, Msg};
+use crate::startup::AppState;
+use crate::users::UserId;
+
+#[derive(Debug, Clone, Copy)]
+pub struct AuthUser {
+    pub id: UserId,
+    pub session: SessionId,
+}
+
+impl FromRequest for AuthUser {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(authenticate(req))
+    }
+}
+
+fn authenticate(req: &HttpRequest) -> Result<AuthUser, AppError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::Internal("app state missing".into()))?;
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or(AppError::Unauthorized(Msg::MissingToken))?;
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| {
+            let (scheme, rest) = v.split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
+        })
+        .filter(|t| !t.is_empty())
+        .ok_or(AppError::Unauthorized(Msg::InvalidToken))?;
+    let (id, session) = state.jwt.verify(token, state.clock.now().timestamp())?;
+    Ok(AuthUser {
+        id,
+        session: SessionId(session),
+    })
+}

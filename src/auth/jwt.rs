@@ -1,0 +1,140 @@
+//! Short-lived HS256 access tokens. Issuer, audience, algorithm and required
+//! claims are checked by the library; expiry is checked here against the
+//! injected clock.
+
+use jsonwebtoken::{
+    decode, encode, errors::ErrorKind, Algorithm, DecodingKey, EncodingKey, Header, Validation,
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::config::Secret;
+use crate::error::{AppError, Msg};
+use crate::users::UserId;
+
+pub const ISSUER: &str = "griot";
+pub const AUDIENCE: &str = "griot-api";
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    /// The refresh-token family (login session) this token was issued for.
+    pub sid: String,
+    pub jti: String,
+    pub iat: i64,
+    pub exp: i64,
+    pub iss: String,
+    pub aud: String,
+}
+
+#[derive(Clone)]
+pub struct JwtKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    pub ttl_seconds: i64,
+}
+
+impl JwtKeys {
+    pub fn new(secret: &Secret, ttl_seconds: i64) -> Self {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[AUDIENCE]);
+        validation.set_required_spec_claims(&["exp", "iat", "sub", "iss", "aud", "jti"]);
+        validation.validate_exp = false; // checked against our clock below
+        validation.validate_nbf = false;
+        Self {
+            encoding: EncodingKey::from_secret(secret.expose().as_bytes()),
+            decoding: DecodingKey::from_secret(secret.expose().as_bytes()),
+            validation,
+            ttl_seconds,
+        }
+    }
+
+    pub fn issue(&self, user: UserId, session: Uuid, now: i64) -> Result<String, AppError> {
+        let claims = Claims {
+            sub: user.to_string(),
+            sid: session.to_string(),
+            jti: Uuid::now_v7().to_string(),
+            iat: now,
+            exp: now + self.ttl_seconds,
+            iss: ISSUER.into(),
+            aud: AUDIENCE.into(),
+        };
+        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|e| AppError::Internal(format!("jwt encode: {e}")))
+    }
+
+    pub fn verify(&self, token: &str, now: i64) -> Result<(UserId, Uuid), AppError> {
+        let data =
+            decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
+                match e.kind() {
+                    ErrorKind::ExpiredSignature => AppError::Unauthorized(Msg::ExpiredToken),
+                    _ => AppError::Unauthorized(Msg::InvalidToken),
+                }
+            })?;
+        let c = data.claims;
+        if c.exp <= now {
+            return Err(AppError::Unauthorized(Msg::ExpiredToken));
+        }
+        let user = c
+            .sub
+            .parse()
+            .map_err(|_| AppError::Unauthorized(Msg::InvalidToken))?;
+        let session = c
+            .sid
+            .parse()
+            .map_err(|_| AppError::Unauthorized(Msg::InvalidToken))?;
+        Ok((user, session))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys() -> JwtKeys {
+        JwtKeys::new(&Secret::new("k".repeat(40)), 900)
+    }
+
+    #[test]
+    fn a_token_verifies_until_it_expires() {
+        let k = keys();
+        let user = UserId::new();
+        let sid = Uuid::now_v7();
+        let t = k.issue(user, sid, 1_000).unwrap();
+        assert_eq!(k.verify(&t, 1_000).unwrap(), (user, sid));
+        assert_eq!(k.verify(&t, 1_899).unwrap().0, user);
+        assert!(matches!(
+            k.verify(&t, 1_900),
+            Err(AppError::Unauthorized(Msg::ExpiredToken))
+        ));
+    }
+
+    #[test]
+    fn a_token_signed_with_another_key_is_refused() {
+        let other = JwtKeys::new(&Secret::new("o".repeat(40)), 900);
+        let t = other.issue(UserId::new(), Uuid::now_v7(), 1_000).unwrap();
+        assert!(matches!(
+            keys().verify(&t, 1_000),
+            Err(AppError::Unauthorized(Msg::InvalidToken))
+        ));
+    }
+
+    #[test]
+    fn a_token_with_alg_none_is_refused() {
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let header = b64.encode(br#"{"alg":"none","typ":"JWT"}"#);
+        let body = b64.encode(
+            format!(
+                r#"{{"sub":"{}","sid":"{}","jti":"x","iat":1000,"exp":99999,"iss":"griot","aud":"griot-api"}}"#,
+                UserId::new(),
+                Uuid::now_v7()
+            )
+            .as_bytes(),
+        );
+        let forged = format!("{header}.{body}.");
+        assert!(keys().verify(&forged, 1_000).is_err());
+    }
+}

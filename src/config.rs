@@ -1,0 +1,257 @@
+//! Typed settings read once from the environment (and an optional `.env`),
+//! then passed down; nothing reads the environment later. A bad value stops
+//! start-up with one line naming the variable.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A secret that never shows up in logs or `Debug` output.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+pub const MIN_SECRET_BYTES: usize = 32;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: String,
+    pub bind_addr: String,
+    pub data_dir: PathBuf,
+    pub jwt_secret: Secret,
+    pub access_token_ttl_seconds: i64,
+    pub refresh_token_ttl_days: i64,
+    pub db_pool_size: u32,
+    pub workers: usize,
+    pub log_format: LogFormat,
+    pub cors_allowed_origins: Vec<String>,
+    pub json_body_limit_bytes: usize,
+    pub shutdown_timeout_seconds: u64,
+    pub password_hash_concurrency: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+impl Settings {
+    /// Reads the process environment, after loading `.env` if present.
+    pub fn from_env() -> Result<Settings, ConfigError> {
+        let _ = dotenvy::dotenv();
+        Settings::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Without `JWT_SECRET`, uses the secret stored under `DATA_DIR`,
+    /// generating it on first start (logged, so call after tracing is up).
+    pub fn ensure_jwt_secret(&mut self) -> Result<(), ConfigError> {
+        if self.jwt_secret.expose().is_empty() {
+            self.jwt_secret = generated_secret(&self.data_dir)?;
+        }
+        Ok(())
+    }
+
+    /// Parses settings from any key → value lookup. An empty `jwt_secret`
+    /// means "not configured".
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
+        let get = |k: &str| get(k).filter(|v| !v.trim().is_empty());
+        let data_dir = PathBuf::from(get("DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let database_url = get("DATABASE_URL")
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("griot.db").display()));
+        let jwt_secret = match get("JWT_SECRET") {
+            Some(s) if s.len() < MIN_SECRET_BYTES => {
+                return Err(ConfigError(format!(
+                    "JWT_SECRET is {} bytes long; it must be at least {MIN_SECRET_BYTES} bytes \
+                     (e.g. `openssl rand -base64 48`)",
+                    s.len()
+                )))
+            }
+            Some(s) => Secret::new(s),
+            None => Secret::new(""),
+        };
+        let log_format = match get("LOG_FORMAT").as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(ConfigError(format!(
+                    "LOG_FORMAT must be `text` or `json`, not `{other}`"
+                )))
+            }
+        };
+        let cors_allowed_origins = get("CORS_ALLOWED_ORIGINS")
+            .map(|v| {
+                v.split(',')
+                    .map(|o| o.trim().trim_end_matches('/').to_owned())
+                    .filter(|o| !o.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let cpus = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
+        Ok(Settings {
+            database_url,
+            bind_addr: get("BIND_ADDR").unwrap_or_else(|| "127.0.0.1:8080".into()),
+            data_dir,
+            jwt_secret,
+            access_token_ttl_seconds: number(&get, "ACCESS_TOKEN_TTL_SECONDS", 900, 30, 86_400)?,
+            refresh_token_ttl_days: number(&get, "REFRESH_TOKEN_TTL_DAYS", 30, 1, 365)?,
+            db_pool_size: number(&get, "DB_POOL_SIZE", 8, 1, 500)?,
+            workers: number(&get, "WORKERS", cpus, 1, 256)?,
+            log_format,
+            cors_allowed_origins,
+            json_body_limit_bytes: number(
+                &get,
+                "JSON_BODY_LIMIT_BYTES",
+                262_144,
+                1_024,
+                67_108_864,
+            )?,
+            shutdown_timeout_seconds: number(&get, "SHUTDOWN_TIMEOUT_SECONDS", 30, 0, 3_600)?,
+            password_hash_concurrency: number(&get, "PASSWORD_HASH_CONCURRENCY", cpus, 1, 64)?,
+        })
+    }
+}
+
+fn number<T>(
+    get: &impl Fn(&str) -> Option<String>,
+    key: &str,
+    default: T,
+    min: T,
+    max: T,
+) -> Result<T, ConfigError>
+where
+    T: std::str::FromStr + PartialOrd + fmt::Display + Copy,
+{
+    let Some(raw) = get(key) else {
+        return Ok(default);
+    };
+    match raw.trim().parse::<T>() {
+        Ok(v) if v >= min && v <= max => Ok(v),
+        _ => Err(ConfigError(format!(
+            "{key} must be a whole number from {min} to {max}, not `{raw}`"
+        ))),
+    }
+}
+
+/// With no `JWT_SECRET`, reuse the one stored under the data folder or make
+/// one (owner-only permissions) so tokens survive restarts.
+fn generated_secret(data_dir: &Path) -> Result<Secret, ConfigError> {
+    use base64::Engine;
+    let path = data_dir.join("jwt_secret");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        let existing = existing.trim().to_owned();
+        if existing.len() >= MIN_SECRET_BYTES {
+            return Ok(Secret::new(existing));
+        }
+    }
+    std::fs::create_dir_all(data_dir).map_err(|e| {
+        ConfigError(format!(
+            "cannot create DATA_DIR {}: {e}",
+            data_dir.display()
+        ))
+    })?;
+    let bytes: [u8; 48] = rand::random();
+    let secret = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    write_owner_only(&path, &secret)
+        .map_err(|e| ConfigError(format!("cannot write {}: {e}", path.display())))?;
+    tracing::warn!(
+        path = %path.display(),
+        "JWT_SECRET is not set: generated a random secret and stored it; \
+         set JWT_SECRET (the same on every process) in production"
+    );
+    Ok(Secret::new(secret))
+}
+
+fn write_owner_only(path: &Path, content: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(content.as_bytes())?;
+    file.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_need_no_configuration() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.database_url, "sqlite://./data/griot.db");
+        assert_eq!(s.bind_addr, "127.0.0.1:8080");
+        assert_eq!(s.access_token_ttl_seconds, 900);
+        assert!(s.cors_allowed_origins.is_empty());
+    }
+
+    #[test]
+    fn short_jwt_secret_is_refused() {
+        let err = settings(&[("JWT_SECRET", "too-short")]).unwrap_err();
+        assert!(err.0.contains("JWT_SECRET"), "{err}");
+    }
+
+    #[test]
+    fn bad_numbers_name_the_variable() {
+        let err = settings(&[("DB_POOL_SIZE", "lots")]).unwrap_err();
+        assert!(err.0.starts_with("DB_POOL_SIZE"), "{err}");
+        let err = settings(&[("ACCESS_TOKEN_TTL_SECONDS", "5")]).unwrap_err();
+        assert!(err.0.starts_with("ACCESS_TOKEN_TTL_SECONDS"), "{err}");
+    }
+
+    #[test]
+    fn generated_secret_is_private_and_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = generated_secret(dir.path()).unwrap();
+        let second = generated_secret(dir.path()).unwrap();
+        assert_eq!(first.expose(), second.expose());
+        assert!(first.expose().len() >= MIN_SECRET_BYTES);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("jwt_secret"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_debug_output() {
+        let s = settings(&[("JWT_SECRET", "x".repeat(40).as_str())]).unwrap();
+        assert!(!format!("{s:?}").contains("xxxx"));
+    }
+}

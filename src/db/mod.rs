@@ -1,0 +1,249 @@
+//! One binary, two databases. The backend is picked from the URL scheme
+//! (`postgres://` or `postgresql://` → PostgreSQL, anything else → an SQLite
+//! file), every diesel call runs on the blocking pool through [`run`], and
+//! write transactions go through [`write_tx`] so SQLite takes its write lock
+//! up front.
+
+pub mod types;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::pg::PgConnection;
+use diesel::sqlite::SqliteConnection;
+use diesel::Connection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::error::AppError;
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+pub type DbPool = r2d2::Pool<ConnectionManager>;
+pub type PooledConn = r2d2::PooledConnection<ConnectionManager>;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Arbitrary but fixed key of the advisory lock that serialises migrations
+/// when several processes start against the same PostgreSQL database.
+const MIGRATION_LOCK_KEY: i64 = 0x6772_696f_7400; // "griot\0"
+
+/// Which database a URL designates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    Postgres(String),
+    Sqlite(PathBuf),
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Backend {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Backend::Postgres(url.to_owned());
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        Backend::Sqlite(PathBuf::from(path))
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Backend::Postgres(_))
+    }
+}
+
+/// r2d2 manager that opens the variant named by the URL, so the operator
+/// sees the real error ("connection refused") instead of diesel's generic
+/// "invalid connection url for multiconnection".
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    backend: Backend,
+}
+
+impl ConnectionManager {
+    pub fn new(url: &str) -> Self {
+        Self {
+            backend: Backend::from_url(url),
+        }
+    }
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = diesel::ConnectionError;
+
+    fn connect(&self) -> Result<DbConnection, Self::Error> {
+        match &self.backend {
+            Backend::Postgres(url) => PgConnection::establish(url).map(DbConnection::Pg),
+            Backend::Sqlite(path) => {
+                let path = path.to_string_lossy();
+                let mut conn = SqliteConnection::establish(&path)?;
+                // Per-connection settings; WAL itself is persistent but cheap to re-assert.
+                conn.batch_execute(
+                    "PRAGMA journal_mode = WAL;
+                     PRAGMA synchronous = NORMAL;
+                     PRAGMA foreign_keys = ON;
+                     PRAGMA busy_timeout = 10000;",
+                )
+                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(diesel::ConnectionError::CouldntSetupConfiguration)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+/// Builds the pool, creating the SQLite file's folder first. Fails fast with
+/// the driver's own message when the database cannot be reached.
+pub fn build_pool(url: &str, size: u32) -> Result<DbPool, String> {
+    let manager = ConnectionManager::new(url);
+    if let Backend::Sqlite(path) = &manager.backend {
+        ensure_parent_dir(path)?;
+    }
+    r2d2::Pool::builder()
+        .max_size(size)
+        .min_idle(Some(1))
+        // A checkout test costs a round trip per query; broken connections
+        // surface as query errors instead.
+        .test_on_check_out(false)
+        .connection_timeout(Duration::from_secs(10))
+        .build(manager.clone())
+        .map_err(|e| {
+            // r2d2 hides the cause; reconnect once to report it.
+            match r2d2::ManageConnection::connect(&manager) {
+                Err(cause) => format!("cannot connect to the database: {cause}"),
+                Ok(_) => format!("cannot build the database pool: {e}"),
+            }
+        })
+}
+
+fn ensure_parent_dir(path: &Path) -> Result<(), String> {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create database folder {}: {e}", dir.display())),
+        _ => Ok(()),
+    }
+}
+
+/// Applies pending migrations; returns how many ran. On PostgreSQL this
+/// holds an advisory lock so that processes starting together take turns.
+pub fn run_migrations(conn: &mut DbConnection) -> Result<usize, String> {
+    let applied = match conn {
+        DbConnection::Pg(pg) => {
+            pg.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
+                .map_err(|e| format!("cannot take the migration lock: {e}"))?;
+            let result = pg
+                .run_pending_migrations(PG_MIGRATIONS)
+                .map(|v| v.len())
+                .map_err(|e| format!("migration failed: {e}"));
+            let unlock =
+                pg.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"));
+            let applied = result?;
+            unlock.map_err(|e| format!("cannot release the migration lock: {e}"))?;
+            applied
+        }
+        DbConnection::Sqlite(lite) => lite
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|v| v.len())
+            .map_err(|e| format!("migration failed: {e}"))?,
+    };
+    Ok(applied)
+}
+
+/// Runs `f` with a pooled connection on the blocking thread pool, keeping
+/// the caller's tracing span.
+pub async fn run<F, T>(pool: &DbPool, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    let span = tracing::Span::current();
+    actix_web::web::block(move || {
+        let _entered = span.enter();
+        let mut conn = pool.get().map_err(|e| {
+            tracing::error!(error = %e, "database pool exhausted or unreachable");
+            AppError::Unavailable
+        })?;
+        f(&mut conn)
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))?
+}
+
+/// A transaction for writes. On SQLite it starts with `BEGIN IMMEDIATE`, so
+/// two writers queue on the busy timeout instead of failing on a lock
+/// upgrade; on PostgreSQL it is a plain transaction (rows that guard an
+/// invariant are locked explicitly with `FOR UPDATE`).
+pub fn write_tx<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConnection::Pg(_) => conn.transaction(f),
+        DbConnection::Sqlite(inner) => {
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+            match f(conn) {
+                Ok(value) => {
+                    if let Err(e) =
+                        <DbConnection as Connection>::TransactionManager::commit_transaction(conn)
+                    {
+                        let _ =
+                            <DbConnection as Connection>::TransactionManager::rollback_transaction(
+                                conn,
+                            );
+                        return Err(e.into());
+                    }
+                    Ok(value)
+                }
+                Err(e) => {
+                    <DbConnection as Connection>::TransactionManager::rollback_transaction(conn)?;
+                    Err(e)
+                }
+            }
+        }
+    }
+}
+
+impl DbConnection {
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, DbConnection::Pg(_))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_is_chosen_from_the_url_scheme() {
+        assert!(Backend::from_url("postgres://u@h/db").is_postgres());
+        assert!(Backend::from_url("postgresql://u@h/db").is_postgres());
+        assert_eq!(
+            Backend::from_url("sqlite://./data/griot.db"),
+            Backend::Sqlite(PathBuf::from("./data/griot.db"))
+        );
+        assert_eq!(
+            Backend::from_url("sqlite:///data/griot.db"),
+            Backend::Sqlite(PathBuf::from("/data/griot.db"))
+        );
+        assert_eq!(
+            Backend::from_url("griot.db"),
+            Backend::Sqlite(PathBuf::from("griot.db"))
+        );
+    }
+}

@@ -1,0 +1,175 @@
+//! Request extractors that fail with our problem+json errors: a JSON body
+//! parsed with the path of the offending field and then validated, and the
+//! configs that map actix's own query and path errors.
+
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+use validator::Validate;
+
+use crate::error::{AppError, FieldError, Issue, Msg};
+
+/// A JSON body that has been parsed and validated.
+#[derive(Debug)]
+pub struct Json<T>(pub T);
+
+impl<T> FromRequest for Json<T>
+where
+    T: DeserializeOwned + Validate + 'static,
+{
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let is_json = req.mime_type().ok().flatten().is_some_and(|m| {
+            m.subtype() == mime_json() || m.suffix().is_some_and(|s| s == mime_json())
+        });
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !is_json {
+                return Err(AppError::UnsupportedMediaType);
+            }
+            let bytes = body.await.map_err(|e| {
+                if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
+                    AppError::PayloadTooLarge
+                } else {
+                    AppError::BadRequest(Msg::MalformedJson)
+                }
+            })?;
+            let value = parse_json::<T>(&bytes)?;
+            value.validate()?;
+            Ok(Json(value))
+        })
+    }
+}
+
+fn mime_json() -> &'static str {
+    "json"
+}
+
+/// Parses JSON; syntax errors are 400, shape errors 422 naming the field.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(shape_error)?;
+    // Trailing garbage after the value is malformed JSON too.
+    de.end()
+        .map_err(|_| AppError::BadRequest(Msg::MalformedJson))?;
+    Ok(value)
+}
+
+fn shape_error(e: serde_path_to_error::Error<serde_json::Error>) -> AppError {
+    use serde_json::error::Category;
+    let path = e.path().to_string();
+    let inner = e.into_inner();
+    if !matches!(inner.classify(), Category::Data) {
+        return AppError::BadRequest(Msg::MalformedJson);
+    }
+    let message = inner.to_string();
+    let join = |leaf: &str| {
+        if path == "." || path.is_empty() {
+            leaf.to_owned()
+        } else {
+            format!("{path}.{leaf}")
+        }
+    };
+    let here = if path == "." || path.is_empty() {
+        "body".to_owned()
+    } else {
+        path.clone()
+    };
+    let between = |s: &str| s.split('`').nth(1).map(str::to_owned);
+    let error = if let Some(rest) = message.strip_prefix("missing field ") {
+        FieldError::new(join(&between(rest).unwrap_or_default()), Issue::Required)
+    } else if message.starts_with("unknown variant") {
+        let allowed: Vec<String> = message
+            .split("expected ")
+            .nth(1)
+            .map(|list| {
+                list.split('`')
+                    .enumerate()
+                    .filter(|(i, _)| i % 2 == 1)
+                    .map(|(_, w)| w.to_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        FieldError::new(here, Issue::OneOf(allowed))
+    } else if message.starts_with("invalid type") || message.starts_with("invalid length") {
+        FieldError::new(here, Issue::InvalidType)
+    } else {
+        FieldError::new(here, Issue::Invalid)
+    };
+    AppError::Validation(vec![error])
+}
+
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|_, _| AppError::BadRequest(Msg::InvalidQuery).into())
+}
+
+/// A path segment that does not parse (e.g. not a UUID) names nothing.
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Body {
+        email: String,
+        kind: Kind,
+        inner: Option<Inner>,
+    }
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum Kind {
+        MasterClass,
+        Veille,
+    }
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Inner {
+        n: u32,
+    }
+
+    fn fields(e: AppError) -> Vec<(String, Issue)> {
+        match e {
+            AppError::Validation(f) => f.into_iter().map(|f| (f.field, f.issue)).collect(),
+            other => panic!("expected validation, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn syntax_errors_are_bad_requests() {
+        assert!(matches!(
+            parse_json::<Body>(b"{\"email\": "),
+            Err(AppError::BadRequest(Msg::MalformedJson))
+        ));
+        assert!(matches!(
+            parse_json::<Body>(br#"{"email":"a","kind":"veille"} trailing"#),
+            Err(AppError::BadRequest(Msg::MalformedJson))
+        ));
+    }
+
+    #[test]
+    fn shape_errors_name_the_field() {
+        let f = fields(parse_json::<Body>(br#"{"kind":"veille"}"#).unwrap_err());
+        assert_eq!(f, vec![("email".into(), Issue::Required)]);
+        let f = fields(parse_json::<Body>(br#"{"email":"a","kind":"nope"}"#).unwrap_err());
+        assert_eq!(
+            f,
+            vec![(
+                "kind".into(),
+                Issue::OneOf(vec!["master_class".into(), "veille".into()])
+            )]
+        );
+        let f = fields(
+            parse_json::<Body>(br#"{"email":"a","kind":"veille","inner":{"n":"x"}}"#).unwrap_err(),
+        );
+        assert_eq!(f, vec![("inner.n".into(), Issue::InvalidType)]);
+    }
+}

@@ -1,0 +1,21 @@
+//! griot: the cohort LMS backend. The binary in `main.rs` only parses the
+//! command line; everything else lives here so tests reach it.
+
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod countries;
+pub mod db;
+pub mod error;
+pub mod extract;
+pub mod health;
+pub mod i18n;
+pub mod middleware;
+pub mod openapi;
+pub mod pagination;
+pub mod schema;
+pub mod startup;
+pub mod telemetry;
+pub mod users;
+pub mod validation;

@@ -1,0 +1,156 @@
+//! Builds the application: pool, migrations, state, routes and middleware.
+//! The binary and the tests start the very same server.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_cors::Cors;
+use actix_web::dev::Server;
+use actix_web::http::header;
+use actix_web::middleware::{from_fn, Compress};
+use actix_web::{web, App, HttpResponse, HttpServer};
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::jwt::JwtKeys;
+use crate::auth::password::Passwords;
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::db::{self, DbPool};
+use crate::error::AppError;
+use crate::{auth, countries, extract, health, middleware, openapi, users};
+
+/// Shared by every request handler.
+pub struct AppState {
+    pub pool: DbPool,
+    pub clock: Arc<dyn Clock>,
+    pub jwt: JwtKeys,
+    pub passwords: Passwords,
+    pub settings: Arc<Settings>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct StartupError(pub String);
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    pool: DbPool,
+}
+
+impl Application {
+    pub async fn build(settings: Settings, clock: Arc<dyn Clock>) -> Result<Self, StartupError> {
+        let pool = connect_and_migrate(&settings)?;
+        let passwords = Passwords::new(settings.password_hash_concurrency)
+            .map_err(|e| StartupError(e.to_string()))?;
+        let listener = TcpListener::bind(&settings.bind_addr)
+            .map_err(|e| StartupError(format!("cannot listen on {}: {e}", settings.bind_addr)))?;
+        let port = listener
+            .local_addr()
+            .map_err(|e| StartupError(e.to_string()))?
+            .port();
+        let state = web::Data::new(AppState {
+            pool: pool.clone(),
+            clock,
+            jwt: JwtKeys::new(&settings.jwt_secret, settings.access_token_ttl_seconds),
+            passwords,
+            settings: Arc::new(settings.clone()),
+        });
+        let spec = openapi::ApiDoc::openapi();
+        let server = HttpServer::new(move || {
+            let settings = &state.settings;
+            App::new()
+                .app_data(state.clone())
+                .app_data(web::PayloadConfig::new(settings.json_body_limit_bytes))
+                .app_data(extract::query_config())
+                .app_data(extract::path_config())
+                .wrap(cors(&settings.cors_allowed_origins))
+                .wrap(from_fn(middleware::observe))
+                .wrap(Compress::default())
+                .service(
+                    web::scope("/api/v1")
+                        .configure(auth::routes::config)
+                        .configure(users::routes::config)
+                        .configure(countries::config),
+                )
+                .configure(health::config)
+                .service(web::resource("/docs").route(web::get().to(docs_redirect)))
+                .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", spec.clone()))
+                .default_service(web::to(not_found))
+        })
+        .workers(settings.workers)
+        .shutdown_timeout(settings.shutdown_timeout_seconds)
+        .listen(listener)
+        .map_err(|e| StartupError(format!("cannot start the server: {e}")))?
+        .run();
+        tracing::info!(port, "listening");
+        Ok(Self { port, server, pool })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn pool(&self) -> DbPool {
+        self.pool.clone()
+    }
+
+    /// Runs until SIGINT/SIGTERM, then finishes in-flight requests.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Opens the pool and applies pending migrations.
+pub fn connect_and_migrate(settings: &Settings) -> Result<DbPool, StartupError> {
+    let pool =
+        db::build_pool(&settings.database_url, settings.db_pool_size).map_err(StartupError)?;
+    let mut conn = pool
+        .get_timeout(Duration::from_secs(10))
+        .map_err(|e| StartupError(format!("cannot connect to the database: {e}")))?;
+    let applied = db::run_migrations(&mut conn).map_err(StartupError)?;
+    if applied > 0 {
+        tracing::info!(applied, "database migrations applied");
+    }
+    Ok(pool)
+}
+
+fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::ACCEPT_LANGUAGE,
+            header::IF_NONE_MATCH,
+            header::RANGE,
+            middleware::REQUEST_ID,
+        ])
+        .expose_headers([
+            middleware::REQUEST_ID,
+            header::ETAG,
+            header::CONTENT_DISPOSITION,
+            header::RETRY_AFTER,
+        ])
+        .max_age(3600)
+        // Leave the verdict to the browser; same-origin tools (e.g. /docs)
+        // send an Origin header too.
+        .block_on_origin_mismatch(false);
+    for origin in origins {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
+}
+
+async fn docs_redirect() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header((header::LOCATION, "/docs/"))
+        .finish()
+}
+
+async fn not_found() -> Result<HttpResponse, AppError> {
+    Err(AppError::NotFound)
+}

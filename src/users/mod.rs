@@ -1,0 +1,163 @@
+//! Accounts. Emails are stored trimmed and lower-cased, so the unique index
+//! makes them unique regardless of case. Password hashes never leave this
+//! module's row type: responses use [`UserDto`].
+
+pub mod routes;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::{DbConnection, MultiBackend};
+use crate::schema::{countries, users};
+
+crate::id_type!(UserId);
+
+crate::text_enum!(
+    /// What the member does for a living.
+    ProfileType {
+        Professional => "professional",
+        Student => "student",
+        Entrepreneur => "entrepreneur",
+        Other => "other",
+    }
+);
+
+crate::text_enum!(
+    /// Preferred language for messages and e-mails.
+    Language {
+        Fr => "fr",
+        En => "en",
+    }
+);
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: UserId,
+    pub email: String,
+    pub password_hash: String,
+    pub full_name: String,
+    pub country_code: String,
+    pub profile_type: ProfileType,
+    pub language: Language,
+    pub is_admin: bool,
+    pub is_active: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub id: UserId,
+    pub email: &'a str,
+    pub password_hash: &'a str,
+    pub full_name: &'a str,
+    pub country_code: &'a str,
+    pub profile_type: ProfileType,
+    pub language: Language,
+    pub is_admin: bool,
+    pub is_active: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A partial update; `None` leaves the column as it is.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = users)]
+pub struct UserChanges {
+    pub full_name: Option<String>,
+    pub country_code: Option<String>,
+    pub profile_type: Option<ProfileType>,
+    pub language: Option<Language>,
+    pub password_hash: Option<String>,
+    pub is_admin: Option<bool>,
+    pub is_active: Option<bool>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+/// A user as clients see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserDto {
+    pub id: UserId,
+    pub email: String,
+    pub full_name: String,
+    pub country_code: String,
+    pub profile_type: ProfileType,
+    pub language: Language,
+    pub is_admin: bool,
+    /// False once an administrator deactivated the account.
+    pub is_active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<User> for UserDto {
+    fn from(u: User) -> Self {
+        Self {
+            id: u.id,
+            email: u.email,
+            full_name: u.full_name,
+            country_code: u.country_code,
+            profile_type: u.profile_type,
+            language: u.language,
+            is_admin: u.is_admin,
+            is_active: u.is_active,
+            created_at: u.created_at.and_utc(),
+            updated_at: u.updated_at.and_utc(),
+        }
+    }
+}
+
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+pub fn find(conn: &mut DbConnection, id: UserId) -> QueryResult<Option<User>> {
+    users::table
+        .find(id)
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<User>> {
+    users::table
+        .filter(users::email.eq(normalize_email(email)))
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert(conn: &mut DbConnection, new: &NewUser<'_>) -> QueryResult<User> {
+    diesel::insert_into(users::table)
+        .values(new)
+        .returning(<User as Selectable<MultiBackend>>::construct_selection())
+        .get_result(conn)
+}
+
+pub fn update(conn: &mut DbConnection, id: UserId, changes: &UserChanges) -> QueryResult<User> {
+    diesel::update(users::table.find(id))
+        .set(changes)
+        .returning(<User as Selectable<MultiBackend>>::construct_selection())
+        .get_result(conn)
+}
+
+pub fn country_exists(conn: &mut DbConnection, code: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(countries::table.find(code))).get_result(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_trimmed_and_lower_cased() {
+        assert_eq!(
+            normalize_email("  Awa.Traore@Example.COM "),
+            "awa.traore@example.com"
+        );
+    }
+}
