@@ -41,3 +41,10 @@ mod tests {
         assert!(upper_letters("XOF", 3).is_ok());
     }
 }
+
+/// Serde helper: strips surrounding whitespace before validation, for
+/// fields people paste (emails).
+pub fn trimmed<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let s = <String as serde::Deserialize>::deserialize(d)?;
+    Ok(s.trim().to_owned())
+}

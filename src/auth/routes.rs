@@ -12,7 +12,7 @@ use crate::error::{AppError, Issue, Msg, Problem};
 use crate::extract::Json;
 use crate::startup::AppState;
 use crate::users::{self, normalize_email, Language, NewUser, ProfileType, User, UserDto};
-use crate::validation::not_blank;
+use crate::validation::{not_blank, trimmed};
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/auth/register").route(web::post().to(register)))
@@ -24,6 +24,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct RegisterRequest {
     #[validate(email, length(max = 254))]
+    #[serde(deserialize_with = "trimmed")]
     #[schema(example = "awa.traore@example.com")]
     pub email: String,
     /// At least 10 characters.
@@ -42,6 +43,7 @@ pub struct RegisterRequest {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct LoginRequest {
     #[validate(length(min = 1, max = 254))]
+    #[serde(deserialize_with = "trimmed")]
     pub email: String,
     #[validate(length(min = 1, max = MAX_PASSWORD_CHARS))]
     pub password: String,

@@ -1,0 +1,142 @@
+//! The operator commands, run as the real binary.
+
+use std::process::{Command, Stdio};
+
+use crate::helpers::{spawn_app, TEST_SECRET};
+
+fn griot(database_url: &str, data_dir: &std::path::Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_griot"));
+    cmd.env_clear()
+        .env("DATABASE_URL", database_url)
+        .env("DATA_DIR", data_dir)
+        .env("JWT_SECRET", TEST_SECRET)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null());
+    cmd
+}
+
+#[actix_rt::test]
+async fn create_admin_then_sign_in_as_that_admin() {
+    // Arrange: a running server; the CLI works on the same database.
+    let dir = tempfile::tempdir().unwrap();
+    let app = spawn_app().await;
+    let url = app.database_url.clone();
+
+    // Act: create the admin with the password from the environment.
+    let out = griot(&url, dir.path())
+        .args([
+            "create-admin",
+            "--email",
+            "Root@Example.org",
+            "--name",
+            "Mariam Koné",
+        ])
+        .env("GRIOT_ADMIN_PASSWORD", "a long admin password")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Assert: the admin signs in through the API.
+    let res = app.login("root@example.org", "a long admin password").await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let body = res.json();
+    assert_eq!(body["user"]["is_admin"], true);
+    assert_eq!(body["user"]["full_name"], "Mariam Koné");
+
+    // Promoting an existing account needs no password.
+    app.register("member@example.org").await;
+    let out = griot(&url, dir.path())
+        .args(["create-admin", "--email", "member@example.org"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let member = app
+        .login("member@example.org", crate::helpers::PASSWORD)
+        .await
+        .json();
+    assert_eq!(member["user"]["is_admin"], true);
+}
+
+#[test]
+fn create_admin_reads_the_password_from_stdin() {
+    if crate::helpers::is_postgres() {
+        return; // covered on SQLite; the command path is the same
+    }
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("griot.db").display());
+    let mut child = griot(&url, dir.path())
+        .args(["create-admin", "--email", "stdin@example.org"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"password from stdin\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("created"));
+}
+
+#[test]
+fn migrate_applies_once_and_then_nothing() {
+    if crate::helpers::is_postgres() {
+        return; // the server's start-up runs the same code on PostgreSQL in every test
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("sub/griot.db").display());
+    for _ in 0..2 {
+        let out = griot(&url, dir.path()).arg("migrate").output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert!(dir.path().join("sub/griot.db").exists());
+}
+
+#[test]
+fn a_bad_setting_stops_start_up_with_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = griot("sqlite://unused.db", dir.path())
+        .env("JWT_SECRET", "short")
+        .arg("serve")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("JWT_SECRET"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+}
+
+#[test]
+fn an_unreachable_database_is_reported_plainly() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = griot("postgres://nobody@127.0.0.1:1/none", dir.path())
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot connect"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
