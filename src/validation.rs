@@ -26,6 +26,13 @@ pub fn upper_letters(value: &str, n: usize) -> Result<(), ValidationError> {
     }
 }
 
+/// Serde helper: strips surrounding whitespace before validation, for
+/// fields people paste (emails).
+pub fn trimmed<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let s = <String as serde::Deserialize>::deserialize(d)?;
+    Ok(s.trim().to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -40,11 +47,4 @@ mod tests {
         assert!(upper_letters("ci", 2).is_err());
         assert!(upper_letters("XOF", 3).is_ok());
     }
-}
-
-/// Serde helper: strips surrounding whitespace before validation, for
-/// fields people paste (emails).
-pub fn trimmed<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    let s = <String as serde::Deserialize>::deserialize(d)?;
-    Ok(s.trim().to_owned())
 }
