@@ -46,14 +46,11 @@ fn main() -> ExitCode {
         print!("{}", openapi::spec_json());
         return ExitCode::SUCCESS;
     }
-    let mut settings = match Settings::from_env() {
+    let settings = match Settings::from_env() {
         Ok(s) => s,
         Err(e) => return fail(&format!("configuration error: {e}")),
     };
     telemetry::init(settings.log_format);
-    if let Err(e) = settings.ensure_jwt_secret() {
-        return fail(&format!("configuration error: {e}"));
-    }
     let result = match command {
         Command::Serve => serve(settings),
         Command::Migrate => cli::migrate(&settings),
@@ -71,7 +68,12 @@ fn main() -> ExitCode {
     }
 }
 
-fn serve(settings: Settings) -> Result<(), String> {
+fn serve(mut settings: Settings) -> Result<(), String> {
+    // Only the server signs tokens; probes and admin commands must not
+    // create a secret as a side effect.
+    settings
+        .ensure_jwt_secret()
+        .map_err(|e| format!("configuration error: {e}"))?;
     actix_web::rt::System::new().block_on(async move {
         let app = Application::build(settings, Arc::new(SystemClock))
             .await
