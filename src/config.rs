@@ -47,6 +47,12 @@ pub struct Settings {
     pub json_body_limit_bytes: usize,
     pub shutdown_timeout_seconds: u64,
     pub password_hash_concurrency: usize,
+    /// Seconds between self check-in codes.
+    pub check_in_rotate_seconds: i32,
+    /// Wrong codes a learner may try per check-in window.
+    pub check_in_max_failures: i32,
+    /// What a late arrival counts for in the attendance rate (present = 1).
+    pub attendance_late_weight: f64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -127,6 +133,9 @@ impl Settings {
             )?,
             shutdown_timeout_seconds: number(&get, "SHUTDOWN_TIMEOUT_SECONDS", 30, 0, 3_600)?,
             password_hash_concurrency: number(&get, "PASSWORD_HASH_CONCURRENCY", cpus, 1, 64)?,
+            check_in_rotate_seconds: number(&get, "CHECK_IN_ROTATE_SECONDS", 20, 10, 60)?,
+            check_in_max_failures: number(&get, "CHECK_IN_MAX_FAILURES", 5, 1, 50)?,
+            attendance_late_weight: number(&get, "ATTENDANCE_LATE_WEIGHT", 0.8, 0.0, 1.0)?,
         })
     }
 }
@@ -147,7 +156,7 @@ where
     match raw.trim().parse::<T>() {
         Ok(v) if v >= min && v <= max => Ok(v),
         _ => Err(ConfigError(format!(
-            "{key} must be a whole number from {min} to {max}, not `{raw}`"
+            "{key} must be a number from {min} to {max}, not `{raw}`"
         ))),
     }
 }

@@ -32,6 +32,16 @@ pub enum Msg {
     Duplicate,
     StillReferenced,
     AdminOnly,
+    StaffOnly,
+    ProgrammeHasCohorts,
+    NotAcceptingApplications,
+    AlreadyMember,
+    CohortFull,
+    NotYourCountry,
+    CheckInClosed,
+    SessionCancelled,
+    NotALearner,
+    InvalidCalendarToken,
 }
 
 impl Msg {
@@ -94,6 +104,57 @@ impl Msg {
                 "Réservé aux administrateurs.",
                 "Administrators only.",
             ),
+            Msg::StaffOnly => (
+                "Réservé aux administrateurs et aux coordinateurs de pays.",
+                "Administrators and country coordinators only.",
+            ),
+            Msg::ProgrammeHasCohorts => (
+                "Ce programme a encore des cohortes ; archivez-les plutôt.",
+                "This programme still has cohorts; archive them instead.",
+            ),
+            Msg::NotAcceptingApplications => (
+                "Cette cohorte n'accepte pas de candidatures en ce moment.",
+                "This cohort is not accepting applications right now.",
+            ),
+            Msg::AlreadyMember => (
+                "Cette personne est déjà inscrite à cette cohorte.",
+                "This person is already enrolled in this cohort.",
+            ),
+            Msg::CohortFull => (
+                "La cohorte est complète.",
+                "The cohort is full.",
+            ),
+            Msg::CheckInClosed => (
+                "Le pointage n'est pas ouvert pour cette séance.",
+                "Check-in is not open for this session.",
+            ),
+            Msg::SessionCancelled => (
+                "Cette séance est annulée.",
+                "This session is cancelled.",
+            ),
+            Msg::NotALearner => (
+                "Seuls les apprenants actifs de la cohorte peuvent pointer.",
+                "Only active learners of the cohort can check in.",
+            ),
+            Msg::NotYourCountry => (
+                "Vous ne coordonnez pas ce pays.",
+                "You do not coordinate this country.",
+            ),
+            Msg::InvalidCalendarToken => (
+                "Ce lien d'agenda est invalide ou révoqué ; créez-en un nouveau.",
+                "This calendar link is invalid or revoked; create a new one.",
+            ),
+        }
+    }
+
+    /// A more precise machine word than the status's generic one, for
+    /// errors a client reacts to differently.
+    pub fn code(self) -> Option<&'static str> {
+        match self {
+            Msg::CheckInClosed => Some("check_in_closed"),
+            Msg::SessionCancelled => Some("session_cancelled"),
+            Msg::NotALearner => Some("not_a_learner"),
+            _ => None,
         }
     }
 
@@ -110,13 +171,40 @@ pub enum Issue {
     Invalid,
     InvalidType,
     Email,
-    Length { min: Option<u64>, max: Option<u64> },
-    Range { min: Option<f64>, max: Option<f64> },
+    Length {
+        min: Option<u64>,
+        max: Option<u64>,
+    },
+    Range {
+        min: Option<f64>,
+        max: Option<f64>,
+    },
     OneOf(Vec<String>),
     UnknownCountry,
     UnknownTimezone,
     IncorrectPassword,
     Url,
+    /// A change an administrator may not make to their own account.
+    OwnAccount,
+    /// An end (date or instant) that is not after the start.
+    EndBeforeStart,
+    /// A status change the lifecycle does not allow.
+    Transition {
+        from: String,
+        to: String,
+    },
+    /// Capacity below the seats already taken.
+    BelowTaken(i64),
+    NotATrainer,
+    UnknownUser,
+    /// A reference to something that does not exist.
+    Unknown,
+    /// A wrong check-in code, with the tries left in this window.
+    WrongCode {
+        remaining: i32,
+    },
+    NotALearner,
+    Duplicate,
 }
 
 impl Issue {
@@ -177,6 +265,54 @@ impl Issue {
                     "Current password is incorrect.",
                 )
                 .into(),
+            Issue::OwnAccount => lang
+                .pick(
+                    "Impossible sur votre propre compte : demandez à un autre administrateur.",
+                    "Not allowed on your own account: ask another administrator.",
+                )
+                .into(),
+            Issue::EndBeforeStart => lang
+                .pick(
+                    "La fin doit venir après le début.",
+                    "The end must come after the start.",
+                )
+                .into(),
+            Issue::Transition { from, to } => {
+                if fr {
+                    format!("Passage de « {from} » à « {to} » non permis.")
+                } else {
+                    format!("Moving from \"{from}\" to \"{to}\" is not allowed.")
+                }
+            }
+            Issue::BelowTaken(n) => {
+                if fr {
+                    format!("Doit être au moins {n} : places déjà occupées.")
+                } else {
+                    format!("Must be at least {n}: seats already taken.")
+                }
+            }
+            Issue::NotATrainer => lang
+                .pick(
+                    "Cette personne n'est pas formatrice de la cohorte.",
+                    "This person is not a trainer of the cohort.",
+                )
+                .into(),
+            Issue::UnknownUser => lang.pick("Utilisateur inconnu.", "Unknown user.").into(),
+            Issue::Unknown => lang.pick("N'existe pas.", "Does not exist.").into(),
+            Issue::WrongCode { remaining } => {
+                if fr {
+                    format!("Code incorrect ; encore {remaining} essai(s).")
+                } else {
+                    format!("Wrong code; {remaining} attempt(s) left.")
+                }
+            }
+            Issue::NotALearner => lang
+                .pick(
+                    "N'est pas apprenant·e actif·ve de la cohorte.",
+                    "Not an active learner of the cohort.",
+                )
+                .into(),
+            Issue::Duplicate => lang.pick("En double.", "Duplicated.").into(),
         }
     }
 }
@@ -265,12 +401,12 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             AppError::Validation(_) => "validation_failed",
-            AppError::BadRequest(_) => "bad_request",
-            AppError::Unauthorized(_) => "unauthorized",
-            AppError::Forbidden(_) => "forbidden",
+            AppError::BadRequest(m) => m.code().unwrap_or("bad_request"),
+            AppError::Unauthorized(m) => m.code().unwrap_or("unauthorized"),
+            AppError::Forbidden(m) => m.and_then(Msg::code).unwrap_or("forbidden"),
             AppError::NotFound => "not_found",
             AppError::MethodNotAllowed => "method_not_allowed",
-            AppError::Conflict(_) => "conflict",
+            AppError::Conflict(m) => m.code().unwrap_or("conflict"),
             AppError::PayloadTooLarge => "payload_too_large",
             AppError::UnsupportedMediaType => "unsupported_media_type",
             AppError::RateLimited => "rate_limited",

@@ -1,9 +1,11 @@
 //! griot: the cohort LMS backend. The binary in `main.rs` only parses the
 //! command line; everything else lives here so tests reach it.
 
+pub mod attendance;
 pub mod auth;
 pub mod cli;
 pub mod clock;
+pub mod cohorts;
 pub mod config;
 pub mod countries;
 pub mod db;
@@ -14,7 +16,9 @@ pub mod i18n;
 pub mod middleware;
 pub mod openapi;
 pub mod pagination;
+pub mod programmes;
 pub mod schema;
+pub mod sessions;
 pub mod startup;
 pub mod telemetry;
 pub mod users;

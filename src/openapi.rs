@@ -4,7 +4,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{auth, countries, error, health, users};
+use crate::{attendance, auth, cohorts, countries, error, health, programmes, sessions, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -28,6 +28,43 @@ use crate::{auth, countries, error, health, users};
         users::routes::change_password,
         countries::list_countries,
         countries::create_country,
+        countries::coordinators::list_coordinators,
+        countries::coordinators::add_coordinator,
+        countries::coordinators::remove_coordinator,
+        users::directory::list_users,
+        users::directory::get_user,
+        users::directory::update_user,
+        programmes::list_programmes,
+        programmes::create_programme,
+        programmes::get_programme,
+        programmes::update_programme,
+        programmes::delete_programme,
+        cohorts::list_cohorts,
+        cohorts::create_cohort,
+        cohorts::get_cohort,
+        cohorts::update_cohort,
+        cohorts::members::apply,
+        cohorts::members::list_members,
+        cohorts::members::add_member,
+        cohorts::members::update_member,
+        cohorts::members::remove_member,
+        attendance::roster,
+        attendance::mark,
+        attendance::history,
+        attendance::checkin::open_window,
+        attendance::checkin::current_code,
+        attendance::checkin::check_in,
+        attendance::report::cohort_report,
+        attendance::report::my_attendance,
+        sessions::list_sessions,
+        sessions::create_session,
+        sessions::get_session,
+        sessions::update_session,
+        sessions::delete_session,
+        sessions::calendar::create_token,
+        sessions::calendar::revoke_token,
+        sessions::calendar::cohort_feed,
+        sessions::calendar::my_feed,
     ),
     components(schemas(error::Problem)),
     modifiers(&BearerAuth),
@@ -35,6 +72,13 @@ use crate::{auth, countries, error, health, users};
         (name = "auth", description = "Registration, sign-in and tokens"),
         (name = "me", description = "The signed-in account"),
         (name = "countries", description = "Country chapters"),
+        (name = "users", description = "The user directory, for admins and country coordinators"),
+        (name = "programmes", description = "Programmes and their completion rules"),
+        (name = "cohorts", description = "Runs of a programme, per country or pan-African"),
+        (name = "members", description = "Applications, enrolment, waitlist"),
+        (name = "sessions", description = "Master classes, case studies, workshops, meetups and events of a cohort"),
+        (name = "calendar", description = "iCalendar (RFC 5545) feeds for calendar apps, and their tokens"),
+        (name = "attendance", description = "Roll call, self check-in with rotating codes, reports"),
         (name = "health", description = "Probes for orchestrators"),
     )
 )]

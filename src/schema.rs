@@ -48,14 +48,149 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    programmes (id) {
+        id -> Text,
+        title -> Text,
+        description -> Text,
+        language -> Text,
+        min_attendance_rate -> Integer,
+        required_submissions -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cohorts (id) {
+        id -> Text,
+        programme_id -> Text,
+        name -> Text,
+        country_code -> Nullable<Text>,
+        timezone -> Text,
+        starts_on -> Date,
+        ends_on -> Date,
+        capacity -> Integer,
+        auto_accept -> Bool,
+        status -> Text,
+        late_after_minutes -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    memberships (cohort_id, user_id) {
+        cohort_id -> Text,
+        user_id -> Text,
+        role -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        cohort_id -> Text,
+        kind -> Text,
+        title -> Text,
+        description -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        online_url -> Nullable<Text>,
+        venue -> Nullable<Text>,
+        trainer_id -> Nullable<Text>,
+        status -> Text,
+        counts_for_completion -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    calendar_tokens (user_id) {
+        user_id -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    attendance (session_id, user_id) {
+        session_id -> Text,
+        user_id -> Text,
+        status -> Text,
+        method -> Text,
+        note -> Nullable<Text>,
+        marked_by -> Text,
+        marked_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    attendance_changes (id) {
+        id -> Text,
+        session_id -> Text,
+        user_id -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        method -> Text,
+        note -> Nullable<Text>,
+        changed_by -> Text,
+        changed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    check_in_windows (session_id) {
+        session_id -> Text,
+        opened_by -> Text,
+        opened_at -> Timestamp,
+        closes_at -> Timestamp,
+        rotate_seconds -> Integer,
+    }
+}
+
+diesel::table! {
+    check_in_failures (session_id, user_id, opened_at) {
+        session_id -> Text,
+        user_id -> Text,
+        opened_at -> Timestamp,
+        failures -> Integer,
+    }
+}
+
 diesel::joinable!(users -> countries (country_code));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(country_coordinators -> users (user_id));
 diesel::joinable!(country_coordinators -> countries (country_code));
 
+diesel::joinable!(cohorts -> programmes (programme_id));
+diesel::joinable!(cohorts -> countries (country_code));
+diesel::joinable!(memberships -> cohorts (cohort_id));
+diesel::joinable!(memberships -> users (user_id));
+diesel::joinable!(sessions -> cohorts (cohort_id));
+diesel::joinable!(sessions -> users (trainer_id));
+diesel::joinable!(calendar_tokens -> users (user_id));
+diesel::joinable!(attendance -> sessions (session_id));
+diesel::joinable!(attendance_changes -> sessions (session_id));
+diesel::joinable!(check_in_windows -> sessions (session_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     countries,
     users,
     refresh_tokens,
-    country_coordinators
+    country_coordinators,
+    programmes,
+    cohorts,
+    memberships,
+    sessions,
+    calendar_tokens,
+    attendance,
+    attendance_changes,
+    check_in_windows,
+    check_in_failures,
 );

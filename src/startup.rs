@@ -19,7 +19,10 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::{self, DbPool};
 use crate::error::AppError;
-use crate::{auth, countries, extract, health, middleware, openapi, users};
+use crate::{
+    attendance, auth, cohorts, countries, extract, health, middleware, openapi, programmes,
+    sessions, users,
+};
 
 /// Shared by every request handler.
 pub struct AppState {
@@ -28,6 +31,8 @@ pub struct AppState {
     pub jwt: JwtKeys,
     pub passwords: Passwords,
     pub settings: Arc<Settings>,
+    /// Key from which check-in codes derive (see `attendance::codes`).
+    pub check_in_key: [u8; 32],
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +61,7 @@ impl Application {
             clock,
             jwt: JwtKeys::new(&settings.jwt_secret, settings.access_token_ttl_seconds),
             passwords,
+            check_in_key: attendance::codes::server_key(&settings.jwt_secret),
             settings: Arc::new(settings.clone()),
         });
         let spec = openapi::ApiDoc::openapi();
@@ -73,7 +79,13 @@ impl Application {
                     web::scope("/api/v1")
                         .configure(auth::routes::config)
                         .configure(users::routes::config)
-                        .configure(countries::config),
+                        .configure(users::directory::config)
+                        .configure(countries::config)
+                        .configure(countries::coordinators::config)
+                        .configure(programmes::config)
+                        .configure(cohorts::config)
+                        .configure(sessions::config)
+                        .configure(attendance::config),
                 )
                 .configure(health::config)
                 .service(web::resource("/docs").route(web::get().to(docs_redirect)))

@@ -33,6 +33,17 @@ pub fn trimmed<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Erro
     Ok(s.trim().to_owned())
 }
 
+/// Serde helper for PATCH fields that may be set to null: absent → `None`,
+/// `null` → `Some(None)`, a value → `Some(Some(v))`. Use with
+/// `#[serde(default, deserialize_with = "double_option")]`.
+pub fn double_option<'de, T, D>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: serde::Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -49,3 +49,22 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, AppError> {
         session: SessionId(session),
     })
 }
+
+/// For endpoints open to everyone that show more to signed-in users: no
+/// `Authorization` header means anonymous, but a bad token is still a 401
+/// (a client should learn its token expired, not silently see less).
+#[derive(Debug, Clone, Copy)]
+pub struct MaybeAuthUser(pub Option<AuthUser>);
+
+impl FromRequest for MaybeAuthUser {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        if req.headers().contains_key(header::AUTHORIZATION) {
+            ready(authenticate(req).map(|a| MaybeAuthUser(Some(a))))
+        } else {
+            ready(Ok(MaybeAuthUser(None)))
+        }
+    }
+}

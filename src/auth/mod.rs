@@ -9,4 +9,4 @@ pub mod perm;
 pub mod refresh;
 pub mod routes;
 
-pub use extractor::AuthUser;
+pub use extractor::{AuthUser, MaybeAuthUser};

@@ -5,9 +5,10 @@
 use diesel::prelude::*;
 
 use crate::auth::AuthUser;
+use crate::cohorts::{Cohort, MemberRole, MemberStatus};
 use crate::db::DbConnection;
 use crate::error::{AppError, Msg};
-use crate::schema::{country_coordinators, users};
+use crate::schema::{country_coordinators, memberships, users};
 use crate::users::UserId;
 
 /// The caller with the rights they hold right now.
@@ -58,6 +59,101 @@ pub fn require_admin(actor: &Actor) -> Result<(), AppError> {
 /// Admins see everyone; coordinators see the members of their country.
 pub fn can_view_user(actor: &Actor, user_id: UserId, user_country: &str) -> bool {
     actor.is_admin || actor.id == user_id || actor.coordinates_country(user_country)
+}
+
+/// What the caller may do with one cohort. Staff are admins and the
+/// coordinators of the cohort's country (a pan-African cohort has only
+/// admins as staff); trainers are active trainer members.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CohortAccess {
+    pub staff: bool,
+    pub admin: bool,
+    pub membership: Option<(MemberRole, MemberStatus)>,
+    /// The cohort is in the public catalogue (open or running).
+    pub public: bool,
+}
+
+impl CohortAccess {
+    pub fn load(
+        conn: &mut DbConnection,
+        actor: Option<&Actor>,
+        cohort: &Cohort,
+    ) -> QueryResult<CohortAccess> {
+        let public = cohort.status.is_catalogue();
+        let Some(actor) = actor else {
+            return Ok(CohortAccess {
+                public,
+                ..Default::default()
+            });
+        };
+        let membership = memberships::table
+            .find((cohort.id, actor.id))
+            .select((memberships::role, memberships::status))
+            .first(conn)
+            .optional()?;
+        Ok(CohortAccess {
+            staff: is_cohort_staff(actor, cohort.country_code.as_deref()),
+            admin: actor.is_admin,
+            membership,
+            public,
+        })
+    }
+
+    /// Active trainer of this cohort.
+    pub fn is_trainer(&self) -> bool {
+        matches!(
+            self.membership,
+            Some((MemberRole::Trainer, MemberStatus::Active))
+        )
+    }
+
+    /// Admitted member (learner or trainer), current or past.
+    pub fn is_member(&self) -> bool {
+        matches!(
+            self.membership,
+            Some((_, MemberStatus::Active | MemberStatus::Completed))
+        )
+    }
+
+    /// The cohort itself (name, dates): public ones to all; others to staff
+    /// and to anyone with a membership, even pending.
+    pub fn can_see_cohort(&self) -> bool {
+        self.public || self.staff || self.membership.is_some()
+    }
+
+    /// Sessions, calendar, materials: staff and admitted members.
+    pub fn can_see_private(&self) -> bool {
+        self.staff || self.is_member()
+    }
+
+    pub fn can_manage_cohort(&self) -> bool {
+        self.staff
+    }
+
+    pub fn can_manage_sessions(&self) -> bool {
+        self.staff || self.is_trainer()
+    }
+
+    pub fn can_view_members(&self) -> bool {
+        self.staff || self.is_trainer()
+    }
+
+    /// Turns a rule into a result: 404 for those who may not even know the
+    /// resource exists, 403 for insiders without the right.
+    pub fn require(&self, allowed: bool) -> Result<(), AppError> {
+        if allowed {
+            Ok(())
+        } else if self.staff || self.membership.is_some() {
+            Err(AppError::Forbidden(None))
+        } else {
+            Err(AppError::NotFound)
+        }
+    }
+}
+
+/// Admin, or coordinator of the cohort's country.
+pub fn is_cohort_staff(actor: &Actor, country: Option<&str>) -> bool {
+    actor.is_admin || country.is_some_and(|c| actor.coordinates_country(c))
 }
 
 #[cfg(test)]

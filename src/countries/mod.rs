@@ -1,5 +1,7 @@
 //! Country chapters: the seven are seeded by migration; admins add more.
 
+pub mod coordinators;
+
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;

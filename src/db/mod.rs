@@ -219,6 +219,19 @@ where
     }
 }
 
+/// Runs the same diesel expression on the inner connection of either
+/// backend, for what the multi backend cannot express (upserts, multi-row
+/// inserts). `$c` names the inner connection inside `$body`.
+#[macro_export]
+macro_rules! on_backend {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Pg($c) => $body,
+            $crate::db::DbConnection::Sqlite($c) => $body,
+        }
+    };
+}
+
 impl DbConnection {
     pub fn is_postgres(&self) -> bool {
         matches!(self, DbConnection::Pg(_))

@@ -2,6 +2,7 @@
 //! makes them unique regardless of case. Password hashes never leave this
 //! module's row type: responses use [`UserDto`].
 
+pub mod directory;
 pub mod routes;
 
 use chrono::{DateTime, NaiveDateTime, Utc};

@@ -337,6 +337,79 @@ impl TestApp {
             .issue(id, uuid::Uuid::now_v7(), self.clock.now().timestamp())
             .expect("token")
     }
+
+    /// Makes `user` a coordinator of `country` straight in the database
+    /// (no extra admin account to skew user lists); the endpoint that does
+    /// it has its own tests.
+    pub fn make_coordinator(&self, user: &Session, country: &str) {
+        use diesel::{ExpressionMethods, RunQueryDsl};
+        use griot::schema::country_coordinators as cc;
+        let now = self.clock.now_naive();
+        let user_id: UserId = user.user_id.parse().expect("user id");
+        self.db(|conn| {
+            diesel::insert_into(cc::table)
+                .values((
+                    cc::country_code.eq(country),
+                    cc::user_id.eq(user_id),
+                    cc::created_at.eq(now),
+                ))
+                .execute(conn)
+                .expect("insert coordinator");
+        });
+    }
+
+    /// Creates a programme through the API as `admin`; returns its id.
+    pub async fn programme(&self, admin: &Session) -> String {
+        let res = self
+            .post(
+                "/api/v1/programmes",
+                Some(&admin.access_token),
+                &serde_json::json!({ "title": "Community management", "min_attendance_rate": 75 }),
+            )
+            .await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        res.json()["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates an open cohort through the API as `staff` (a new programme is
+    /// made by an admin first); `overrides` replace fields of the body.
+    pub async fn cohort(&self, staff: &Session, overrides: Value) -> String {
+        let admin = self.admin();
+        let programme = self.programme(&admin).await;
+        let mut body = serde_json::json!({
+            "programme_id": programme,
+            "name": "Cohorte Abidjan 2026",
+            "country_code": "CI",
+            "starts_on": "2026-03-01",
+            "ends_on": "2026-06-30",
+            "capacity": 30,
+            "auto_accept": true,
+            "status": "open",
+        });
+        if let (Some(b), Some(o)) = (body.as_object_mut(), overrides.as_object()) {
+            for (k, v) in o {
+                b.insert(k.clone(), v.clone());
+            }
+        }
+        let res = self
+            .post("/api/v1/cohorts", Some(&staff.access_token), &body)
+            .await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        res.json()["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Enrols `user` with `role` (`learner` or `trainer`) as `staff`; returns the membership.
+    pub async fn enrol(&self, staff: &Session, cohort: &str, user: &Session, role: &str) -> Value {
+        let res = self
+            .post(
+                &format!("/api/v1/cohorts/{cohort}/members"),
+                Some(&staff.access_token),
+                &serde_json::json!({ "user_id": user.user_id, "role": role }),
+            )
+            .await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        res.json()
+    }
 }
 
 #[derive(Default)]

@@ -2,11 +2,20 @@
 // Helpers serve the modules of later issues too.
 #![allow(dead_code)]
 
+mod attendance;
 mod auth;
+mod authz;
+mod calendar;
 mod cli;
+mod cohorts;
+mod coordinators;
 mod countries;
 mod errors;
 mod health;
 mod helpers;
 mod me;
+mod members;
 mod openapi;
+mod programmes;
+mod sessions;
+mod users;

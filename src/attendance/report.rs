@@ -1,0 +1,496 @@
+//! Attendance reports. The rate counts only sessions that count for
+//! completion, are not cancelled or deleted, and have ended:
+//!
+//! `rate = 100 × (present + w × late) / (present + late + absent + unmarked)`
+//!
+//! with `w` the late weight (`ATTENDANCE_LATE_WEIGHT`, default 0.8);
+//! excused sessions are left out of the denominator. A learner with nothing
+//! counted yet has a rate of 100.
+
+use std::collections::HashMap;
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{AttendanceMethod, AttendanceStatus};
+use crate::auth::perm::Actor;
+use crate::auth::AuthUser;
+use crate::cohorts::seats::SEAT_HOLDERS;
+use crate::cohorts::{self, CohortId, MemberRole};
+use crate::db::{self, DbConnection};
+use crate::error::{AppError, Issue, Problem};
+use crate::programmes;
+use crate::schema::{attendance, cohorts as cohorts_t, memberships, sessions, users};
+use crate::sessions::{SessionId, SessionStatus};
+use crate::startup::AppState;
+use crate::users::UserId;
+
+pub fn config(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/cohorts/{id}/attendance").route(web::get().to(cohort_report)))
+        .service(web::resource("/me/attendance").route(web::get().to(my_attendance)));
+}
+
+/// Counts of one learner over the counted sessions.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct Tally {
+    pub present: i64,
+    pub late: i64,
+    pub excused: i64,
+    pub absent: i64,
+    pub unmarked: i64,
+}
+
+impl Tally {
+    pub fn add(&mut self, status: AttendanceStatus, n: i64) {
+        match status {
+            AttendanceStatus::Present => self.present += n,
+            AttendanceStatus::Late => self.late += n,
+            AttendanceStatus::Excused => self.excused += n,
+            AttendanceStatus::Absent => self.absent += n,
+        }
+    }
+
+    /// Fills `unmarked` from the number of counted sessions.
+    pub fn with_total(mut self, counted: i64) -> Self {
+        let marked = self.present + self.late + self.excused + self.absent;
+        self.unmarked = (counted - marked).max(0);
+        self
+    }
+
+    /// The rate (0–100, one decimal); see the module documentation.
+    pub fn rate(&self, late_weight: f64) -> f64 {
+        let denominator = self.present + self.late + self.absent + self.unmarked;
+        if denominator == 0 {
+            return 100.0;
+        }
+        let score = self.present as f64 + late_weight * self.late as f64;
+        (score / denominator as f64 * 1000.0).round() / 10.0
+    }
+}
+
+/// Sessions of a cohort that count towards the rate at `now`.
+fn counted_sessions(
+    conn: &mut DbConnection,
+    cohort: CohortId,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<SessionId>> {
+    sessions::table
+        .filter(sessions::cohort_id.eq(cohort))
+        .filter(sessions::counts_for_completion.eq(true))
+        .filter(sessions::status.eq(SessionStatus::Scheduled))
+        .filter(sessions::deleted_at.is_null())
+        .filter(sessions::ends_at.le(now))
+        .select(sessions::id)
+        .load(conn)
+}
+
+/// Tallies of the given learners over the counted sessions of a cohort.
+fn tallies(
+    conn: &mut DbConnection,
+    cohort: CohortId,
+    learners: &[UserId],
+    now: NaiveDateTime,
+) -> QueryResult<(i64, HashMap<UserId, Tally>)> {
+    let counted = counted_sessions(conn, cohort, now)?;
+    let total = counted.len() as i64;
+    let mut map: HashMap<UserId, Tally> = learners.iter().map(|u| (*u, Tally::default())).collect();
+    if total > 0 && !learners.is_empty() {
+        let counts: Vec<(UserId, AttendanceStatus, i64)> = attendance::table
+            .filter(attendance::session_id.eq_any(&counted))
+            .filter(attendance::user_id.eq_any(learners))
+            .group_by((attendance::user_id, attendance::status))
+            .select((
+                attendance::user_id,
+                attendance::status,
+                diesel::dsl::count_star(),
+            ))
+            .load(conn)?;
+        for (user, status, n) in counts {
+            if let Some(t) = map.get_mut(&user) {
+                t.add(status, n);
+            }
+        }
+    }
+    for t in map.values_mut() {
+        *t = t.with_total(total);
+    }
+    Ok((total, map))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportRow {
+    pub user_id: UserId,
+    pub full_name: String,
+    pub present: i64,
+    pub late: i64,
+    pub excused: i64,
+    pub absent: i64,
+    pub unmarked: i64,
+    /// 0–100.
+    pub attendance_rate: f64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CohortReport {
+    pub cohort_id: CohortId,
+    /// Sessions counted: counting for completion, not cancelled, ended.
+    pub sessions_counted: i64,
+    pub late_weight: f64,
+    /// The programme's minimum rate, for comparison.
+    pub minimum_rate: i32,
+    pub items: Vec<ReportRow>,
+    /// Always null: a report comes whole.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReportParams {
+    /// Only learners whose rate is below this (0–100).
+    pub below: Option<f64>,
+    /// Only learners below the programme's minimum rate.
+    pub at_risk: Option<bool>,
+    /// `csv` for a spreadsheet (same as `Accept: text/csv`).
+    pub format: Option<String>,
+    /// CSV separator: `comma` (default) or `semicolon` (French Excel).
+    pub delimiter: Option<String>,
+}
+
+/// `GET /api/v1/cohorts/{id}/attendance`: per-learner counts and rate, as JSON or CSV (staff, trainers).
+#[utoipa::path(
+    get, path = "/api/v1/cohorts/{id}/attendance", tag = "attendance",
+    security(("bearer" = [])),
+    description = "Per learner (active or completed), counts per status over the sessions that \
+        count for completion, are not cancelled and have ended, and \
+        `attendance_rate = 100 × (present + w × late) / (present + late + absent + unmarked)` \
+        where `w` is the late weight (default 0.8); excused sessions are left out of the \
+        denominator; 100 when nothing counts yet. `Accept: text/csv` or `?format=csv` returns \
+        UTF-8 CSV with a byte-order mark; cells starting with = + - @ are prefixed with `'`.",
+    params(("id" = CohortId, Path), ReportParams),
+    responses(
+        (status = 200, body = CohortReport),
+        (status = 200, description = "CSV", content_type = "text/csv", body = String),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn cohort_report(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<CohortId>,
+    params: web::Query<ReportParams>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let params = params.into_inner();
+    if params.below.is_some_and(|b| !(0.0..=100.0).contains(&b)) {
+        return Err(AppError::field(
+            "below",
+            Issue::Range {
+                min: Some(0.0),
+                max: Some(100.0),
+            },
+        ));
+    }
+    let delimiter = match params.delimiter.as_deref() {
+        None | Some("comma") => ',',
+        Some("semicolon") => ';',
+        Some(_) => {
+            return Err(AppError::field(
+                "delimiter",
+                Issue::OneOf(vec!["comma".into(), "semicolon".into()]),
+            ))
+        }
+    };
+    let wants_csv = params.format.as_deref() == Some("csv")
+        || req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/csv"));
+    let now = state.clock.now_naive();
+    let late_weight = state.settings.attendance_late_weight;
+    let report = db::run(&state.pool, move |conn| {
+        let actor = Actor::load(conn, &auth)?;
+        let (cohort, access) = cohorts::load_visible(conn, Some(&actor), id)?;
+        access.require(access.can_view_members())?;
+        let programme = programmes::find(conn, cohort.programme_id)?.ok_or(AppError::NotFound)?;
+        let learners: Vec<(UserId, String)> = memberships::table
+            .inner_join(users::table)
+            .filter(memberships::cohort_id.eq(id))
+            .filter(memberships::role.eq(MemberRole::Learner))
+            .filter(memberships::status.eq_any(SEAT_HOLDERS))
+            .order((users::full_name.asc(), users::id.asc()))
+            .select((users::id, users::full_name))
+            .load(conn)?;
+        let ids: Vec<UserId> = learners.iter().map(|(u, _)| *u).collect();
+        let (counted, tallies) = tallies(conn, id, &ids, now)?;
+        let threshold = match (params.below, params.at_risk) {
+            (Some(b), _) => Some(b),
+            (None, Some(true)) => Some(f64::from(programme.min_attendance_rate)),
+            _ => None,
+        };
+        let items = learners
+            .into_iter()
+            .map(|(user_id, full_name)| {
+                let t = tallies.get(&user_id).copied().unwrap_or_default();
+                ReportRow {
+                    user_id,
+                    full_name,
+                    present: t.present,
+                    late: t.late,
+                    excused: t.excused,
+                    absent: t.absent,
+                    unmarked: t.unmarked,
+                    attendance_rate: t.rate(late_weight),
+                }
+            })
+            .filter(|r| threshold.is_none_or(|th| r.attendance_rate < th))
+            .collect();
+        Ok(CohortReport {
+            cohort_id: id,
+            sessions_counted: counted,
+            late_weight,
+            minimum_rate: programme.min_attendance_rate,
+            items,
+            next_cursor: None,
+        })
+    })
+    .await?;
+    if wants_csv {
+        return Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"attendance-{id}.csv\""),
+            ))
+            .body(to_csv(&report.items, delimiter)));
+    }
+    Ok(HttpResponse::Ok().json(report))
+}
+
+/// Excel shows accents with a BOM; a cell that starts like a formula is
+/// neutralised so opening the file never runs it.
+pub fn to_csv(rows: &[ReportRow], delimiter: char) -> String {
+    let mut out = String::from("\u{feff}");
+    let header = [
+        "user_id",
+        "full_name",
+        "present",
+        "late",
+        "excused",
+        "absent",
+        "unmarked",
+        "attendance_rate",
+    ];
+    push_row(&mut out, header.iter().map(|h| h.to_string()), delimiter);
+    for r in rows {
+        push_row(
+            &mut out,
+            [
+                r.user_id.to_string(),
+                r.full_name.clone(),
+                r.present.to_string(),
+                r.late.to_string(),
+                r.excused.to_string(),
+                r.absent.to_string(),
+                r.unmarked.to_string(),
+                format!("{:.1}", r.attendance_rate),
+            ]
+            .into_iter(),
+            delimiter,
+        );
+    }
+    out
+}
+
+fn push_row(out: &mut String, cells: impl Iterator<Item = String>, delimiter: char) {
+    let mut first = true;
+    for cell in cells {
+        if !first {
+            out.push(delimiter);
+        }
+        first = false;
+        out.push_str(&csv_cell(&cell, delimiter));
+    }
+    out.push_str("\r\n");
+}
+
+pub fn csv_cell(value: &str, delimiter: char) -> String {
+    let mut v = value.to_owned();
+    if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        v.insert(0, '\'');
+    }
+    if v.contains([delimiter, '"', '\n', '\r']) {
+        format!("\"{}\"", v.replace('"', "\"\""))
+    } else {
+        v
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MyRecord {
+    pub session_id: SessionId,
+    pub session_title: String,
+    pub starts_at: DateTime<Utc>,
+    pub status: AttendanceStatus,
+    pub method: AttendanceMethod,
+    pub marked_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MyCohortAttendance {
+    pub cohort_id: CohortId,
+    pub cohort_name: String,
+    pub sessions_counted: i64,
+    pub present: i64,
+    pub late: i64,
+    pub excused: i64,
+    pub absent: i64,
+    pub unmarked: i64,
+    pub attendance_rate: f64,
+    /// Every record of the learner in this cohort, by session start.
+    pub records: Vec<MyRecord>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MyAttendance {
+    pub items: Vec<MyCohortAttendance>,
+    pub next_cursor: Option<String>,
+}
+
+/// `GET /api/v1/me/attendance`: the caller's records and rate in each cohort they learn in.
+#[utoipa::path(
+    get, path = "/api/v1/me/attendance", tag = "attendance",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = MyAttendance),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn my_attendance(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now_naive();
+    let late_weight = state.settings.attendance_late_weight;
+    let body = db::run(&state.pool, move |conn| {
+        let actor = Actor::load(conn, &auth)?;
+        let mine: Vec<(CohortId, String)> = memberships::table
+            .inner_join(cohorts_t::table)
+            .filter(memberships::user_id.eq(actor.id))
+            .filter(memberships::role.eq(MemberRole::Learner))
+            .filter(memberships::status.eq_any(SEAT_HOLDERS))
+            .order(cohorts_t::starts_on.desc())
+            .select((cohorts_t::id, cohorts_t::name))
+            .load(conn)?;
+        let mut items = Vec::with_capacity(mine.len());
+        for (cohort_id, cohort_name) in mine {
+            let (counted, tallies) = tallies(conn, cohort_id, &[actor.id], now)?;
+            let t = tallies.get(&actor.id).copied().unwrap_or_default();
+            let records: Vec<(
+                SessionId,
+                String,
+                NaiveDateTime,
+                AttendanceStatus,
+                AttendanceMethod,
+                NaiveDateTime,
+            )> = attendance::table
+                .inner_join(sessions::table)
+                .filter(attendance::user_id.eq(actor.id))
+                .filter(sessions::cohort_id.eq(cohort_id))
+                .filter(sessions::deleted_at.is_null())
+                .order(sessions::starts_at.asc())
+                .select((
+                    sessions::id,
+                    sessions::title,
+                    sessions::starts_at,
+                    attendance::status,
+                    attendance::method,
+                    attendance::marked_at,
+                ))
+                .load(conn)?;
+            items.push(MyCohortAttendance {
+                cohort_id,
+                cohort_name,
+                sessions_counted: counted,
+                present: t.present,
+                late: t.late,
+                excused: t.excused,
+                absent: t.absent,
+                unmarked: t.unmarked,
+                attendance_rate: t.rate(late_weight),
+                records: records
+                    .into_iter()
+                    .map(
+                        |(session_id, session_title, starts_at, status, method, marked_at)| {
+                            MyRecord {
+                                session_id,
+                                session_title,
+                                starts_at: starts_at.and_utc(),
+                                status,
+                                method,
+                                marked_at: marked_at.and_utc(),
+                            }
+                        },
+                    )
+                    .collect(),
+            });
+        }
+        Ok(MyAttendance {
+            items,
+            next_cursor: None,
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tally(present: i64, late: i64, excused: i64, absent: i64, counted: i64) -> Tally {
+        Tally {
+            present,
+            late,
+            excused,
+            absent,
+            unmarked: 0,
+        }
+        .with_total(counted)
+    }
+
+    #[test]
+    fn the_rate_weighs_late_and_leaves_excused_out() {
+        // 10 sessions: 6 present, 2 late, 1 excused, 1 unmarked.
+        let t = tally(6, 2, 1, 0, 10);
+        assert_eq!(t.unmarked, 1);
+        // (6 + 0.8 × 2) / (6 + 2 + 0 + 1) = 7.6 / 9 = 84.4 %
+        assert_eq!(t.rate(0.8), 84.4);
+        assert_eq!(tally(4, 0, 0, 0, 4).rate(0.8), 100.0);
+        assert_eq!(tally(0, 0, 0, 3, 3).rate(0.8), 0.0);
+        assert_eq!(tally(0, 0, 2, 0, 2).rate(0.8), 100.0, "all excused");
+        assert_eq!(tally(0, 0, 0, 0, 0).rate(0.8), 100.0, "nothing counted yet");
+        assert_eq!(tally(0, 1, 0, 0, 1).rate(1.0), 100.0);
+    }
+
+    #[test]
+    fn csv_cells_are_quoted_and_formulas_neutralised() {
+        assert_eq!(csv_cell("Awa Traoré", ','), "Awa Traoré");
+        assert_eq!(
+            csv_cell("=HYPERLINK(\"x\")", ','),
+            "\"'=HYPERLINK(\"\"x\"\")\""
+        );
+        assert_eq!(csv_cell("+225 07", ','), "'+225 07");
+        assert_eq!(csv_cell("-1", ','), "'-1");
+        assert_eq!(csv_cell("@cmd", ','), "'@cmd");
+        assert_eq!(csv_cell("Diallo, Aminata", ','), "\"Diallo, Aminata\"");
+        assert_eq!(csv_cell("Diallo, Aminata", ';'), "Diallo, Aminata");
+    }
+}

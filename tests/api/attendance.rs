@@ -1,0 +1,648 @@
+//! Roll call, self check-in, reports. Time-based rules move the manual
+//! clock; nothing sleeps. The clock starts at 08:00 UTC; sessions below
+//! start at 09:00 UTC in a cohort whose late threshold is 15 minutes.
+
+use chrono::Duration;
+use serde_json::{json, Value};
+
+use crate::helpers::{spawn_app_with, start_time, Session, TestApp, TestResponse, UserSpec};
+
+struct Class {
+    app: TestApp,
+    admin: Session,
+    trainer: Session,
+    learners: Vec<Session>,
+    cohort: String,
+    session: String,
+}
+
+async fn class_with(app: TestApp, names: &[&str]) -> Class {
+    let admin = app.admin();
+    let cohort = app.cohort(&admin, json!({ "capacity": 100 })).await;
+    let trainer = app.user(UserSpec::default());
+    app.enrol(&admin, &cohort, &trainer, "trainer").await;
+    let mut learners = Vec::new();
+    for name in names {
+        let l = app.user(UserSpec {
+            full_name: Some(name),
+            ..Default::default()
+        });
+        app.enrol(&admin, &cohort, &l, "learner").await;
+        learners.push(l);
+    }
+    let session = new_session(&app, &trainer, &cohort, 1).await;
+    Class {
+        app,
+        admin,
+        trainer,
+        learners,
+        cohort,
+        session,
+    }
+}
+
+/// Tokens outlive the hours these tests move the clock by.
+fn long_tokens(s: &mut griot::config::Settings) {
+    s.access_token_ttl_seconds = 86_400;
+}
+
+async fn class(names: &[&str]) -> Class {
+    class_with(spawn_app_with(long_tokens).await, names).await
+}
+
+/// A two-hour master class starting `hours_from_start` after the clock's start.
+async fn new_session(
+    app: &TestApp,
+    staff: &Session,
+    cohort: &str,
+    hours_from_start: i64,
+) -> String {
+    let starts = start_time() + Duration::hours(hours_from_start);
+    let res = app
+        .post(
+            &format!("/api/v1/cohorts/{cohort}/sessions"),
+            Some(&staff.access_token),
+            &json!({
+                "kind": "master_class", "title": "Stratégie de contenu",
+                "starts_at": starts.to_rfc3339(), "ends_at": (starts + Duration::hours(2)).to_rfc3339()
+            }),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    res.json()["id"].as_str().unwrap().to_owned()
+}
+
+impl Class {
+    async fn roster(&self) -> Value {
+        let res = self
+            .app
+            .get(
+                &format!("/api/v1/sessions/{}/attendance", self.session),
+                Some(&self.trainer.access_token),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        res.json()
+    }
+
+    async fn mark(&self, who: &Session, records: Value) -> TestResponse {
+        self.app
+            .put(
+                &format!("/api/v1/sessions/{}/attendance", self.session),
+                Some(&who.access_token),
+                &json!({ "records": records }),
+            )
+            .await
+    }
+
+    async fn history(&self) -> Vec<Value> {
+        let res = self
+            .app
+            .get(
+                &format!(
+                    "/api/v1/sessions/{}/attendance/history?limit=200",
+                    self.session
+                ),
+                Some(&self.trainer.access_token),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        res.json()["items"].as_array().unwrap().clone()
+    }
+
+    async fn open_window(&self, minutes: i64) -> Value {
+        let res = self
+            .app
+            .post(
+                &format!("/api/v1/sessions/{}/check-in-window", self.session),
+                Some(&self.trainer.access_token),
+                &json!({ "minutes": minutes }),
+            )
+            .await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        res.json()
+    }
+
+    async fn code(&self) -> String {
+        let res = self
+            .app
+            .get(
+                &format!("/api/v1/sessions/{}/check-in-code", self.session),
+                Some(&self.trainer.access_token),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        res.json()["code"].as_str().unwrap().to_owned()
+    }
+
+    async fn check_in(&self, who: &Session, code: &str) -> TestResponse {
+        self.app
+            .post(
+                &format!("/api/v1/sessions/{}/check-in", self.session),
+                Some(&who.access_token),
+                &json!({ "code": code }),
+            )
+            .await
+    }
+}
+
+fn statuses(roster: &Value) -> Vec<String> {
+    roster["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["status"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn wrong(code: &str) -> String {
+    let n: u32 = code.parse().unwrap();
+    format!("{:06}", (n + 1) % 1_000_000)
+}
+
+#[actix_rt::test]
+async fn the_roster_lists_every_learner_by_name_unmarked_at_first() {
+    let c = class(&["Yao", "Aminata", "Kossi"]).await;
+    let roster = c.roster().await;
+    let names: Vec<&str> = roster["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["full_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Aminata", "Kossi", "Yao"]);
+    assert_eq!(statuses(&roster), ["unmarked"; 3]);
+    assert!(roster["items"][0]["marked_at"].is_null());
+}
+
+#[actix_rt::test]
+async fn a_trainer_marks_everyone_at_once_and_the_same_body_changes_nothing() {
+    let c = class(&["A", "B", "C"]).await;
+    let body = json!([
+        { "user_id": c.learners[0].user_id, "status": "present" },
+        { "user_id": c.learners[1].user_id, "status": "late", "note": "transport" },
+        { "user_id": c.learners[2].user_id, "status": "excused" },
+    ]);
+    let res = c.mark(&c.trainer, body.clone()).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(statuses(&res.json()), ["present", "late", "excused"]);
+    let first = res.json();
+    assert_eq!(first["items"][1]["note"], "transport");
+    assert_eq!(first["items"][0]["method"], "trainer");
+    assert_eq!(first["items"][0]["marked_by"], c.trainer.user_id.as_str());
+
+    c.app.clock.advance(Duration::minutes(5));
+    let again = c.mark(&c.trainer, body).await;
+    assert_eq!(again.status, 200);
+    assert_eq!(again.json(), first, "nothing changed, not even marked_at");
+    assert_eq!(c.history().await.len(), 3);
+}
+
+#[actix_rt::test]
+async fn one_non_learner_fails_the_whole_request_and_nothing_is_written() {
+    let c = class(&["A", "B"]).await;
+    let outsider = c.app.user(UserSpec::default());
+    let res = c
+        .mark(
+            &c.trainer,
+            json!([
+                { "user_id": c.learners[0].user_id, "status": "present" },
+                { "user_id": c.learners[1].user_id, "status": "present" },
+                { "user_id": outsider.user_id, "status": "present" },
+                { "user_id": c.trainer.user_id, "status": "present" },
+            ]),
+        )
+        .await;
+    let body = res.assert_problem(422, "validation_failed");
+    assert!(body["errors"]["records[2].user_id"].is_array(), "{body}");
+    assert!(body["errors"]["records[3].user_id"].is_array(), "{body}");
+    assert_eq!(statuses(&c.roster().await), ["unmarked"; 2]);
+    assert!(c.history().await.is_empty());
+
+    let bad_status = c
+        .mark(
+            &c.trainer,
+            json!([{ "user_id": c.learners[0].user_id, "status": "asleep" }]),
+        )
+        .await;
+    bad_status.assert_problem(422, "validation_failed");
+    let duplicate = c
+        .mark(
+            &c.trainer,
+            json!([
+                { "user_id": c.learners[0].user_id, "status": "present" },
+                { "user_id": c.learners[0].user_id, "status": "absent" },
+            ]),
+        )
+        .await;
+    duplicate.assert_problem(422, "validation_failed");
+}
+
+#[actix_rt::test]
+async fn every_change_is_kept_with_who_when_from_and_to() {
+    let c = class(&["A"]).await;
+    let learner = &c.learners[0].user_id;
+    c.mark(
+        &c.trainer,
+        json!([{ "user_id": learner, "status": "present" }]),
+    )
+    .await;
+    c.app.clock.advance(Duration::minutes(30));
+    c.mark(
+        &c.admin,
+        json!([{ "user_id": learner, "status": "absent", "note": "left early" }]),
+    )
+    .await;
+    let history = c.history().await;
+    assert_eq!(history.len(), 2);
+    assert!(history[0]["from_status"].is_null());
+    assert_eq!(history[0]["to_status"], "present");
+    assert_eq!(history[0]["changed_by"], c.trainer.user_id.as_str());
+    assert_eq!(history[1]["from_status"], "present");
+    assert_eq!(history[1]["to_status"], "absent");
+    assert_eq!(history[1]["changed_by"], c.admin.user_id.as_str());
+    assert_eq!(history[1]["note"], "left early");
+}
+
+#[actix_rt::test]
+async fn learners_cannot_take_the_roll_and_outsiders_see_nothing() {
+    let c = class(&["A"]).await;
+    let path = format!("/api/v1/sessions/{}/attendance", c.session);
+    let learner = &c.learners[0];
+    c.app
+        .get(&path, Some(&learner.access_token))
+        .await
+        .assert_problem(403, "forbidden");
+    c.mark(
+        learner,
+        json!([{ "user_id": learner.user_id, "status": "present" }]),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    let outsider = c.app.user(UserSpec::default());
+    c.app
+        .get(&path, Some(&outsider.access_token))
+        .await
+        .assert_problem(404, "not_found");
+    c.app
+        .post(
+            &format!("/api/v1/sessions/{}/check-in-window", c.session),
+            Some(&learner.access_token),
+            &json!({ "minutes": 10 }),
+        )
+        .await
+        .assert_problem(403, "forbidden");
+}
+
+#[actix_rt::test]
+async fn a_learner_checks_in_with_the_current_code_and_again_harmlessly() {
+    let c = class(&["A"]).await;
+    let window = c.open_window(30).await;
+    assert_eq!(window["code"].as_str().unwrap().len(), 6);
+    assert_eq!(window["rotates_every_seconds"], 20);
+    assert!(window["qr_payload"].as_str().unwrap().contains(&c.session));
+    let code = window["code"].as_str().unwrap();
+
+    let res = c.check_in(&c.learners[0], code).await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let record = res.json();
+    assert_eq!(
+        record["status"], "present",
+        "08:00 is before the 09:00 start"
+    );
+    assert_eq!(record["method"], "code");
+    assert_eq!(record["user_id"], c.learners[0].user_id.as_str());
+
+    let again = c.check_in(&c.learners[0], &c.code().await).await;
+    assert_eq!(again.status, 200);
+    assert_eq!(again.json(), record);
+}
+
+#[actix_rt::test]
+async fn checking_in_past_the_threshold_records_late() {
+    let c = class(&["On time", "Late"]).await;
+    c.app.clock.advance(Duration::minutes(60 + 15)); // 09:15, the last on-time minute
+    c.open_window(60).await;
+    assert_eq!(
+        c.check_in(&c.learners[0], &c.code().await).await.json()["status"],
+        "present"
+    );
+    c.app.clock.advance(Duration::seconds(1));
+    assert_eq!(
+        c.check_in(&c.learners[1], &c.code().await).await.json()["status"],
+        "late"
+    );
+}
+
+#[actix_rt::test]
+async fn the_previous_code_still_works_but_not_older_ones() {
+    let c = class(&["A", "B"]).await;
+    c.open_window(30).await;
+    let code = c.code().await;
+    c.app.clock.advance(Duration::seconds(20));
+    assert_ne!(c.code().await, code, "the code rotated");
+    assert_eq!(c.check_in(&c.learners[0], &code).await.status, 201);
+    c.app.clock.advance(Duration::seconds(20));
+    c.check_in(&c.learners[1], &code)
+        .await
+        .assert_problem(422, "validation_failed");
+}
+
+#[actix_rt::test]
+async fn wrong_codes_are_limited_per_window() {
+    let c = class(&["A"]).await;
+    c.open_window(30).await;
+    let learner = &c.learners[0];
+    let right = c.code().await;
+    for remaining in (0..5).rev() {
+        let res = c.check_in(learner, &wrong(&right)).await;
+        let body = res.assert_problem(422, "validation_failed");
+        let msg = body["errors"]["code"][0].as_str().unwrap();
+        assert!(msg.contains(&remaining.to_string()), "{msg}");
+    }
+    // Even the right code is refused now.
+    c.check_in(learner, &right)
+        .await
+        .assert_problem(429, "rate_limited");
+    // A new window gives fresh tries.
+    c.app.clock.advance(Duration::seconds(1));
+    c.open_window(30).await;
+    assert_eq!(c.check_in(learner, &c.code().await).await.status, 201);
+}
+
+#[actix_rt::test]
+async fn check_in_is_refused_outside_the_window_when_cancelled_and_for_non_learners() {
+    let c = class(&["A"]).await;
+    let learner = &c.learners[0];
+    let closed = c.check_in(learner, "123456").await;
+    closed.assert_problem(409, "check_in_closed");
+
+    c.open_window(10).await;
+    let code = c.code().await;
+    c.check_in(&c.trainer, &code)
+        .await
+        .assert_problem(403, "not_a_learner");
+    let outsider = c.app.user(UserSpec::default());
+    c.check_in(&outsider, &code)
+        .await
+        .assert_problem(404, "not_found");
+
+    c.app.clock.advance(Duration::minutes(10));
+    c.check_in(learner, &code)
+        .await
+        .assert_problem(409, "check_in_closed");
+    c.app
+        .get(
+            &format!("/api/v1/sessions/{}/check-in-code", c.session),
+            Some(&c.trainer.access_token),
+        )
+        .await
+        .assert_problem(409, "check_in_closed");
+
+    c.open_window(10).await;
+    let code = c.code().await;
+    let res = c
+        .app
+        .patch(
+            &format!("/api/v1/sessions/{}", c.session),
+            Some(&c.trainer.access_token),
+            &json!({ "status": "cancelled" }),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    c.check_in(learner, &code)
+        .await
+        .assert_problem(409, "session_cancelled");
+}
+
+#[actix_rt::test]
+async fn the_trainers_mark_wins_over_self_check_in() {
+    let c = class(&["Marked first", "Checked in first"]).await;
+    c.mark(
+        &c.trainer,
+        json!([{ "user_id": c.learners[0].user_id, "status": "absent" }]),
+    )
+    .await;
+    c.open_window(30).await;
+    let res = c.check_in(&c.learners[0], &c.code().await).await;
+    assert_eq!(res.status, 200);
+    assert_eq!(res.json()["status"], "absent");
+    assert_eq!(res.json()["method"], "trainer");
+
+    assert_eq!(
+        c.check_in(&c.learners[1], &c.code().await).await.status,
+        201
+    );
+    c.mark(
+        &c.trainer,
+        json!([{ "user_id": c.learners[1].user_id, "status": "excused" }]),
+    )
+    .await;
+    let roster = c.roster().await;
+    let line = roster["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["user_id"] == c.learners[1].user_id.as_str())
+        .unwrap();
+    assert_eq!(line["status"], "excused");
+    assert_eq!(line["method"], "trainer");
+}
+
+#[actix_rt::test]
+async fn the_whole_roster_checks_in_at_once() {
+    let app = spawn_app_with(|s| {
+        long_tokens(s);
+        s.db_pool_size = 16;
+    })
+    .await;
+    let names: Vec<String> = (0..40).map(|i| format!("Learner {i:02}")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let c = class_with(app, &refs).await;
+    c.open_window(15).await;
+    let code = c.code().await;
+    let results =
+        futures_util::future::join_all(c.learners.iter().map(|l| c.check_in(l, &code))).await;
+    for r in &results {
+        assert_eq!(r.status, 201, "{}", r.text());
+    }
+    let roster = c.roster().await;
+    assert_eq!(statuses(&roster), vec!["present"; 40]);
+    assert_eq!(c.history().await.len(), 40);
+}
+
+#[actix_rt::test]
+async fn the_cohort_report_counts_ended_sessions_and_weighs_late() {
+    let c = class(&["Awa", "Bakary", "=HYPERLINK(\"http://x\")"]).await;
+    let (awa, bakary, formula) = (&c.learners[0], &c.learners[1], &c.learners[2]);
+    // Four sessions at 09:00, 12:00, 15:00, 18:00 (two hours each); one will be cancelled.
+    let mut sessions = vec![c.session.clone()];
+    for h in [4, 7, 10] {
+        sessions.push(new_session(&c.app, &c.trainer, &c.cohort, h).await);
+    }
+    let mark = |s: &str, records: Value| {
+        let path = format!("/api/v1/sessions/{s}/attendance");
+        let app = &c.app;
+        let token = c.trainer.access_token.clone();
+        async move {
+            app.put(&path, Some(&token), &json!({ "records": records }))
+                .await
+        }
+    };
+    mark(&sessions[0], json!([{ "user_id": awa.user_id, "status": "present" }, { "user_id": bakary.user_id, "status": "late" }])).await;
+    mark(&sessions[1], json!([{ "user_id": awa.user_id, "status": "late" }, { "user_id": bakary.user_id, "status": "absent" }])).await;
+    mark(
+        &sessions[2],
+        json!([{ "user_id": awa.user_id, "status": "excused" }]),
+    )
+    .await;
+    c.app
+        .patch(
+            &format!("/api/v1/sessions/{}", sessions[3]),
+            Some(&c.trainer.access_token),
+            &json!({ "status": "cancelled" }),
+        )
+        .await;
+    // 17:30: the first three have ended; the cancelled one never counts.
+    c.app
+        .clock
+        .advance(Duration::hours(9) + Duration::minutes(30));
+
+    let path = format!("/api/v1/cohorts/{}/attendance", c.cohort);
+    let res = c.app.get(&path, Some(&c.trainer.access_token)).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let report = res.json();
+    assert_eq!(report["sessions_counted"], 3);
+    let row = |id: &str| {
+        report["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["user_id"] == id)
+            .unwrap()
+            .clone()
+    };
+    let a = row(&awa.user_id);
+    assert_eq!(
+        (
+            a["present"].as_i64(),
+            a["late"].as_i64(),
+            a["excused"].as_i64(),
+            a["unmarked"].as_i64()
+        ),
+        (Some(1), Some(1), Some(1), Some(0))
+    );
+    assert_eq!(a["attendance_rate"], 90.0, "(1 + 0.8) / 2");
+    let b = row(&bakary.user_id);
+    assert_eq!(b["unmarked"], 1);
+    assert_eq!(b["attendance_rate"], 26.7, "0.8 / 3");
+    assert_eq!(row(&formula.user_id)["attendance_rate"], 0.0);
+
+    let below = c
+        .app
+        .get(&format!("{path}?below=50"), Some(&c.trainer.access_token))
+        .await
+        .json();
+    assert_eq!(below["items"].as_array().unwrap().len(), 2);
+    let at_risk = c
+        .app
+        .get(&format!("{path}?at_risk=true"), Some(&c.admin.access_token))
+        .await
+        .json();
+    assert_eq!(at_risk["minimum_rate"], 75);
+    assert_eq!(at_risk["items"].as_array().unwrap().len(), 2);
+
+    // The same as CSV, by header or by parameter.
+    let csv = c
+        .app
+        .request(
+            awc::http::Method::GET,
+            &path,
+            Some(&c.trainer.access_token),
+            None,
+            &[("Accept", "text/csv")],
+        )
+        .await;
+    assert_eq!(csv.status, 200);
+    assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
+    assert_eq!(&csv.body[..3], b"\xEF\xBB\xBF", "UTF-8 BOM");
+    let text = csv.text();
+    let lines: Vec<&str> = text
+        .trim_start_matches('\u{feff}')
+        .split("\r\n")
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert_eq!(
+        lines[0],
+        "user_id,full_name,present,late,excused,absent,unmarked,attendance_rate"
+    );
+    assert_eq!(lines.len(), 4);
+    assert!(
+        text.contains(&format!("{},Awa,1,1,1,0,0,90.0", awa.user_id)),
+        "{text}"
+    );
+    assert!(
+        text.contains("\"'=HYPERLINK(\"\"http://x\"\")\""),
+        "formula neutralised: {text}"
+    );
+    let by_param = c
+        .app
+        .get(
+            &format!("{path}?format=csv&delimiter=semicolon"),
+            Some(&c.trainer.access_token),
+        )
+        .await;
+    assert!(by_param
+        .text()
+        .contains(&format!("{};Awa;1;1;1;0;0;90.0", awa.user_id)));
+
+    // Learners read their own attendance, not the cohort's.
+    c.app
+        .get(&path, Some(&awa.access_token))
+        .await
+        .assert_problem(403, "forbidden");
+    let mine = c
+        .app
+        .get("/api/v1/me/attendance", Some(&awa.access_token))
+        .await;
+    assert_eq!(mine.status, 200, "{}", mine.text());
+    let mine = mine.json();
+    let item = &mine["items"][0];
+    assert_eq!(item["cohort_id"], c.cohort.as_str());
+    assert_eq!(item["attendance_rate"], 90.0);
+    assert_eq!(item["records"].as_array().unwrap().len(), 3);
+    assert_eq!(item["records"][0]["status"], "present");
+}
+
+#[actix_rt::test]
+async fn the_rate_ignores_sessions_that_do_not_count_or_have_not_ended() {
+    let c = class(&["A"]).await;
+    let learner = &c.learners[0];
+    let off = new_session(&c.app, &c.trainer, &c.cohort, 3).await;
+    c.app
+        .patch(
+            &format!("/api/v1/sessions/{off}"),
+            Some(&c.trainer.access_token),
+            &json!({ "counts_for_completion": false }),
+        )
+        .await;
+    c.mark(
+        &c.trainer,
+        json!([{ "user_id": learner.user_id, "status": "absent" }]),
+    )
+    .await;
+    let path = format!("/api/v1/cohorts/{}/attendance", c.cohort);
+    let report = || async { c.app.get(&path, Some(&c.trainer.access_token)).await.json() };
+    // 08:00: nothing has ended yet.
+    let before = report().await;
+    assert_eq!(before["sessions_counted"], 0);
+    assert_eq!(before["items"][0]["attendance_rate"], 100.0);
+    c.app.clock.advance(Duration::hours(12));
+    let after = report().await;
+    assert_eq!(
+        after["sessions_counted"], 1,
+        "the non-counting session is left out"
+    );
+    assert_eq!(after["items"][0]["absent"], 1);
+    assert_eq!(after["items"][0]["attendance_rate"], 0.0);
+}
