@@ -24,8 +24,13 @@ impl Actor {
     /// Loads the caller; a deleted or deactivated account is refused as if
     /// the token were invalid.
     pub fn load(conn: &mut DbConnection, auth: &AuthUser) -> Result<Actor, AppError> {
+        Actor::load_user(conn, auth.id)
+    }
+
+    /// The same for a user identified otherwise (e.g. by a calendar feed token).
+    pub fn load_user(conn: &mut DbConnection, id: UserId) -> Result<Actor, AppError> {
         let row: Option<(bool, bool)> = users::table
-            .find(auth.id)
+            .find(id)
             .select((users::is_admin, users::is_active))
             .first(conn)
             .optional()?;
@@ -33,11 +38,11 @@ impl Actor {
             return Err(AppError::Unauthorized(Msg::InvalidToken));
         };
         let coordinates = country_coordinators::table
-            .filter(country_coordinators::user_id.eq(auth.id))
+            .filter(country_coordinators::user_id.eq(id))
             .select(country_coordinators::country_code)
             .load(conn)?;
         Ok(Actor {
-            id: auth.id,
+            id,
             is_admin,
             coordinates,
         })

@@ -20,7 +20,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::ics::{self, Calendar, Event};
 use super::{cohort_for, Session};
 use crate::auth::perm::{Actor, CohortAccess};
-use crate::auth::refresh::{self, hash_token};
+use crate::auth::refresh::hash_token;
 use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::cohorts::{CohortId, MemberStatus};
 use crate::db::{self, write_tx, DbConnection};
@@ -162,13 +162,7 @@ fn feed_actor(
         .first(conn)
         .optional()?
         .ok_or(AppError::Unauthorized(Msg::InvalidCalendarToken))?;
-    // `Actor::load` only reads the user id; a feed token belongs to no
-    // login session.
-    let auth = AuthUser {
-        id: user,
-        session: refresh::SessionId(uuid::Uuid::nil()),
-    };
-    Actor::load(conn, &auth).map_err(|e| match e {
+    Actor::load_user(conn, user).map_err(|e| match e {
         AppError::Unauthorized(_) => AppError::Unauthorized(Msg::InvalidCalendarToken),
         other => other,
     })
