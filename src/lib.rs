@@ -18,6 +18,7 @@ pub mod openapi;
 pub mod pagination;
 pub mod programmes;
 pub mod schema;
+pub mod seed;
 pub mod sessions;
 pub mod startup;
 pub mod telemetry;

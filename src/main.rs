@@ -33,6 +33,27 @@ enum Command {
         #[arg(long, default_value = "CI")]
         country: String,
     },
+    /// Fill an empty database with realistic data (per scale unit: a
+    /// programme, 20 cohorts of 250 learners, 40 sessions each, attendance).
+    Seed {
+        #[arg(long, default_value_t = 1)]
+        scale: u32,
+        /// Cohorts per scale unit (default 20; fewer for quick runs).
+        #[arg(long, default_value_t = 20)]
+        cohorts: u32,
+        /// Seed even though the database already holds users.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Write the JSON the benchmark needs (ids, tokens) from a seeded database.
+    #[command(hide = true)]
+    BenchFixture {
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// How many learner tokens to mint.
+        #[arg(long, default_value_t = 1000)]
+        users: i64,
+    },
     /// Print the OpenAPI document.
     Openapi,
     /// Exit 0 if the server on BIND_ADDR is ready (for container probes).
@@ -60,6 +81,12 @@ fn main() -> ExitCode {
             country,
         } => cli::create_admin(&settings, &email, name.as_deref(), &country),
         Command::Healthcheck => cli::healthcheck(&settings),
+        Command::Seed {
+            scale,
+            cohorts,
+            force,
+        } => seed(&settings, scale, cohorts, force),
+        Command::BenchFixture { out, users } => bench_fixture(settings, &out, users),
         Command::Openapi => Ok(()),
     };
     match result {
@@ -82,6 +109,38 @@ fn serve(mut settings: Settings) -> Result<(), String> {
             .await
             .map_err(|e| format!("server error: {e}"))
     })
+}
+
+fn seed(settings: &Settings, scale: u32, cohorts: u32, force: bool) -> Result<(), String> {
+    let opts = griot::seed::SeedOptions {
+        scale: scale.max(1),
+        cohorts_per_unit: cohorts.max(1),
+        force,
+        ..Default::default()
+    };
+    let s = griot::seed::seed(settings, &opts)?;
+    println!(
+        "seeded {} users, {} cohorts, {} sessions, {} attendance records in {:.1} s (password: {})",
+        s.users,
+        s.cohorts,
+        s.sessions,
+        s.attendance,
+        s.seconds,
+        griot::seed::SEED_PASSWORD
+    );
+    Ok(())
+}
+
+fn bench_fixture(mut settings: Settings, out: &std::path::Path, users: i64) -> Result<(), String> {
+    // Tokens must verify on the server: same secret, generated file included.
+    settings
+        .ensure_jwt_secret()
+        .map_err(|e| format!("configuration error: {e}"))?;
+    let fixture = griot::seed::bench_fixture(&settings, users)?;
+    let json = serde_json::to_string_pretty(&fixture).map_err(|e| e.to_string())?;
+    std::fs::write(out, json).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    println!("wrote {}", out.display());
+    Ok(())
 }
 
 fn fail(message: &str) -> ExitCode {

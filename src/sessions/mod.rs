@@ -85,7 +85,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = sessions)]
+#[diesel(table_name = sessions, treat_none_as_default_value = false)]
 pub struct Session {
     pub id: SessionId,
     pub cohort_id: CohortId,

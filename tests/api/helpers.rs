@@ -41,6 +41,8 @@ impl Drop for TestDb {
 pub struct TestApp {
     pub address: String,
     pub database_url: String,
+    /// The settings the server runs with.
+    pub settings: Settings,
     pub clock: Arc<ManualClock>,
     pub pool: DbPool,
     pub client: awc::Client,
@@ -140,6 +142,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         Settings::from_lookup(|k| env.get(k).cloned()).expect("test settings are valid");
     configure(&mut settings);
     let database_url = settings.database_url.clone();
+    let settings_copy = settings.clone();
     let clock = Arc::new(ManualClock::new(start_time()));
     let jwt = JwtKeys::new(&Secret::new(TEST_SECRET), settings.access_token_ttl_seconds);
     let app = Application::build(settings, clock.clone())
@@ -155,6 +158,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     TestApp {
         address,
         database_url,
+        settings: settings_copy,
         clock,
         pool,
         client,

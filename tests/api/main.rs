@@ -17,5 +17,6 @@ mod me;
 mod members;
 mod openapi;
 mod programmes;
+mod seed;
 mod sessions;
 mod users;
