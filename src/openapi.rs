@@ -67,7 +67,7 @@ use crate::{attendance, auth, cohorts, countries, error, health, programmes, ses
         sessions::calendar::my_feed,
     ),
     components(schemas(error::Problem)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonProblems),
     tags(
         (name = "auth", description = "Registration, sign-in and tokens"),
         (name = "me", description = "The signed-in account"),
@@ -98,6 +98,80 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// Adds the problems any operation can answer, so each handler documents
+/// only its own: 401 when it needs a token; 400, 413, 415 and 422 when it
+/// takes a body; 400, 404 and 422 when it takes path or query parameters;
+/// 500 and 503 everywhere.
+struct CommonProblems;
+
+impl Modify for CommonProblems {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let problem = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    crate::error::PROBLEM_JSON,
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let ops = [
+                item.get.as_mut(),
+                item.post.as_mut(),
+                item.put.as_mut(),
+                item.patch.as_mut(),
+                item.delete.as_mut(),
+            ];
+            for op in ops.into_iter().flatten() {
+                let mut add = |status: &str, description: &str| {
+                    op.responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| problem(description).into());
+                };
+                let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+                let has_body = op.request_body.is_some();
+                let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+                if secured {
+                    add(
+                        "401",
+                        "Missing, invalid or expired access token (`unauthorized`)",
+                    );
+                }
+                if has_body {
+                    add("400", "Malformed JSON (`bad_request`)");
+                    add("413", "Body too large (`payload_too_large`)");
+                    add("415", "Body is not JSON (`unsupported_media_type`)");
+                    add("422", "Invalid fields (`validation_failed`, see `errors`)");
+                }
+                if has_params {
+                    add("400", "Malformed query parameter (`bad_request`)");
+                    add(
+                        "404",
+                        "Not found, or not visible to the caller (`not_found`)",
+                    );
+                    add(
+                        "422",
+                        "Invalid parameter such as `limit` or `cursor` (`validation_failed`)",
+                    );
+                }
+                add(
+                    "500",
+                    "Unexpected error; the cause is only logged (`internal_error`)",
+                );
+                add(
+                    "503",
+                    "Database unreachable or overloaded (`service_unavailable`)",
+                );
+            }
+        }
     }
 }
 

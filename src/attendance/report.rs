@@ -172,8 +172,10 @@ pub struct ReportParams {
         UTF-8 CSV with a byte-order mark; cells starting with = + - @ are prefixed with `'`.",
     params(("id" = CohortId, Path), ReportParams),
     responses(
-        (status = 200, body = CohortReport),
-        (status = 200, description = "CSV", content_type = "text/csv", body = String),
+        (status = 200, description = "The report, as JSON or as CSV", content(
+            (CohortReport = "application/json"),
+            (String = "text/csv"),
+        )),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),

@@ -112,8 +112,11 @@ macro_rules! text_enum {
             diesel::expression::AsExpression, diesel::deserialize::FromSqlRow,
         )]
         #[diesel(sql_type = diesel::sql_types::Text)]
+        // Every stored word is the snake_case of its variant (a unit test
+        // checks); utoipa reads `rename_all`, not a macro-built `rename`.
+        #[serde(rename_all = "snake_case")]
         pub enum $name {
-            $(#[serde(rename = $text)] $variant),+
+            $($variant),+
         }
 
         impl $name {
@@ -184,4 +187,35 @@ macro_rules! text_enum {
             }
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::attendance::{AttendanceMethod, AttendanceStatus};
+    use crate::cohorts::{CohortStatus, MemberRole, MemberStatus};
+    use crate::sessions::{SessionKind, SessionStatus};
+    use crate::users::{Language, ProfileType};
+
+    fn same_words<T: serde::Serialize + std::fmt::Display>(all: &[T]) {
+        for v in all {
+            assert_eq!(
+                serde_json::to_value(v).unwrap(),
+                v.to_string(),
+                "serde and SQL words differ"
+            );
+        }
+    }
+
+    #[test]
+    fn serde_and_database_words_agree() {
+        same_words(AttendanceMethod::ALL);
+        same_words(AttendanceStatus::ALL);
+        same_words(CohortStatus::ALL);
+        same_words(MemberRole::ALL);
+        same_words(MemberStatus::ALL);
+        same_words(SessionKind::ALL);
+        same_words(SessionStatus::ALL);
+        same_words(Language::ALL);
+        same_words(ProfileType::ALL);
+    }
 }

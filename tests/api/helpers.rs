@@ -216,6 +216,7 @@ impl TestApp {
         body: Option<&Value>,
         headers: &[(&str, &str)],
     ) -> TestResponse {
+        let method_name = method.to_string();
         let mut req = self.client.request(method, self.url(path));
         if let Some(token) = token {
             req = req.insert_header(("Authorization", format!("Bearer {token}")));
@@ -229,11 +230,19 @@ impl TestApp {
         };
         let mut res = sent.unwrap_or_else(|e| panic!("request to {path} failed: {e}"));
         let bytes = res.body().limit(64 * 1024 * 1024).await.expect("body");
-        TestResponse {
+        let response = TestResponse {
             status: res.status().as_u16(),
             headers: res.headers().clone(),
             body: bytes.to_vec(),
-        }
+        };
+        crate::conformance::check(
+            method_name.as_str(),
+            path,
+            response.status,
+            response.header("content-type").as_deref(),
+            &response.body,
+        );
+        response
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> TestResponse {

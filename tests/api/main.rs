@@ -8,6 +8,7 @@ mod authz;
 mod calendar;
 mod cli;
 mod cohorts;
+mod conformance;
 mod coordinators;
 mod countries;
 mod errors;
