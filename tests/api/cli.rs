@@ -140,3 +140,62 @@ fn an_unreachable_database_is_reported_plainly() {
     assert!(stderr.contains("cannot connect"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn the_server_reports_ready_and_stops_cleanly_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    if crate::helpers::is_postgres() {
+        return; // process behaviour does not depend on the database
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("griot.db").display());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut server = griot(&url, dir.path())
+        .env("BIND_ADDR", &addr)
+        .env("RUST_LOG", "info")
+        .arg("serve")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // The log says when the socket is bound; no polling, no sleeping.
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    let listening = lines
+        .by_ref()
+        .take(50)
+        .map_while(Result::ok)
+        .any(|l| l.contains("listening"));
+    assert!(listening, "the server never said it was listening");
+
+    let probe = || {
+        griot(&url, dir.path())
+            .env("BIND_ADDR", &addr)
+            .arg("healthcheck")
+            .status()
+            .unwrap()
+    };
+    assert!(
+        probe().success(),
+        "healthcheck should pass on a running server"
+    );
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = server.wait().unwrap();
+    assert!(
+        status.success(),
+        "SIGTERM should end the server cleanly, got {status}"
+    );
+    assert!(
+        !probe().success(),
+        "healthcheck should fail once the server is gone"
+    );
+}
