@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{AttendanceMethod, AttendanceStatus};
-use crate::auth::perm::Actor;
+use crate::auth::perm::{Actor, CohortAccess};
 use crate::auth::AuthUser;
 use crate::cohorts::seats::SEAT_HOLDERS;
 use crate::cohorts::{self, CohortId, MemberRole};
@@ -219,8 +219,8 @@ pub async fn cohort_report(
     let late_weight = state.settings.attendance_late_weight;
     let report = db::run(&state.pool, move |conn| {
         let actor = Actor::load(conn, &auth)?;
-        let (cohort, access) = cohorts::load_visible(conn, Some(&actor), id)?;
-        access.require(access.can_view_members())?;
+        let (cohort, _) =
+            cohorts::cohort_for(conn, &actor, id, false, CohortAccess::can_view_members)?;
         let programme = programmes::find(conn, cohort.programme_id)?.ok_or(AppError::NotFound)?;
         let learners: Vec<(UserId, String)> = memberships::table
             .inner_join(users::table)

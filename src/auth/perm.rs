@@ -4,7 +4,7 @@
 
 use diesel::prelude::*;
 
-use crate::auth::AuthUser;
+use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::cohorts::{Cohort, MemberRole, MemberStatus};
 use crate::db::DbConnection;
 use crate::error::{AppError, Msg};
@@ -25,6 +25,14 @@ impl Actor {
     /// the token were invalid.
     pub fn load(conn: &mut DbConnection, auth: &AuthUser) -> Result<Actor, AppError> {
         Actor::load_user(conn, auth.id)
+    }
+
+    /// The caller of an endpoint open to everyone: `None` when anonymous.
+    pub fn load_optional(
+        conn: &mut DbConnection,
+        auth: MaybeAuthUser,
+    ) -> Result<Option<Actor>, AppError> {
+        auth.0.map(|a| Actor::load(conn, &a)).transpose()
     }
 
     /// The same for a user identified otherwise (e.g. by a calendar feed token).

@@ -14,7 +14,7 @@ use validator::Validate;
 use crate::auth::perm::{Actor, CohortAccess};
 use crate::auth::AuthUser;
 use crate::cohorts::seats::{self, SEAT_HOLDERS};
-use crate::cohorts::{Cohort, CohortId, MemberRole, MemberStatus};
+use crate::cohorts::{cohort_for, Cohort, CohortId, MemberRole, MemberStatus};
 use crate::db::{self, write_tx, DbConnection, MultiBackend};
 use crate::error::{AppError, Issue, Msg, Problem};
 use crate::extract::Json;
@@ -96,22 +96,6 @@ fn find_membership(
         .optional()
 }
 
-/// Locks the cohort and checks the caller's right, inside a transaction.
-fn lock_for(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    id: CohortId,
-    rule: impl Fn(&CohortAccess) -> bool,
-) -> Result<Cohort, AppError> {
-    let cohort = seats::lock_cohort(conn, id)?.ok_or(AppError::NotFound)?;
-    let access = CohortAccess::load(conn, Some(actor), &cohort)?;
-    if !access.can_see_cohort() {
-        return Err(AppError::NotFound);
-    }
-    access.require(rule(&access))?;
-    Ok(cohort)
-}
-
 /// Status a learner ends up with when admitted now.
 fn admit(conn: &mut DbConnection, cohort: &Cohort) -> QueryResult<MemberStatus> {
     Ok(if seats::has_free_seat(conn, cohort)? {
@@ -142,7 +126,7 @@ pub async fn apply(
     let member = db::run(&state.pool, move |conn| {
         let actor = Actor::load(conn, &auth)?;
         write_tx(conn, |conn| {
-            let cohort = lock_for(conn, &actor, id, |_| true)?;
+            let (cohort, _) = cohort_for(conn, &actor, id, true, CohortAccess::can_see_cohort)?;
             if find_membership(conn, id, actor.id)?.is_some() {
                 return Err(AppError::Conflict(Msg::AlreadyMember));
             }
@@ -225,8 +209,7 @@ pub async fn list_members(
     let after: Option<(NaiveDateTime, UserId)> = paging.cursor()?;
     let page = db::run(&state.pool, move |conn| {
         let actor = Actor::load(conn, &auth)?;
-        let (_, access) = super::load_visible(conn, Some(&actor), id)?;
-        access.require(access.can_view_members())?;
+        cohort_for(conn, &actor, id, false, CohortAccess::can_view_members)?;
         let mut query = memberships::table
             .inner_join(users::table)
             .filter(memberships::cohort_id.eq(id))
@@ -294,7 +277,7 @@ pub async fn add_member(
     let member = db::run(&state.pool, move |conn| {
         let actor = Actor::load(conn, &auth)?;
         write_tx(conn, |conn| {
-            let cohort = lock_for(conn, &actor, id, CohortAccess::can_manage_cohort)?;
+            let (cohort, _) = cohort_for(conn, &actor, id, true, CohortAccess::can_manage_cohort)?;
             let exists: bool = diesel::select(diesel::dsl::exists(users::table.find(body.user_id)))
                 .get_result(conn)?;
             if !exists {
@@ -370,7 +353,7 @@ pub async fn update_member(
     let member = db::run(&state.pool, move |conn| {
         let actor = Actor::load(conn, &auth)?;
         write_tx(conn, |conn| {
-            let cohort = lock_for(conn, &actor, id, CohortAccess::can_manage_cohort)?;
+            let (cohort, _) = cohort_for(conn, &actor, id, true, CohortAccess::can_manage_cohort)?;
             let current = find_membership(conn, id, user)?.ok_or(AppError::NotFound)?;
             let role = body.role.unwrap_or(current.role);
             let mut status = body.status.unwrap_or(current.status);
@@ -431,7 +414,8 @@ pub async fn remove_member(
         let actor = Actor::load(conn, &auth)?;
         let is_self = actor.id == user;
         write_tx(conn, |conn| {
-            let cohort = lock_for(conn, &actor, id, |a| is_self || a.can_manage_cohort())?;
+            let (cohort, _) =
+                cohort_for(conn, &actor, id, true, |a| is_self || a.can_manage_cohort())?;
             let current = find_membership(conn, id, user)?.ok_or(AppError::NotFound)?;
             if current.status == MemberStatus::Withdrawn {
                 return Ok(());

@@ -231,7 +231,30 @@ pub fn find(conn: &mut DbConnection, id: CohortId) -> QueryResult<Option<Cohort>
         .optional()
 }
 
-/// The cohort and what the caller may do with it; 404 if they may not see it.
+/// The cohort and the caller's access to it, checked against `rule`: 404
+/// for those who may not know it exists, 403 for insiders without the
+/// right. With `lock`, the row stays locked until the transaction ends
+/// (PostgreSQL; see [`seats::lock_cohort`]).
+pub fn cohort_for(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: CohortId,
+    lock: bool,
+    rule: impl Fn(&CohortAccess) -> bool,
+) -> Result<(Cohort, CohortAccess), AppError> {
+    let cohort = if lock {
+        seats::lock_cohort(conn, id)?
+    } else {
+        find(conn, id)?
+    }
+    .ok_or(AppError::NotFound)?;
+    let access = CohortAccess::load(conn, Some(actor), &cohort)?;
+    access.require(rule(&access))?;
+    Ok((cohort, access))
+}
+
+/// The cohort and what the caller, perhaps anonymous, may do with it; 404
+/// if they may not see it.
 pub fn load_visible(
     conn: &mut DbConnection,
     actor: Option<&Actor>,
@@ -243,10 +266,6 @@ pub fn load_visible(
         return Err(AppError::NotFound);
     }
     Ok((cohort, access))
-}
-
-fn load_actor(conn: &mut DbConnection, auth: MaybeAuthUser) -> Result<Option<Actor>, AppError> {
-    auth.0.map(|a| Actor::load(conn, &a)).transpose()
 }
 
 /// `GET /api/v1/cohorts`: the catalogue, plus drafts the caller staffs or belongs to.
@@ -272,7 +291,7 @@ pub async fn list_cohorts(
     let limit = paging.limit()?;
     let after: Option<CohortId> = paging.cursor()?;
     let page = db::run(&state.pool, move |conn| {
-        let actor = load_actor(conn, auth)?;
+        let actor = Actor::load_optional(conn, auth)?;
         let mut query = cohorts::table.into_boxed::<MultiBackend>();
         match &actor {
             Some(a) if a.is_admin => {}
@@ -407,7 +426,7 @@ pub async fn get_cohort(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let cohort = db::run(&state.pool, move |conn| {
-        let actor = load_actor(conn, auth)?;
+        let actor = Actor::load_optional(conn, auth)?;
         Ok(load_visible(conn, actor.as_ref(), id)?.0)
     })
     .await?;
@@ -438,12 +457,7 @@ pub async fn update_cohort(
     let cohort = db::run(&state.pool, move |conn| {
         let actor = Actor::load(conn, &auth)?;
         write_tx(conn, |conn| {
-            let current = seats::lock_cohort(conn, id)?.ok_or(AppError::NotFound)?;
-            let access = CohortAccess::load(conn, Some(&actor), &current)?;
-            if !access.can_see_cohort() {
-                return Err(AppError::NotFound);
-            }
-            access.require(access.can_manage_cohort())?;
+            let (current, _) = cohort_for(conn, &actor, id, true, CohortAccess::can_manage_cohort)?;
 
             let mut errors = Vec::new();
             let country = body

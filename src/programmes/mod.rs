@@ -156,10 +156,6 @@ fn visible_programmes<'a>(actor: Option<&Actor>) -> BoxedProgrammes<'a> {
     }
 }
 
-fn load_actor(conn: &mut DbConnection, auth: MaybeAuthUser) -> Result<Option<Actor>, AppError> {
-    auth.0.map(|a| Actor::load(conn, &a)).transpose()
-}
-
 /// `GET /api/v1/programmes`: the catalogue (everything, for staff).
 #[utoipa::path(
     get, path = "/api/v1/programmes", tag = "programmes",
@@ -177,7 +173,7 @@ pub async fn list_programmes(
     let limit = params.limit()?;
     let after: Option<ProgrammeId> = params.cursor()?;
     let page = db::run(&state.pool, move |conn| {
-        let actor = load_actor(conn, auth)?;
+        let actor = Actor::load_optional(conn, auth)?;
         let mut query = visible_programmes(actor.as_ref());
         if let Some(after) = after {
             query = query.filter(programmes::id.gt(after));
@@ -248,7 +244,7 @@ pub async fn get_programme(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let programme = db::run(&state.pool, move |conn| {
-        let actor = load_actor(conn, auth)?;
+        let actor = Actor::load_optional(conn, auth)?;
         visible_programmes(actor.as_ref())
             .filter(programmes::id.eq(id))
             .select(Programme::as_select())

@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
 use super::ics::{self, Calendar, Event};
-use super::{cohort_for, Session};
+use super::Session;
 use crate::auth::perm::{Actor, CohortAccess};
 use crate::auth::refresh::hash_token;
 use crate::auth::{AuthUser, MaybeAuthUser};
@@ -249,7 +249,8 @@ pub async fn cohort_feed(
     let since = state.clock.now_naive() - Duration::days(FEED_PAST_DAYS);
     let calendar = db::run(&state.pool, move |conn| {
         let actor = feed_actor(conn, auth, token.as_deref())?;
-        let (cohort, _) = cohort_for(conn, &actor, id, CohortAccess::can_see_private)?;
+        let (cohort, _) =
+            crate::cohorts::cohort_for(conn, &actor, id, false, CohortAccess::can_see_private)?;
         let lang = language_of(conn, actor.id)?;
         let rows: Vec<Session> = sessions::table
             .filter(sessions::cohort_id.eq(id))

@@ -328,20 +328,6 @@ fn find(conn: &mut DbConnection, id: SessionId, lock: bool) -> QueryResult<Optio
     }
 }
 
-/// The cohort and the caller's access to it, checked against `rule`: 404
-/// for those who may not know it exists, 403 for insiders without the right.
-pub fn cohort_for(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    id: CohortId,
-    rule: impl Fn(&CohortAccess) -> bool,
-) -> Result<(Cohort, CohortAccess), AppError> {
-    let cohort = cohorts::find(conn, id)?.ok_or(AppError::NotFound)?;
-    let access = CohortAccess::load(conn, Some(actor), &cohort)?;
-    access.require(rule(&access))?;
-    Ok((cohort, access))
-}
-
 /// A live session, its cohort and the caller's access, checked against
 /// `rule` like [`cohort_for`]. For other modules hanging things off
 /// sessions (attendance, materials).
@@ -362,7 +348,7 @@ fn load(
     rule: impl Fn(&CohortAccess) -> bool,
 ) -> Result<(Session, Cohort, CohortAccess), AppError> {
     let session = find(conn, id, lock)?.ok_or(AppError::NotFound)?;
-    let (cohort, access) = cohort_for(conn, actor, session.cohort_id, rule)?;
+    let (cohort, access) = cohorts::cohort_for(conn, actor, session.cohort_id, false, rule)?;
     Ok((session, cohort, access))
 }
 
@@ -445,7 +431,8 @@ pub async fn list_sessions(
     }
     let page = db::run(&state.pool, move |conn| {
         let actor = Actor::load(conn, &auth)?;
-        let (cohort, _) = cohort_for(conn, &actor, id, CohortAccess::can_see_private)?;
+        let (cohort, _) =
+            cohorts::cohort_for(conn, &actor, id, false, CohortAccess::can_see_private)?;
         let mut query = sessions::table
             .filter(sessions::cohort_id.eq(id))
             .into_boxed::<MultiBackend>();
@@ -528,7 +515,8 @@ pub async fn create_session(
     let (session, timezone) = db::run(&state.pool, move |conn| {
         let actor = Actor::load(conn, &auth)?;
         write_tx(conn, |conn| {
-            let (cohort, _) = cohort_for(conn, &actor, id, CohortAccess::can_manage_sessions)?;
+            let (cohort, _) =
+                cohorts::cohort_for(conn, &actor, id, false, CohortAccess::can_manage_sessions)?;
             let starts_at = to_utc(body.starts_at);
             let ends_at = to_utc(body.ends_at);
             check(conn, id, body.trainer_id, starts_at, ends_at)?;
