@@ -230,7 +230,7 @@ pub async fn check_in(
     let outcome = db::run(&state.pool, move |conn| {
         let actor = Actor::load(conn, &auth)?;
         write_tx(conn, |conn| {
-            lock_session(conn, id)?;
+            lock_session(conn, id, false)?;
             let (session, cohort, access) =
                 sessions::session_for(conn, &actor, id, CohortAccess::can_see_private)?;
             if access.membership != Some((MemberRole::Learner, MemberStatus::Active)) {

@@ -148,16 +148,23 @@ pub struct Roster {
 }
 
 /// Locks the session row until the end of the transaction on PostgreSQL
-/// (SQLite's write transaction already excludes other writers), so
-/// concurrent marks and check-ins keep a truthful audit trail.
-pub(crate) fn lock_session(conn: &mut DbConnection, id: SessionId) -> QueryResult<()> {
+/// (SQLite's write transaction already excludes other writers), so a roll
+/// call reads the records it replaces without a check-in slipping in
+/// between, and its audit trail says truthfully what each mark replaced.
+/// A roll call takes the lock exclusively; check-ins share it, so they do
+/// not queue behind one another.
+pub(crate) fn lock_session(
+    conn: &mut DbConnection,
+    id: SessionId,
+    exclusive: bool,
+) -> QueryResult<()> {
     if let DbConnection::Pg(pg) = conn {
-        sessions_t::table
-            .find(id)
-            .select(sessions_t::id)
-            .for_update()
-            .first::<SessionId>(pg)
-            .optional()?;
+        let row = sessions_t::table.find(id).select(sessions_t::id);
+        if exclusive {
+            row.for_update().first::<SessionId>(pg).optional()?;
+        } else {
+            row.for_share().first::<SessionId>(pg).optional()?;
+        }
     }
     Ok(())
 }
@@ -281,7 +288,7 @@ pub async fn mark(
     let roster = db::run(&state.pool, move |conn| {
         let actor = Actor::load(conn, &auth)?;
         write_tx(conn, |conn| {
-            lock_session(conn, id)?;
+            lock_session(conn, id, true)?;
             let (session, _, _) =
                 sessions::session_for(conn, &actor, id, CohortAccess::can_manage_sessions)?;
             if session.status == SessionStatus::Cancelled {

@@ -72,53 +72,66 @@ impl Tally {
     }
 }
 
-/// Sessions of a cohort that count towards the rate at `now`.
-fn counted_sessions(
-    conn: &mut DbConnection,
-    cohort: CohortId,
-    now: NaiveDateTime,
-) -> QueryResult<Vec<SessionId>> {
-    sessions::table
-        .filter(sessions::cohort_id.eq(cohort))
-        .filter(sessions::counts_for_completion.eq(true))
-        .filter(sessions::status.eq(SessionStatus::Scheduled))
-        .filter(sessions::deleted_at.is_null())
-        .filter(sessions::ends_at.le(now))
-        .select(sessions::id)
-        .load(conn)
-}
-
-/// Tallies of the given learners over the counted sessions of a cohort.
+/// Tallies over the sessions of a cohort that count at `now` (counting for
+/// completion, not cancelled or deleted, ended), for the given learners
+/// (or just `only`): returns how many sessions count, and a tally per
+/// learner. Attendance is read through the sessions' index, one range of
+/// the attendance primary key per session, and grouped by the database.
 fn tallies(
     conn: &mut DbConnection,
     cohort: CohortId,
     learners: &[UserId],
+    only: Option<UserId>,
     now: NaiveDateTime,
 ) -> QueryResult<(i64, HashMap<UserId, Tally>)> {
-    let counted = counted_sessions(conn, cohort, now)?;
-    let total = counted.len() as i64;
+    let counted: i64 = counted_sessions()
+        .filter(sessions::cohort_id.eq(cohort))
+        .filter(sessions::ends_at.le(now))
+        .count()
+        .get_result(conn)?;
     let mut map: HashMap<UserId, Tally> = learners.iter().map(|u| (*u, Tally::default())).collect();
-    if total > 0 && !learners.is_empty() {
-        let counts: Vec<(UserId, AttendanceStatus, i64)> = attendance::table
-            .filter(attendance::session_id.eq_any(&counted))
-            .filter(attendance::user_id.eq_any(learners))
-            .group_by((attendance::user_id, attendance::status))
-            .select((
-                attendance::user_id,
-                attendance::status,
-                diesel::dsl::count_star(),
-            ))
-            .load(conn)?;
+    if counted > 0 && !learners.is_empty() {
+        let base = attendance::table
+            .inner_join(sessions::table)
+            .filter(sessions::cohort_id.eq(cohort))
+            .filter(sessions::counts_for_completion.eq(true))
+            .filter(sessions::status.eq(SessionStatus::Scheduled))
+            .filter(sessions::deleted_at.is_null())
+            .filter(sessions::ends_at.le(now));
+        let columns = (
+            attendance::user_id,
+            attendance::status,
+            diesel::dsl::count_star(),
+        );
+        let group = (attendance::user_id, attendance::status);
+        let counts: Vec<(UserId, AttendanceStatus, i64)> = match only {
+            Some(user) => base
+                .filter(attendance::user_id.eq(user))
+                .group_by(group)
+                .select(columns)
+                .load(conn)?,
+            None => base.group_by(group).select(columns).load(conn)?,
+        };
         for (user, status, n) in counts {
+            // Rows of people who are no longer learners here are ignored.
             if let Some(t) = map.get_mut(&user) {
                 t.add(status, n);
             }
         }
     }
     for t in map.values_mut() {
-        *t = t.with_total(total);
+        *t = t.with_total(counted);
     }
-    Ok((total, map))
+    Ok((counted, map))
+}
+
+/// Sessions that count for completion and still stand.
+fn counted_sessions() -> sessions::BoxedQuery<'static, crate::db::MultiBackend> {
+    sessions::table
+        .filter(sessions::counts_for_completion.eq(true))
+        .filter(sessions::status.eq(SessionStatus::Scheduled))
+        .filter(sessions::deleted_at.is_null())
+        .into_boxed()
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -231,7 +244,7 @@ pub async fn cohort_report(
             .select((users::id, users::full_name))
             .load(conn)?;
         let ids: Vec<UserId> = learners.iter().map(|(u, _)| *u).collect();
-        let (counted, tallies) = tallies(conn, id, &ids, now)?;
+        let (counted, tallies) = tallies(conn, id, &ids, None, now)?;
         let threshold = match (params.below, params.at_risk) {
             (Some(b), _) => Some(b),
             (None, Some(true)) => Some(f64::from(programme.min_attendance_rate)),
@@ -393,7 +406,7 @@ pub async fn my_attendance(
             .load(conn)?;
         let mut items = Vec::with_capacity(mine.len());
         for (cohort_id, cohort_name) in mine {
-            let (counted, tallies) = tallies(conn, cohort_id, &[actor.id], now)?;
+            let (counted, tallies) = tallies(conn, cohort_id, &[actor.id], Some(actor.id), now)?;
             let t = tallies.get(&actor.id).copied().unwrap_or_default();
             let records: Vec<(
                 SessionId,
