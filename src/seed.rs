@@ -283,7 +283,11 @@ pub fn seed(settings: &Settings, opts: &SeedOptions) -> Result<SeedSummary, Stri
     }
     // Fresh statistics, or the planners guess: PostgreSQL ran the attendance
     // report 2.7x slower on a just-seeded database until autoanalyze came by.
-    let analyze = if conn.is_postgres() { "VACUUM (ANALYZE)" } else { "ANALYZE" };
+    let analyze = if conn.is_postgres() {
+        "VACUUM (ANALYZE)"
+    } else {
+        "ANALYZE"
+    };
     diesel::connection::SimpleConnection::batch_execute(conn, analyze).map_err(fail)?;
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
