@@ -30,6 +30,12 @@ pub struct PageParams {
 }
 
 impl PageParams {
+    /// From a list's own filter struct: serde_urlencoded cannot flatten
+    /// this one into it (numbers in flattened structs fail to parse).
+    pub fn new(limit: Option<i64>, cursor: Option<String>) -> Self {
+        Self { limit, cursor }
+    }
+
     pub fn limit(&self) -> Result<i64, AppError> {
         match self.limit {
             None => Ok(DEFAULT_LIMIT),

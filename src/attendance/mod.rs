@@ -431,10 +431,7 @@ pub async fn history(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let params = params.into_inner();
-    let paging = PageParams {
-        limit: params.limit,
-        cursor: params.cursor.clone(),
-    };
+    let paging = PageParams::new(params.limit, params.cursor.clone());
     let limit = paging.limit()?;
     let after: Option<(NaiveDateTime, AttendanceChangeId)> = paging.cursor()?;
     let page = db::run(&state.pool, move |conn| {

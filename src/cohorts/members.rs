@@ -201,10 +201,7 @@ pub async fn list_members(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let filters = filters.into_inner();
-    let paging = PageParams {
-        limit: filters.limit,
-        cursor: filters.cursor.clone(),
-    };
+    let paging = PageParams::new(filters.limit, filters.cursor.clone());
     let limit = paging.limit()?;
     let after: Option<(NaiveDateTime, UserId)> = paging.cursor()?;
     let page = db::run(&state.pool, move |conn| {

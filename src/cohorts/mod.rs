@@ -284,10 +284,7 @@ pub async fn list_cohorts(
     filters: web::Query<CohortFilters>,
 ) -> Result<HttpResponse, AppError> {
     let filters = filters.into_inner();
-    let paging = PageParams {
-        limit: filters.limit,
-        cursor: filters.cursor.clone(),
-    };
+    let paging = PageParams::new(filters.limit, filters.cursor.clone());
     let limit = paging.limit()?;
     let after: Option<CohortId> = paging.cursor()?;
     let page = db::run(&state.pool, move |conn| {

@@ -415,10 +415,7 @@ pub async fn list_sessions(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let filters = filters.into_inner();
-    let paging = PageParams {
-        limit: filters.limit,
-        cursor: filters.cursor.clone(),
-    };
+    let paging = PageParams::new(filters.limit, filters.cursor.clone());
     let limit = paging.limit()?;
     let order = if filters.updated_since.is_some() {
         BY_UPDATE
