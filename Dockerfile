@@ -16,6 +16,8 @@ WORKDIR /app
 # Build the dependencies alone first, against placeholder sources, so that this
 # layer stays cached until Cargo.toml or Cargo.lock change.
 COPY Cargo.toml Cargo.lock ./
+# .cargo/config.toml sets how the bundled SQLite is compiled.
+COPY .cargo ./.cargo
 RUN mkdir src \
     && echo 'fn main() {}' > src/main.rs \
     && : > src/lib.rs \
