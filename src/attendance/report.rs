@@ -75,8 +75,10 @@ impl Tally {
 /// Tallies over the sessions of a cohort that count at `now` (counting for
 /// completion, not cancelled or deleted, ended), for the given learners
 /// (or just `only`): returns how many sessions count, and a tally per
-/// learner. Attendance is read through the sessions' index, one range of
-/// the attendance primary key per session, and grouped by the database.
+/// learner. The counted sessions are read first; attendance is then read
+/// by their ids, one range of the attendance primary key per session, and
+/// grouped by the database. (Joining sessions instead let PostgreSQL's
+/// planner pick a scan of the whole attendance table: 41 ms at scale 1.)
 fn tallies(
     conn: &mut DbConnection,
     cohort: CohortId,
@@ -84,20 +86,14 @@ fn tallies(
     only: Option<UserId>,
     now: NaiveDateTime,
 ) -> QueryResult<(i64, HashMap<UserId, Tally>)> {
-    let counted: i64 = counted_sessions()
+    let counted: Vec<SessionId> = counted_sessions()
         .filter(sessions::cohort_id.eq(cohort))
         .filter(sessions::ends_at.le(now))
-        .count()
-        .get_result(conn)?;
+        .select(sessions::id)
+        .load(conn)?;
     let mut map: HashMap<UserId, Tally> = learners.iter().map(|u| (*u, Tally::default())).collect();
-    if counted > 0 && !learners.is_empty() {
-        let base = attendance::table
-            .inner_join(sessions::table)
-            .filter(sessions::cohort_id.eq(cohort))
-            .filter(sessions::counts_for_completion.eq(true))
-            .filter(sessions::status.eq(SessionStatus::Scheduled))
-            .filter(sessions::deleted_at.is_null())
-            .filter(sessions::ends_at.le(now));
+    if !counted.is_empty() && !learners.is_empty() {
+        let base = attendance::table.filter(attendance::session_id.eq_any(&counted));
         let columns = (
             attendance::user_id,
             attendance::status,
@@ -119,6 +115,7 @@ fn tallies(
             }
         }
     }
+    let counted = i64::try_from(counted.len()).unwrap_or(i64::MAX);
     for t in map.values_mut() {
         *t = t.with_total(counted);
     }
