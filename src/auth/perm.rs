@@ -37,18 +37,20 @@ impl Actor {
 
     /// The same for a user identified otherwise (e.g. by a calendar feed token).
     pub fn load_user(conn: &mut DbConnection, id: UserId) -> Result<Actor, AppError> {
-        let row: Option<(bool, bool)> = users::table
-            .find(id)
-            .select((users::is_admin, users::is_active))
-            .first(conn)
-            .optional()?;
-        let Some((is_admin, true)) = row else {
+        // One round trip: the account's flags, once per country it coordinates.
+        let rows: Vec<(bool, bool, Option<String>)> = users::table
+            .left_join(country_coordinators::table)
+            .filter(users::id.eq(id))
+            .select((
+                users::is_admin,
+                users::is_active,
+                country_coordinators::country_code.nullable(),
+            ))
+            .load(conn)?;
+        let Some(&(is_admin, true, _)) = rows.first() else {
             return Err(AppError::Unauthorized(Msg::InvalidToken));
         };
-        let coordinates = country_coordinators::table
-            .filter(country_coordinators::user_id.eq(id))
-            .select(country_coordinators::country_code)
-            .load(conn)?;
+        let coordinates = rows.into_iter().filter_map(|(_, _, c)| c).collect();
         Ok(Actor {
             id,
             is_admin,
@@ -92,24 +94,36 @@ impl CohortAccess {
         actor: Option<&Actor>,
         cohort: &Cohort,
     ) -> QueryResult<CohortAccess> {
+        let membership = match actor {
+            Some(actor) => memberships::table
+                .find((cohort.id, actor.id))
+                .select((memberships::role, memberships::status))
+                .first(conn)
+                .optional()?,
+            None => None,
+        };
+        Ok(CohortAccess::new(actor, cohort, membership))
+    }
+
+    /// The access of `actor` given its membership of `cohort`, read by the caller.
+    pub fn new(
+        actor: Option<&Actor>,
+        cohort: &Cohort,
+        membership: Option<(MemberRole, MemberStatus)>,
+    ) -> CohortAccess {
         let public = cohort.status.is_catalogue();
-        let Some(actor) = actor else {
-            return Ok(CohortAccess {
+        match actor {
+            None => CohortAccess {
                 public,
                 ..Default::default()
-            });
-        };
-        let membership = memberships::table
-            .find((cohort.id, actor.id))
-            .select((memberships::role, memberships::status))
-            .first(conn)
-            .optional()?;
-        Ok(CohortAccess {
-            staff: is_cohort_staff(actor, cohort.country_code.as_deref()),
-            admin: actor.is_admin,
-            membership,
-            public,
-        })
+            },
+            Some(actor) => CohortAccess {
+                staff: is_cohort_staff(actor, cohort.country_code.as_deref()),
+                admin: actor.is_admin,
+                membership,
+                public,
+            },
+        }
     }
 
     /// Active trainer of this cohort.

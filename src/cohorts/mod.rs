@@ -242,13 +242,13 @@ pub fn cohort_for(
     lock: bool,
     rule: impl Fn(&CohortAccess) -> bool,
 ) -> Result<(Cohort, CohortAccess), AppError> {
-    let cohort = if lock {
-        seats::lock_cohort(conn, id)?
+    let (cohort, access) = if lock {
+        let cohort = seats::lock_cohort(conn, id)?.ok_or(AppError::NotFound)?;
+        let access = CohortAccess::load(conn, Some(actor), &cohort)?;
+        (cohort, access)
     } else {
-        find(conn, id)?
-    }
-    .ok_or(AppError::NotFound)?;
-    let access = CohortAccess::load(conn, Some(actor), &cohort)?;
+        with_access(conn, Some(actor), id)?.ok_or(AppError::NotFound)?
+    };
     access.require(rule(&access))?;
     Ok((cohort, access))
 }
@@ -260,12 +260,42 @@ pub fn load_visible(
     actor: Option<&Actor>,
     id: CohortId,
 ) -> Result<(Cohort, CohortAccess), AppError> {
-    let cohort = find(conn, id)?.ok_or(AppError::NotFound)?;
-    let access = CohortAccess::load(conn, actor, &cohort)?;
+    let (cohort, access) = with_access(conn, actor, id)?.ok_or(AppError::NotFound)?;
     if !access.can_see_cohort() {
         return Err(AppError::NotFound);
     }
     Ok((cohort, access))
+}
+
+/// The cohort with the caller's membership, in one query.
+fn with_access(
+    conn: &mut DbConnection,
+    actor: Option<&Actor>,
+    id: CohortId,
+) -> QueryResult<Option<(Cohort, CohortAccess)>> {
+    let Some(actor) = actor else {
+        return Ok(find(conn, id)?.map(|c| {
+            let access = CohortAccess::new(None, &c, None);
+            (c, access)
+        }));
+    };
+    let row: Option<(Cohort, Option<(MemberRole, MemberStatus)>)> = cohorts::table
+        .left_join(
+            memberships::table.on(memberships::cohort_id
+                .eq(cohorts::id)
+                .and(memberships::user_id.eq(actor.id))),
+        )
+        .filter(cohorts::id.eq(id))
+        .select((
+            Cohort::as_select(),
+            (memberships::role, memberships::status).nullable(),
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|(cohort, membership)| {
+        let access = CohortAccess::new(Some(actor), &cohort, membership);
+        (cohort, access)
+    }))
 }
 
 /// `GET /api/v1/cohorts`: the catalogue, plus drafts the caller staffs or belongs to.

@@ -24,7 +24,7 @@ use crate::error::{AppError, FieldError, Issue, Problem};
 use crate::extract::Json;
 use crate::i18n::Lang;
 use crate::pagination::{page_from, Page, PageParams};
-use crate::schema::{memberships, sessions};
+use crate::schema::{cohorts as cohorts_t, memberships, sessions};
 use crate::startup::AppState;
 use crate::users::UserId;
 use crate::validation::{double_option, not_blank};
@@ -347,8 +347,31 @@ fn load(
     lock: bool,
     rule: impl Fn(&CohortAccess) -> bool,
 ) -> Result<(Session, Cohort, CohortAccess), AppError> {
-    let session = find(conn, id, lock)?.ok_or(AppError::NotFound)?;
-    let (cohort, access) = cohorts::cohort_for(conn, actor, session.cohort_id, false, rule)?;
+    if lock {
+        let session = find(conn, id, lock)?.ok_or(AppError::NotFound)?;
+        let (cohort, access) = cohorts::cohort_for(conn, actor, session.cohort_id, false, rule)?;
+        return Ok((session, cohort, access));
+    }
+    // One round trip: the session, its cohort and the caller's membership.
+    let row: Option<(Session, Cohort, Option<(MemberRole, MemberStatus)>)> = sessions::table
+        .inner_join(cohorts_t::table)
+        .left_join(
+            memberships::table.on(memberships::cohort_id
+                .eq(cohorts_t::id)
+                .and(memberships::user_id.eq(actor.id))),
+        )
+        .filter(sessions::id.eq(id))
+        .filter(sessions::deleted_at.is_null())
+        .select((
+            Session::as_select(),
+            Cohort::as_select(),
+            (memberships::role, memberships::status).nullable(),
+        ))
+        .first(conn)
+        .optional()?;
+    let (session, cohort, membership) = row.ok_or(AppError::NotFound)?;
+    let access = CohortAccess::new(Some(actor), &cohort, membership);
+    access.require(rule(&access))?;
     Ok((session, cohort, access))
 }
 
