@@ -93,6 +93,10 @@ impl Application {
                 .default_service(web::to(not_found))
         })
         .workers(settings.workers)
+        .worker_max_blocking_threads(blocking_threads_per_worker(
+            settings.db_pool_size,
+            settings.workers,
+        ))
         .shutdown_timeout(settings.shutdown_timeout_seconds)
         .listen(listener)
         .map_err(|e| StartupError(format!("cannot start the server: {e}")))?
@@ -165,4 +169,27 @@ async fn docs_redirect() -> HttpResponse {
 
 async fn not_found() -> Result<HttpResponse, AppError> {
     Err(AppError::NotFound)
+}
+
+/// Database calls run on each worker's blocking pool ([`db::run`]). More
+/// threads than pooled connections only adds threads parked on the pool's
+/// mutex, and context switches: under load, a worker gets its share of the
+/// connections and queues the rest as tasks. (actix's default is
+/// 512 / workers threads.)
+fn blocking_threads_per_worker(db_pool_size: u32, workers: usize) -> usize {
+    let pool = usize::try_from(db_pool_size).unwrap_or(usize::MAX);
+    pool.div_ceil(workers.max(1)).max(2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::blocking_threads_per_worker;
+
+    #[test]
+    fn blocking_threads_share_the_pool_between_workers() {
+        assert_eq!(blocking_threads_per_worker(8, 2), 4);
+        assert_eq!(blocking_threads_per_worker(9, 2), 5);
+        assert_eq!(blocking_threads_per_worker(2, 4), 2);
+        assert_eq!(blocking_threads_per_worker(1, 0), 2);
+    }
 }
