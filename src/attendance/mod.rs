@@ -179,6 +179,23 @@ fn learner_ids(conn: &mut DbConnection, cohort: CohortId) -> QueryResult<Vec<Use
         .load(conn)
 }
 
+/// The learners holding a seat in a cohort, by name: the lines of rosters
+/// and reports.
+pub(crate) fn learners_by_name(
+    conn: &mut DbConnection,
+    cohort: CohortId,
+) -> QueryResult<Vec<(UserId, String)>> {
+    let query = memberships::table
+        .inner_join(users::table)
+        .filter(memberships::cohort_id.eq(cohort))
+        .filter(memberships::role.eq(MemberRole::Learner))
+        .filter(memberships::status.eq_any(SEAT_HOLDERS))
+        .order((users::full_name.asc(), users::id.asc()))
+        .select((users::id, users::full_name));
+    // Hot path: on the concrete connection (see `db::on_backend!`).
+    crate::on_backend!(conn, c => query.load(c))
+}
+
 fn load_roster(
     conn: &mut DbConnection,
     cohort: CohortId,
@@ -187,21 +204,13 @@ fn load_roster(
     // Two range reads merged here: the learners through the seat index, and
     // the session's records in primary-key order. A join probing attendance
     // once per learner cost about twice as much on SQLite.
-    let learners: Vec<(UserId, String)> = memberships::table
-        .inner_join(users::table)
-        .filter(memberships::cohort_id.eq(cohort))
-        .filter(memberships::role.eq(MemberRole::Learner))
-        .filter(memberships::status.eq_any(SEAT_HOLDERS))
-        .order((users::full_name.asc(), users::id.asc()))
-        .select((users::id, users::full_name))
-        .load(conn)?;
-    let mut records: HashMap<UserId, Attendance> = attendance::table
-        .filter(attendance::session_id.eq(session))
-        .select(Attendance::as_select())
-        .load::<Attendance>(conn)?
-        .into_iter()
-        .map(|a| (a.user_id, a))
-        .collect();
+    let learners = learners_by_name(conn, cohort)?;
+    let records = attendance::table.filter(attendance::session_id.eq(session));
+    let mut records: HashMap<UserId, Attendance> =
+        crate::on_backend!(conn, c => records.select(Attendance::as_select()).load::<Attendance>(c))?
+            .into_iter()
+            .map(|a| (a.user_id, a))
+            .collect();
     let items = learners
         .into_iter()
         .map(|(user_id, full_name)| RosterLine {

@@ -24,7 +24,7 @@ use crate::cohorts::{self, CohortId, MemberRole};
 use crate::db::{self, DbConnection};
 use crate::error::{AppError, Issue, Problem};
 use crate::programmes;
-use crate::schema::{attendance, cohorts as cohorts_t, memberships, sessions, users};
+use crate::schema::{attendance, cohorts as cohorts_t, memberships, sessions};
 use crate::sessions::{SessionId, SessionStatus};
 use crate::startup::AppState;
 use crate::users::UserId;
@@ -232,14 +232,7 @@ pub async fn cohort_report(
         let (cohort, _) =
             cohorts::cohort_for(conn, &actor, id, false, CohortAccess::can_view_members)?;
         let programme = programmes::find(conn, cohort.programme_id)?.ok_or(AppError::NotFound)?;
-        let learners: Vec<(UserId, String)> = memberships::table
-            .inner_join(users::table)
-            .filter(memberships::cohort_id.eq(id))
-            .filter(memberships::role.eq(MemberRole::Learner))
-            .filter(memberships::status.eq_any(SEAT_HOLDERS))
-            .order((users::full_name.asc(), users::id.asc()))
-            .select((users::id, users::full_name))
-            .load(conn)?;
+        let learners = super::learners_by_name(conn, id)?;
         let ids: Vec<UserId> = learners.iter().map(|(u, _)| *u).collect();
         let (counted, tallies) = tallies(conn, id, &ids, None, now)?;
         let threshold = match (params.below, params.at_risk) {

@@ -38,15 +38,16 @@ impl Actor {
     /// The same for a user identified otherwise (e.g. by a calendar feed token).
     pub fn load_user(conn: &mut DbConnection, id: UserId) -> Result<Actor, AppError> {
         // One round trip: the account's flags, once per country it coordinates.
-        let rows: Vec<(bool, bool, Option<String>)> = users::table
+        let query = users::table
             .left_join(country_coordinators::table)
             .filter(users::id.eq(id))
             .select((
                 users::is_admin,
                 users::is_active,
                 country_coordinators::country_code.nullable(),
-            ))
-            .load(conn)?;
+            ));
+        // On the concrete connection: see `db::on_backend!` (every request).
+        let rows: Vec<(bool, bool, Option<String>)> = crate::on_backend!(conn, c => query.load(c))?;
         let Some(&(is_admin, true, _)) = rows.first() else {
             return Err(AppError::Unauthorized(Msg::InvalidToken));
         };

@@ -279,19 +279,19 @@ fn with_access(
             (c, access)
         }));
     };
-    let row: Option<(Cohort, Option<(MemberRole, MemberStatus)>)> = cohorts::table
+    let query = cohorts::table
         .left_join(
             memberships::table.on(memberships::cohort_id
                 .eq(cohorts::id)
                 .and(memberships::user_id.eq(actor.id))),
         )
-        .filter(cohorts::id.eq(id))
-        .select((
-            Cohort::as_select(),
-            (memberships::role, memberships::status).nullable(),
-        ))
-        .first(conn)
-        .optional()?;
+        .filter(cohorts::id.eq(id));
+    let membership = (memberships::role, memberships::status).nullable();
+    // Hot path: on the concrete connection (see `db::on_backend!`).
+    let row: Option<(Cohort, Option<(MemberRole, MemberStatus)>)> = crate::on_backend!(conn, c => query
+        .select((Cohort::as_select(), membership))
+        .first(c)
+        .optional())?;
     Ok(row.map(|(cohort, membership)| {
         let access = CohortAccess::new(Some(actor), &cohort, membership);
         (cohort, access)

@@ -221,7 +221,11 @@ where
 
 /// Runs the same diesel expression on the inner connection of either
 /// backend, for what the multi backend cannot express (upserts, multi-row
-/// inserts). `$c` names the inner connection inside `$body`.
+/// inserts), and for queries on hot paths: through the multi backend,
+/// diesel renders the SQL text again at every execution to find the cached
+/// statement (about 12 % of the CPU of `GET /me` in `perf`), while on a
+/// concrete connection the statement is found by the query's type. `$c`
+/// names the inner connection inside `$body`.
 #[macro_export]
 macro_rules! on_backend {
     ($conn:expr, $c:ident => $body:expr) => {

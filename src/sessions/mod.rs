@@ -353,7 +353,7 @@ fn load(
         return Ok((session, cohort, access));
     }
     // One round trip: the session, its cohort and the caller's membership.
-    let row: Option<(Session, Cohort, Option<(MemberRole, MemberStatus)>)> = sessions::table
+    let query = sessions::table
         .inner_join(cohorts_t::table)
         .left_join(
             memberships::table.on(memberships::cohort_id
@@ -361,14 +361,13 @@ fn load(
                 .and(memberships::user_id.eq(actor.id))),
         )
         .filter(sessions::id.eq(id))
-        .filter(sessions::deleted_at.is_null())
-        .select((
-            Session::as_select(),
-            Cohort::as_select(),
-            (memberships::role, memberships::status).nullable(),
-        ))
-        .first(conn)
-        .optional()?;
+        .filter(sessions::deleted_at.is_null());
+    let membership = (memberships::role, memberships::status).nullable();
+    // Hot path: on the concrete connection (see `db::on_backend!`).
+    let row: Option<(Session, Cohort, Option<(MemberRole, MemberStatus)>)> = crate::on_backend!(conn, c => query
+            .select((Session::as_select(), Cohort::as_select(), membership))
+            .first(c)
+            .optional())?;
     let (session, cohort, membership) = row.ok_or(AppError::NotFound)?;
     let access = CohortAccess::new(Some(actor), &cohort, membership);
     access.require(rule(&access))?;

@@ -117,11 +117,12 @@ pub fn normalize_email(email: &str) -> String {
 }
 
 pub fn find(conn: &mut DbConnection, id: UserId) -> QueryResult<Option<User>> {
-    users::table
+    // On the concrete connection: see `db::on_backend!` (hot path).
+    crate::on_backend!(conn, c => users::table
         .find(id)
         .select(User::as_select())
-        .first(conn)
-        .optional()
+        .first(c)
+        .optional())
 }
 
 pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<User>> {
