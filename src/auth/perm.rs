@@ -77,6 +77,9 @@ pub fn can_view_user(actor: &Actor, user_id: UserId, user_country: &str) -> bool
     actor.is_admin || actor.id == user_id || actor.coordinates_country(user_country)
 }
 
+/// A member's role and status in a cohort.
+pub type Membership = (MemberRole, MemberStatus);
+
 /// What the caller may do with one cohort. Staff are admins and the
 /// coordinators of the cohort's country (a pan-African cohort has only
 /// admins as staff); trainers are active trainer members.
@@ -84,7 +87,7 @@ pub fn can_view_user(actor: &Actor, user_id: UserId, user_country: &str) -> bool
 pub struct CohortAccess {
     pub staff: bool,
     pub admin: bool,
-    pub membership: Option<(MemberRole, MemberStatus)>,
+    pub membership: Option<Membership>,
     /// The cohort is in the public catalogue (open or running).
     pub public: bool,
 }
@@ -110,7 +113,7 @@ impl CohortAccess {
     pub fn new(
         actor: Option<&Actor>,
         cohort: &Cohort,
-        membership: Option<(MemberRole, MemberStatus)>,
+        membership: Option<Membership>,
     ) -> CohortAccess {
         let public = cohort.status.is_catalogue();
         match actor {

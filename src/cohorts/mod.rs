@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::auth::perm::{is_cohort_staff, Actor, CohortAccess};
+use crate::auth::perm::{is_cohort_staff, Actor, CohortAccess, Membership};
 use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::db::{self, write_tx, DbConnection, MultiBackend};
 use crate::error::{AppError, FieldError, Issue, Msg, Problem};
@@ -288,7 +288,7 @@ fn with_access(
         .filter(cohorts::id.eq(id));
     let membership = (memberships::role, memberships::status).nullable();
     // Hot path: on the concrete connection (see `db::on_backend!`).
-    let row: Option<(Cohort, Option<(MemberRole, MemberStatus)>)> = crate::on_backend!(conn, c => query
+    let row: Option<(Cohort, Option<Membership>)> = crate::on_backend!(conn, c => query
         .select((Cohort::as_select(), membership))
         .first(c)
         .optional())?;

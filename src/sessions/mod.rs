@@ -16,7 +16,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidateUrl, ValidationError};
 
-use crate::auth::perm::{Actor, CohortAccess};
+use crate::auth::perm::{Actor, CohortAccess, Membership};
 use crate::auth::AuthUser;
 use crate::cohorts::{self, Cohort, CohortId, MemberRole, MemberStatus};
 use crate::db::{self, write_tx, DbConnection, MultiBackend};
@@ -364,7 +364,7 @@ fn load(
         .filter(sessions::deleted_at.is_null());
     let membership = (memberships::role, memberships::status).nullable();
     // Hot path: on the concrete connection (see `db::on_backend!`).
-    let row: Option<(Session, Cohort, Option<(MemberRole, MemberStatus)>)> = crate::on_backend!(conn, c => query
+    let row: Option<(Session, Cohort, Option<Membership>)> = crate::on_backend!(conn, c => query
             .select((Session::as_select(), Cohort::as_select(), membership))
             .first(c)
             .optional())?;
