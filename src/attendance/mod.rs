@@ -169,16 +169,6 @@ pub(crate) fn lock_session(
     Ok(())
 }
 
-/// Users whose attendance counts in a cohort: learners holding a seat.
-fn learner_ids(conn: &mut DbConnection, cohort: CohortId) -> QueryResult<Vec<UserId>> {
-    memberships::table
-        .filter(memberships::cohort_id.eq(cohort))
-        .filter(memberships::role.eq(MemberRole::Learner))
-        .filter(memberships::status.eq_any(SEAT_HOLDERS))
-        .select(memberships::user_id)
-        .load(conn)
-}
-
 /// The learners holding a seat in a cohort, by name: the lines of rosters
 /// and reports.
 pub(crate) fn learners_by_name(
@@ -196,15 +186,15 @@ pub(crate) fn learners_by_name(
     crate::on_backend!(conn, c => query.load(c))
 }
 
+/// The roster of `session` for these learners (from [`learners_by_name`]).
 fn load_roster(
     conn: &mut DbConnection,
-    cohort: CohortId,
+    learners: Vec<(UserId, String)>,
     session: SessionId,
 ) -> QueryResult<Roster> {
-    // Two range reads merged here: the learners through the seat index, and
-    // the session's records in primary-key order. A join probing attendance
-    // once per learner cost about twice as much on SQLite.
-    let learners = learners_by_name(conn, cohort)?;
+    // The session's records in primary-key order, merged here with the
+    // learners (read through the seat index). A join probing attendance once
+    // per learner cost about twice as much on SQLite.
     let records = attendance::table.filter(attendance::session_id.eq(session));
     let mut records: HashMap<UserId, Attendance> =
         crate::on_backend!(conn, c => records.select(Attendance::as_select()).load::<Attendance>(c))?
@@ -256,7 +246,8 @@ pub async fn roster(
         let actor = Actor::load(conn, &auth)?;
         let (session, _, _) =
             sessions::session_for(conn, &actor, id, CohortAccess::can_manage_sessions)?;
-        Ok(load_roster(conn, session.cohort_id, id)?)
+        let learners = learners_by_name(conn, session.cohort_id)?;
+        Ok(load_roster(conn, learners, id)?)
     })
     .await?;
     Ok(HttpResponse::Ok().json(roster))
@@ -307,8 +298,8 @@ pub async fn mark(
             if session.status == SessionStatus::Cancelled {
                 return Err(AppError::Conflict(Msg::SessionCancelled));
             }
-            let learners: HashSet<UserId> =
-                learner_ids(conn, session.cohort_id)?.into_iter().collect();
+            let roster_lines = learners_by_name(conn, session.cohort_id)?;
+            let learners: HashSet<UserId> = roster_lines.iter().map(|(u, _)| *u).collect();
             let mut errors = Vec::new();
             let mut seen = HashSet::new();
             for (i, r) in body.records.iter().enumerate() {
@@ -377,7 +368,7 @@ pub async fn mark(
                     .values(&changes)
                     .execute(c))?;
             }
-            Ok(load_roster(conn, session.cohort_id, id)?)
+            Ok(load_roster(conn, roster_lines, id)?)
         })
     })
     .await?;

@@ -93,20 +93,18 @@ pub struct CohortAccess {
 }
 
 impl CohortAccess {
+    /// Reads the caller's membership of `cohort`.
     pub fn load(
         conn: &mut DbConnection,
-        actor: Option<&Actor>,
+        actor: &Actor,
         cohort: &Cohort,
     ) -> QueryResult<CohortAccess> {
-        let membership = match actor {
-            Some(actor) => memberships::table
-                .find((cohort.id, actor.id))
-                .select((memberships::role, memberships::status))
-                .first(conn)
-                .optional()?,
-            None => None,
-        };
-        Ok(CohortAccess::new(actor, cohort, membership))
+        let membership = memberships::table
+            .find((cohort.id, actor.id))
+            .select((memberships::role, memberships::status))
+            .first(conn)
+            .optional()?;
+        Ok(CohortAccess::new(Some(actor), cohort, membership))
     }
 
     /// The access of `actor` given its membership of `cohort`, read by the caller.

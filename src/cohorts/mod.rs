@@ -244,7 +244,7 @@ pub fn cohort_for(
 ) -> Result<(Cohort, CohortAccess), AppError> {
     let (cohort, access) = if lock {
         let cohort = seats::lock_cohort(conn, id)?.ok_or(AppError::NotFound)?;
-        let access = CohortAccess::load(conn, Some(actor), &cohort)?;
+        let access = CohortAccess::load(conn, actor, &cohort)?;
         (cohort, access)
     } else {
         with_access(conn, Some(actor), id)?.ok_or(AppError::NotFound)?

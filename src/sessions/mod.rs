@@ -312,47 +312,15 @@ fn query_instant<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDateTime
         .map_err(serde::de::Error::custom)
 }
 
-/// Reads the session (deleted ones are gone) and, on PostgreSQL when
-/// `lock`, locks its row until the end of the transaction.
-fn find(conn: &mut DbConnection, id: SessionId, lock: bool) -> QueryResult<Option<Session>> {
-    let live = sessions::table
-        .find(id)
-        .filter(sessions::deleted_at.is_null());
-    match conn {
-        DbConnection::Pg(pg) if lock => live
-            .select(Session::as_select())
-            .for_update()
-            .first(pg)
-            .optional(),
-        _ => live.select(Session::as_select()).first(conn).optional(),
-    }
-}
-
 /// A live session, its cohort and the caller's access, checked against
-/// `rule` like [`cohort_for`]. For other modules hanging things off
-/// sessions (attendance, materials).
+/// `rule` like [`cohort_for`], in one round trip. For other modules hanging
+/// things off sessions (attendance, materials).
 pub fn session_for(
     conn: &mut DbConnection,
     actor: &Actor,
     id: SessionId,
     rule: impl Fn(&CohortAccess) -> bool,
 ) -> Result<(Session, Cohort, CohortAccess), AppError> {
-    load(conn, actor, id, false, rule)
-}
-
-fn load(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    id: SessionId,
-    lock: bool,
-    rule: impl Fn(&CohortAccess) -> bool,
-) -> Result<(Session, Cohort, CohortAccess), AppError> {
-    if lock {
-        let session = find(conn, id, lock)?.ok_or(AppError::NotFound)?;
-        let (cohort, access) = cohorts::cohort_for(conn, actor, session.cohort_id, false, rule)?;
-        return Ok((session, cohort, access));
-    }
-    // One round trip: the session, its cohort and the caller's membership.
     let query = sessions::table
         .inner_join(cohorts_t::table)
         .left_join(
@@ -371,6 +339,31 @@ fn load(
     let (session, cohort, membership) = row.ok_or(AppError::NotFound)?;
     let access = CohortAccess::new(Some(actor), &cohort, membership);
     access.require(rule(&access))?;
+    Ok((session, cohort, access))
+}
+
+/// The same for an edit: on PostgreSQL the session row stays locked until
+/// the end of the transaction (SQLite's write transaction already excludes
+/// other writers).
+fn session_for_update(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: SessionId,
+    rule: impl Fn(&CohortAccess) -> bool,
+) -> Result<(Session, Cohort, CohortAccess), AppError> {
+    let live = sessions::table
+        .find(id)
+        .filter(sessions::deleted_at.is_null());
+    let session = match conn {
+        DbConnection::Pg(pg) => live
+            .select(Session::as_select())
+            .for_update()
+            .first(pg)
+            .optional(),
+        DbConnection::Sqlite(lite) => live.select(Session::as_select()).first(lite).optional(),
+    }?
+    .ok_or(AppError::NotFound)?;
+    let (cohort, access) = cohorts::cohort_for(conn, actor, session.cohort_id, false, rule)?;
     Ok((session, cohort, access))
 }
 
@@ -619,7 +612,7 @@ pub async fn update_session(
         let actor = Actor::load(conn, &auth)?;
         write_tx(conn, |conn| {
             let (current, cohort, _) =
-                load(conn, &actor, id, true, CohortAccess::can_manage_sessions)?;
+                session_for_update(conn, &actor, id, CohortAccess::can_manage_sessions)?;
             let starts_at = body.starts_at.map(to_utc);
             let ends_at = body.ends_at.map(to_utc);
             let new_trainer = body.trainer_id.flatten().filter(|t| {
@@ -681,7 +674,7 @@ pub async fn delete_session(
     db::run(&state.pool, move |conn| {
         let actor = Actor::load(conn, &auth)?;
         write_tx(conn, |conn| {
-            load(conn, &actor, id, true, CohortAccess::can_manage_sessions)?;
+            session_for_update(conn, &actor, id, CohortAccess::can_manage_sessions)?;
             diesel::update(sessions::table.find(id))
                 .set(&SessionChanges {
                     updated_at: Some(now),
