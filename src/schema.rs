@@ -131,6 +131,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Kept by triggers: see migration 5.
+    attendance_tallies (cohort_id, user_id) {
+        cohort_id -> Text,
+        user_id -> Text,
+        present -> Integer,
+        late -> Integer,
+        excused -> Integer,
+        absent -> Integer,
+    }
+}
+
+diesel::table! {
     attendance_changes (id) {
         id -> Text,
         session_id -> Text,
@@ -177,6 +189,7 @@ diesel::joinable!(sessions -> users (trainer_id));
 diesel::joinable!(calendar_tokens -> users (user_id));
 diesel::joinable!(attendance -> sessions (session_id));
 diesel::joinable!(attendance_changes -> sessions (session_id));
+diesel::joinable!(attendance_tallies -> cohorts (cohort_id));
 diesel::joinable!(check_in_windows -> sessions (session_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -190,6 +203,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     calendar_tokens,
     attendance,
+    attendance_tallies,
     attendance_changes,
     check_in_windows,
     check_in_failures,

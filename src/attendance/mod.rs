@@ -352,6 +352,9 @@ pub async fn mark(
                 records.push(record);
             }
             if !records.is_empty() {
+                // The tallies' triggers lock one row per learner: in learner
+                // order, so two roll calls in one cohort cannot deadlock.
+                records.sort_unstable_by_key(|r| r.user_id);
                 crate::on_backend!(conn, c => diesel::insert_into(attendance::table)
                     .values(&records)
                     .on_conflict((attendance::session_id, attendance::user_id))

@@ -646,3 +646,253 @@ async fn the_rate_ignores_sessions_that_do_not_count_or_have_not_ended() {
     assert_eq!(after["items"][0]["absent"], 1);
     assert_eq!(after["items"][0]["attendance_rate"], 0.0);
 }
+
+/// The running tallies behind the report (kept by triggers) against a count
+/// from scratch of every record in a session that counts.
+fn assert_tallies_match_records(app: &TestApp, step: &str) {
+    use diesel::prelude::*;
+    use griot::schema::{attendance, attendance_tallies, sessions};
+    use std::collections::BTreeMap;
+
+    app.db(|conn| {
+        let records: Vec<(String, String, String)> = attendance::table
+            .inner_join(sessions::table)
+            .filter(sessions::status.eq("scheduled"))
+            .filter(sessions::counts_for_completion.eq(true))
+            .filter(sessions::deleted_at.is_null())
+            .select((sessions::cohort_id, attendance::user_id, attendance::status))
+            .load(conn)
+            .unwrap();
+        let mut expected: BTreeMap<(String, String), [i32; 4]> = BTreeMap::new();
+        for (cohort, user, status) in records {
+            let i = ["present", "late", "excused", "absent"]
+                .iter()
+                .position(|s| *s == status)
+                .unwrap();
+            expected.entry((cohort, user)).or_default()[i] += 1;
+        }
+        let kept: Vec<(String, String, i32, i32, i32, i32)> = attendance_tallies::table
+            .select((
+                attendance_tallies::cohort_id,
+                attendance_tallies::user_id,
+                attendance_tallies::present,
+                attendance_tallies::late,
+                attendance_tallies::excused,
+                attendance_tallies::absent,
+            ))
+            .load(conn)
+            .unwrap();
+        let kept: BTreeMap<(String, String), [i32; 4]> = kept
+            .into_iter()
+            .map(|(c, u, p, l, e, a)| ((c, u), [p, l, e, a]))
+            .filter(|(_, counts)| *counts != [0; 4])
+            .collect();
+        assert_eq!(kept, expected, "tallies drifted after: {step}");
+    });
+}
+
+#[actix_rt::test]
+async fn the_report_stays_true_through_every_kind_of_change() {
+    let c = class(&["L0", "L1", "L2", "L3"]).await;
+    let l: Vec<&str> = c.learners.iter().map(|s| s.user_id.as_str()).collect();
+    let token = c.trainer.access_token.clone();
+    let mark = |s: String, records: Value| {
+        let (app, token) = (&c.app, token.clone());
+        async move {
+            let res = app
+                .put(
+                    &format!("/api/v1/sessions/{s}/attendance"),
+                    Some(&token),
+                    &json!({ "records": records }),
+                )
+                .await;
+            assert_eq!(res.status, 200, "{}", res.text());
+        }
+    };
+    let patch = |s: String, body: Value| {
+        let (app, token) = (&c.app, token.clone());
+        async move {
+            let res = app
+                .patch(&format!("/api/v1/sessions/{s}"), Some(&token), &body)
+                .await;
+            assert_eq!(res.status, 200, "{}", res.text());
+        }
+    };
+    // S0 09–11 (the class's), S5 10–12 (deleted), S1 12–14, S2 15–17,
+    // S4 18–20 (cancelled), S3 tomorrow (not ended when the report is read).
+    let s0 = c.session.clone();
+    let s1 = new_session(&c.app, &c.trainer, &c.cohort, 4).await;
+    let s2 = new_session(&c.app, &c.trainer, &c.cohort, 7).await;
+    let s3 = new_session(&c.app, &c.trainer, &c.cohort, 30).await;
+    let s4 = new_session(&c.app, &c.trainer, &c.cohort, 10).await;
+    let s5 = new_session(&c.app, &c.trainer, &c.cohort, 2).await;
+
+    // Roll call, self check-in, then corrections over both.
+    mark(s0.clone(), json!([{ "user_id": l[2], "status": "absent" }, { "user_id": l[0], "status": "present" }, { "user_id": l[1], "status": "late" }])).await;
+    c.open_window(30).await;
+    assert_eq!(
+        c.check_in(&c.learners[3], &c.code().await).await.status,
+        201
+    );
+    assert_tallies_match_records(&c.app, "roll call and check-in");
+    mark(s0.clone(), json!([{ "user_id": l[1], "status": "present" }, { "user_id": l[2], "status": "absent", "note": "malade" }, { "user_id": l[3], "status": "excused" }])).await;
+    assert_tallies_match_records(&c.app, "corrections");
+    mark(
+        s1.clone(),
+        json!([{ "user_id": l[0], "status": "present" }]),
+    )
+    .await;
+
+    // A session that stops counting, then counts again.
+    mark(
+        s2.clone(),
+        json!([{ "user_id": l[0], "status": "absent" }, { "user_id": l[1], "status": "absent" }]),
+    )
+    .await;
+    patch(s2.clone(), json!({ "counts_for_completion": false })).await;
+    assert_tallies_match_records(&c.app, "counts_for_completion off");
+    patch(s2.clone(), json!({ "counts_for_completion": true })).await;
+    assert_tallies_match_records(&c.app, "counts_for_completion on");
+
+    // Cancelled, restored, cancelled again.
+    mark(
+        s4.clone(),
+        json!([{ "user_id": l[2], "status": "present" }]),
+    )
+    .await;
+    patch(s4.clone(), json!({ "status": "cancelled" })).await;
+    patch(s4.clone(), json!({ "status": "scheduled" })).await;
+    assert_tallies_match_records(&c.app, "cancelled and restored");
+    patch(s4.clone(), json!({ "status": "cancelled" })).await;
+
+    // Deleted.
+    mark(
+        s5.clone(),
+        json!([{ "user_id": l[1], "status": "present" }]),
+    )
+    .await;
+    let res = c
+        .app
+        .delete(&format!("/api/v1/sessions/{s5}"), Some(&token))
+        .await;
+    assert_eq!(res.status, 204);
+    assert_tallies_match_records(&c.app, "session deleted");
+
+    // Marked ahead: excused tomorrow does not count today.
+    mark(
+        s3.clone(),
+        json!([{ "user_id": l[0], "status": "excused" }]),
+    )
+    .await;
+
+    // 22:00: S0, S1 and S2 have ended and count.
+    c.app.clock.advance(Duration::hours(14));
+    let res = c
+        .app
+        .get(
+            &format!("/api/v1/cohorts/{}/attendance", c.cohort),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let report = res.json();
+    assert_eq!(report["sessions_counted"], 3);
+    let row = |id: &str| -> (i64, i64, i64, i64, i64, f64) {
+        let r = report["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["user_id"] == id)
+            .unwrap();
+        let n = |k: &str| r[k].as_i64().unwrap();
+        (
+            n("present"),
+            n("late"),
+            n("excused"),
+            n("absent"),
+            n("unmarked"),
+            r["attendance_rate"].as_f64().unwrap(),
+        )
+    };
+    assert_eq!(row(l[0]), (2, 0, 0, 1, 0, 66.7));
+    assert_eq!(row(l[1]), (1, 0, 0, 1, 1, 33.3));
+    assert_eq!(row(l[2]), (0, 0, 0, 1, 2, 0.0));
+    assert_eq!(row(l[3]), (0, 0, 1, 0, 2, 0.0));
+
+    let mine = c
+        .app
+        .get("/api/v1/me/attendance", Some(&c.learners[0].access_token))
+        .await
+        .json();
+    let item = &mine["items"][0];
+    assert_eq!(item["sessions_counted"], 3);
+    assert_eq!(
+        (
+            item["present"].as_i64(),
+            item["absent"].as_i64(),
+            item["excused"].as_i64()
+        ),
+        (Some(2), Some(1), Some(0))
+    );
+    assert_eq!(item["attendance_rate"], 66.7);
+}
+
+#[actix_rt::test]
+async fn parallel_roll_calls_and_session_changes_in_one_cohort_keep_the_tallies() {
+    let app = spawn_app_with(|s| {
+        long_tokens(s);
+        s.db_pool_size = 16;
+    })
+    .await;
+    let names: Vec<String> = (0..30).map(|i| format!("Learner {i:02}")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let c = class_with(app, &refs).await;
+    let mut sessions = vec![c.session.clone()];
+    for h in 2..8 {
+        sessions.push(new_session(&c.app, &c.trainer, &c.cohort, h * 3).await);
+    }
+    let statuses = ["present", "late", "excused", "absent"];
+    let body = |k: usize| {
+        // Half the bodies list the learners backwards: the rows they lock
+        // come in opposite orders unless the server orders them.
+        let mut records: Vec<Value> = c
+            .learners
+            .iter()
+            .enumerate()
+            .map(|(i, l)| json!({ "user_id": l.user_id, "status": statuses[(i + k) % 4] }))
+            .collect();
+        if k % 2 == 1 {
+            records.reverse();
+        }
+        json!({ "records": records })
+    };
+    let (app, token) = (&c.app, &c.trainer.access_token);
+    let puts = sessions.iter().enumerate().flat_map(|(k, s)| {
+        let path = format!("/api/v1/sessions/{s}/attendance");
+        [body(k), body(k + 1)].map(move |b| {
+            let path = path.clone();
+            async move { app.put(&path, Some(token), &b).await }
+        })
+    });
+    let cancel = async {
+        app.patch(
+            &format!("/api/v1/sessions/{}", sessions[3]),
+            Some(token),
+            &json!({ "status": "cancelled" }),
+        )
+        .await
+    };
+    let (puts, cancelled) =
+        futures_util::future::join(futures_util::future::join_all(puts), cancel).await;
+    assert_eq!(cancelled.status, 200, "{}", cancelled.text());
+    for r in &puts {
+        // A roll call on the session being cancelled may find it cancelled.
+        assert!(
+            r.status == 200 || r.status == 409,
+            "{} {}",
+            r.status,
+            r.text()
+        );
+    }
+    assert_tallies_match_records(&c.app, "parallel roll calls");
+}
