@@ -6,10 +6,9 @@
 --
 -- Triggers keep the counts in the transaction of every write, whatever
 -- writes: a roll call, a check-in, an import, the seeder, a session that
--- is cancelled, restored, deleted or stops counting. Rows are locked in
--- learner order where a statement touches many (a roll call sorts its
--- records; a session change locks first), so concurrent writers to one
--- cohort queue instead of deadlocking.
+-- is cancelled, restored, deleted or stops counting. Every change locks
+-- the learners' rows in learner order, so concurrent writers to one cohort
+-- queue instead of deadlocking.
 CREATE TABLE attendance_tallies (
     cohort_id TEXT NOT NULL REFERENCES cohorts (id) ON DELETE CASCADE,
     user_id TEXT NOT NULL REFERENCES users (id),
@@ -18,7 +17,7 @@ CREATE TABLE attendance_tallies (
     excused INTEGER NOT NULL DEFAULT 0,
     absent INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (cohort_id, user_id)
-);
+) WITH (fillfactor = 50);
 
 INSERT INTO attendance_tallies (cohort_id, user_id, present, late, excused, absent)
 SELECT s.cohort_id, a.user_id,
@@ -29,42 +28,82 @@ JOIN sessions s ON s.id = a.session_id
 WHERE s.status = 'scheduled' AND s.counts_for_completion AND s.deleted_at IS NULL
 GROUP BY s.cohort_id, a.user_id;
 
--- Adds `p_sign` (1 or -1) of one record to its learner's counts, when its
--- session counts.
-CREATE FUNCTION attendance_tally(p_session TEXT, p_learner TEXT, p_status TEXT, p_sign INTEGER)
-RETURNS void LANGUAGE sql AS $$
-    INSERT INTO attendance_tallies AS t (cohort_id, user_id, present, late, excused, absent)
-    SELECT s.cohort_id, p_learner,
-           p_sign * (p_status = 'present')::int, p_sign * (p_status = 'late')::int,
-           p_sign * (p_status = 'excused')::int, p_sign * (p_status = 'absent')::int
-    FROM sessions s
-    WHERE s.id = p_session
-      AND s.status = 'scheduled' AND s.counts_for_completion AND s.deleted_at IS NULL
-    ON CONFLICT (cohort_id, user_id) DO UPDATE SET
-        present = t.present + excluded.present, late = t.late + excluded.late,
-        excused = t.excused + excluded.excused, absent = t.absent + excluded.absent
-$$;
-
-CREATE FUNCTION attendance_tallies_row() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Statement triggers with transition tables: a roll call of 250 records
+-- applies one grouped change instead of 250 (row triggers made a
+-- PostgreSQL roll call three times slower). `d` is the records' signed
+-- change: grouped by cohort and learner, for the sessions that count, in
+-- learner order (the order rows are locked in).
+CREATE FUNCTION attendance_tallies_apply() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP <> 'INSERT' THEN
-        PERFORM attendance_tally(OLD.session_id, OLD.user_id, OLD.status, -1);
-    END IF;
-    IF TG_OP <> 'DELETE' THEN
-        PERFORM attendance_tally(NEW.session_id, NEW.user_id, NEW.status, 1);
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO attendance_tallies AS t (cohort_id, user_id, present, late, excused, absent)
+        SELECT s.cohort_id, d.user_id,
+               count(*) FILTER (WHERE d.status = 'present'),
+               count(*) FILTER (WHERE d.status = 'late'),
+               count(*) FILTER (WHERE d.status = 'excused'),
+               count(*) FILTER (WHERE d.status = 'absent')
+        FROM new_rows d
+        JOIN sessions s ON s.id = d.session_id
+        WHERE s.status = 'scheduled' AND s.counts_for_completion AND s.deleted_at IS NULL
+        GROUP BY s.cohort_id, d.user_id
+        ORDER BY s.cohort_id, d.user_id
+        ON CONFLICT (cohort_id, user_id) DO UPDATE SET
+            present = t.present + excluded.present, late = t.late + excluded.late,
+            excused = t.excused + excluded.excused, absent = t.absent + excluded.absent;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO attendance_tallies AS t (cohort_id, user_id, present, late, excused, absent)
+        SELECT s.cohort_id, d.user_id,
+               -count(*) FILTER (WHERE d.status = 'present'),
+               -count(*) FILTER (WHERE d.status = 'late'),
+               -count(*) FILTER (WHERE d.status = 'excused'),
+               -count(*) FILTER (WHERE d.status = 'absent')
+        FROM old_rows d
+        JOIN sessions s ON s.id = d.session_id
+        WHERE s.status = 'scheduled' AND s.counts_for_completion AND s.deleted_at IS NULL
+        GROUP BY s.cohort_id, d.user_id
+        ORDER BY s.cohort_id, d.user_id
+        ON CONFLICT (cohort_id, user_id) DO UPDATE SET
+            present = t.present + excluded.present, late = t.late + excluded.late,
+            excused = t.excused + excluded.excused, absent = t.absent + excluded.absent;
+    ELSE
+        INSERT INTO attendance_tallies AS t (cohort_id, user_id, present, late, excused, absent)
+        SELECT s.cohort_id, d.user_id,
+               sum(d.sign * (d.status = 'present')::int),
+               sum(d.sign * (d.status = 'late')::int),
+               sum(d.sign * (d.status = 'excused')::int),
+               sum(d.sign * (d.status = 'absent')::int)
+        FROM (
+            SELECT n.session_id, n.user_id, n.status, 1 AS sign FROM new_rows n
+            UNION ALL
+            SELECT o.session_id, o.user_id, o.status, -1 FROM old_rows o
+        ) d
+        JOIN sessions s ON s.id = d.session_id
+        WHERE s.status = 'scheduled' AND s.counts_for_completion AND s.deleted_at IS NULL
+        GROUP BY s.cohort_id, d.user_id
+        HAVING sum(d.sign * (d.status = 'present')::int) <> 0
+            OR sum(d.sign * (d.status = 'late')::int) <> 0
+            OR sum(d.sign * (d.status = 'excused')::int) <> 0
+            OR sum(d.sign * (d.status = 'absent')::int) <> 0
+        ORDER BY s.cohort_id, d.user_id
+        ON CONFLICT (cohort_id, user_id) DO UPDATE SET
+            present = t.present + excluded.present, late = t.late + excluded.late,
+            excused = t.excused + excluded.excused, absent = t.absent + excluded.absent;
     END IF;
     RETURN NULL;
 END
 $$;
 
-CREATE TRIGGER attendance_tallies_insert_delete AFTER INSERT OR DELETE ON attendance
-FOR EACH ROW EXECUTE FUNCTION attendance_tallies_row();
+CREATE TRIGGER attendance_tallies_insert AFTER INSERT ON attendance
+REFERENCING NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION attendance_tallies_apply();
 
-CREATE TRIGGER attendance_tallies_update AFTER UPDATE OF session_id, user_id, status ON attendance
-FOR EACH ROW
-WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.session_id IS DISTINCT FROM NEW.session_id
-    OR OLD.user_id IS DISTINCT FROM NEW.user_id)
-EXECUTE FUNCTION attendance_tallies_row();
+CREATE TRIGGER attendance_tallies_delete AFTER DELETE ON attendance
+REFERENCING OLD TABLE AS old_rows
+FOR EACH STATEMENT EXECUTE FUNCTION attendance_tallies_apply();
+
+CREATE TRIGGER attendance_tallies_update AFTER UPDATE ON attendance
+REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION attendance_tallies_apply();
 
 -- A session that starts or stops counting (cancelled, restored, deleted,
 -- counts_for_completion changed, or removed for good) moves all its
