@@ -13,6 +13,7 @@ pub mod error;
 pub mod extract;
 pub mod health;
 pub mod i18n;
+pub mod instant;
 pub mod middleware;
 pub mod openapi;
 pub mod pagination;

@@ -71,6 +71,7 @@ pub struct Attendance {
     pub method: AttendanceMethod,
     pub note: Option<String>,
     pub marked_by: UserId,
+    #[diesel(deserialize_as = crate::instant::Ts)]
     pub marked_at: NaiveDateTime,
 }
 
@@ -85,6 +86,7 @@ pub struct AttendanceChange {
     pub method: AttendanceMethod,
     pub note: Option<String>,
     pub changed_by: UserId,
+    #[diesel(deserialize_as = crate::instant::Ts)]
     pub changed_at: NaiveDateTime,
 }
 
@@ -116,6 +118,7 @@ pub struct AttendanceDto {
     pub method: Option<AttendanceMethod>,
     pub note: Option<String>,
     pub marked_by: Option<UserId>,
+    #[serde(serialize_with = "crate::instant::utc_opt")]
     pub marked_at: Option<DateTime<Utc>>,
 }
 
@@ -389,6 +392,7 @@ pub struct AttendanceChangeDto {
     pub method: AttendanceMethod,
     pub note: Option<String>,
     pub changed_by: UserId,
+    #[serde(serialize_with = "crate::instant::utc")]
     pub changed_at: DateTime<Utc>,
 }
 

@@ -44,7 +44,9 @@ pub struct Membership {
     pub user_id: UserId,
     pub role: MemberRole,
     pub status: MemberStatus,
+    #[diesel(deserialize_as = crate::instant::Ts)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = crate::instant::Ts)]
     pub updated_at: NaiveDateTime,
 }
 
@@ -56,7 +58,9 @@ pub struct MembershipDto {
     pub status: MemberStatus,
     pub full_name: String,
     pub email: String,
+    #[serde(serialize_with = "crate::instant::utc")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::instant::utc")]
     pub updated_at: DateTime<Utc>,
 }
 

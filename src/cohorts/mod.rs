@@ -104,7 +104,9 @@ pub struct Cohort {
     pub auto_accept: bool,
     pub status: CohortStatus,
     pub late_after_minutes: i32,
+    #[diesel(deserialize_as = crate::instant::Ts)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = crate::instant::Ts)]
     pub updated_at: NaiveDateTime,
 }
 
@@ -142,7 +144,9 @@ pub struct CohortDto {
     pub status: CohortStatus,
     /// A self check-in this many minutes after the start counts as late.
     pub late_after_minutes: i32,
+    #[serde(serialize_with = "crate::instant::utc")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::instant::utc")]
     pub updated_at: DateTime<Utc>,
 }
 

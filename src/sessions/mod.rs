@@ -10,7 +10,7 @@ pub mod calendar;
 pub mod ics;
 
 use actix_web::{web, HttpResponse};
-use chrono::{DateTime, FixedOffset, NaiveDateTime, SecondsFormat, SubsecRound, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDateTime, Offset, SubsecRound, TimeZone, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -92,14 +92,18 @@ pub struct Session {
     pub kind: SessionKind,
     pub title: String,
     pub description: String,
+    #[diesel(deserialize_as = crate::instant::Ts)]
     pub starts_at: NaiveDateTime,
+    #[diesel(deserialize_as = crate::instant::Ts)]
     pub ends_at: NaiveDateTime,
     pub online_url: Option<String>,
     pub venue: Option<String>,
     pub trainer_id: Option<UserId>,
     pub status: SessionStatus,
     pub counts_for_completion: bool,
+    #[diesel(deserialize_as = crate::instant::Ts)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = crate::instant::Ts)]
     pub updated_at: NaiveDateTime,
     pub deleted_at: Option<NaiveDateTime>,
 }
@@ -129,8 +133,10 @@ pub struct SessionDto {
     pub title: String,
     pub description: String,
     /// UTC.
+    #[serde(serialize_with = "crate::instant::utc")]
     pub starts_at: DateTime<Utc>,
     /// UTC; always after `starts_at`.
+    #[serde(serialize_with = "crate::instant::utc")]
     pub ends_at: DateTime<Utc>,
     /// The cohort's IANA zone.
     #[schema(example = "Africa/Douala")]
@@ -148,10 +154,13 @@ pub struct SessionDto {
     pub status: SessionStatus,
     /// Whether attendance counts towards completing the programme.
     pub counts_for_completion: bool,
+    #[serde(serialize_with = "crate::instant::utc")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::instant::utc")]
     pub updated_at: DateTime<Utc>,
     /// Null unless deleted; deleted sessions only appear as tombstones in
     /// `?updated_since=` lists.
+    #[serde(serialize_with = "crate::instant::utc_opt")]
     pub deleted_at: Option<DateTime<Utc>>,
 }
 
@@ -184,15 +193,11 @@ impl SessionDto {
 /// (`+00:00` rather than `Z`, so clients read the offset the same way for
 /// every zone). An unknown zone, which validation keeps out, falls back to UTC.
 pub fn local_time(at: NaiveDateTime, timezone: &str) -> String {
-    let utc = at.and_utc();
-    match timezone.parse::<chrono_tz::Tz>() {
-        Ok(tz) => utc
-            .with_timezone(&tz)
-            .to_rfc3339_opts(SecondsFormat::AutoSi, false),
-        Err(_) => utc
-            .fixed_offset()
-            .to_rfc3339_opts(SecondsFormat::AutoSi, false),
-    }
+    let offset = match timezone.parse::<chrono_tz::Tz>() {
+        Ok(tz) => tz.offset_from_utc_datetime(&at).fix(),
+        Err(_) => FixedOffset::east_opt(0).expect("zero is a valid offset"),
+    };
+    crate::instant::with_offset(at, offset)
 }
 
 /// An instant from a client, in UTC at the precision both databases keep.

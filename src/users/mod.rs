@@ -45,7 +45,9 @@ pub struct User {
     pub language: Language,
     pub is_admin: bool,
     pub is_active: bool,
+    #[diesel(deserialize_as = crate::instant::Ts)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = crate::instant::Ts)]
     pub updated_at: NaiveDateTime,
 }
 
@@ -91,7 +93,9 @@ pub struct UserDto {
     pub is_admin: bool,
     /// False once an administrator deactivated the account.
     pub is_active: bool,
+    #[serde(serialize_with = "crate::instant::utc")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::instant::utc")]
     pub updated_at: DateTime<Utc>,
 }
 
