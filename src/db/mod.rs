@@ -316,4 +316,32 @@ mod tests {
         drop(turn);
         assert!(qa2.try_lock().is_some());
     }
+
+    /// `.cargo/config.toml` builds the bundled SQLite with our flags; a
+    /// build that missed them (a Dockerfile not copying `.cargo/`, say)
+    /// still works but loses the fixes behind the benchmark's numbers.
+    #[test]
+    fn the_bundled_sqlite_is_built_with_our_flags() {
+        #[derive(QueryableByName)]
+        struct Opt {
+            #[diesel(sql_type = Text)]
+            compile_options: String,
+        }
+        let mut conn = SqliteConnection::establish(":memory:").expect("open");
+        let opts: Vec<String> = diesel::sql_query("PRAGMA compile_options")
+            .load::<Opt>(&mut conn)
+            .expect("compile options")
+            .into_iter()
+            .map(|o| o.compile_options)
+            .collect();
+        for wanted in ["THREADSAFE=2", "ENABLE_QPSG", "DEFAULT_MEMSTATUS=0"] {
+            assert!(opts.iter().any(|o| o == wanted), "{wanted} in {opts:?}");
+        }
+        for unwanted in ["ENABLE_STAT4", "ENABLE_MEMORY_MANAGEMENT"] {
+            assert!(
+                !opts.iter().any(|o| o == unwanted),
+                "{unwanted} in {opts:?}"
+            );
+        }
+    }
 }

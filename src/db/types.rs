@@ -3,6 +3,41 @@
 //! `CHECK` constraint. Each needs `ToSql`/`FromSql` for PostgreSQL, SQLite
 //! and the multi backend; the macros write those once.
 
+/// `FromSql<Text>` for each backend, parsing the column's text in place:
+/// no `String` is allocated per value (rows of a roster hold hundreds).
+#[macro_export]
+macro_rules! from_text_column {
+    ($name:ident, $parse:expr) => {
+        impl diesel::deserialize::FromSql<diesel::sql_types::Text, diesel::sqlite::Sqlite>
+            for $name
+        {
+            fn from_sql(
+                mut value: <diesel::sqlite::Sqlite as diesel::backend::Backend>::RawValue<'_>,
+            ) -> diesel::deserialize::Result<Self> {
+                ($parse)(value.read_text()).map_err(Into::into)
+            }
+        }
+
+        impl diesel::deserialize::FromSql<diesel::sql_types::Text, diesel::pg::Pg> for $name {
+            fn from_sql(
+                value: <diesel::pg::Pg as diesel::backend::Backend>::RawValue<'_>,
+            ) -> diesel::deserialize::Result<Self> {
+                ($parse)(std::str::from_utf8(value.as_bytes())?).map_err(Into::into)
+            }
+        }
+
+        impl diesel::deserialize::FromSql<diesel::sql_types::Text, $crate::db::MultiBackend>
+            for $name
+        {
+            fn from_sql(
+                value: <$crate::db::MultiBackend as diesel::backend::Backend>::RawValue<'_>,
+            ) -> diesel::deserialize::Result<Self> {
+                value.from_sql::<Self, diesel::sql_types::Text>()
+            }
+        }
+    };
+}
+
 /// Declares a UUID newtype usable as a diesel `Text` column, a serde string
 /// and an OpenAPI `uuid` string.
 #[macro_export]
@@ -87,16 +122,7 @@ macro_rules! id_type {
             }
         }
 
-        impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for $name
-        where
-            DB: diesel::backend::Backend,
-            String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
-        {
-            fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
-                let text = String::from_sql(bytes)?;
-                Ok(Self(uuid::Uuid::parse_str(&text)?))
-            }
-        }
+        $crate::from_text_column!($name, |text: &str| uuid::Uuid::parse_str(text).map(Self));
     };
 }
 
@@ -176,16 +202,7 @@ macro_rules! text_enum {
             }
         }
 
-        impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for $name
-        where
-            DB: diesel::backend::Backend,
-            String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
-        {
-            fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
-                let text = String::from_sql(bytes)?;
-                text.parse::<$name>().map_err(Into::into)
-            }
-        }
+        $crate::from_text_column!($name, |text: &str| text.parse::<$name>());
     };
 }
 
