@@ -178,15 +178,32 @@ pub(crate) fn learners_by_name(
     conn: &mut DbConnection,
     cohort: CohortId,
 ) -> QueryResult<Vec<(UserId, String)>> {
-    let query = memberships::table
-        .inner_join(users::table)
+    let seats = memberships::table
         .filter(memberships::cohort_id.eq(cohort))
         .filter(memberships::role.eq(MemberRole::Learner))
-        .filter(memberships::status.eq_any(SEAT_HOLDERS))
-        .order((users::full_name.asc(), users::id.asc()))
-        .select((users::id, users::full_name));
+        .filter(memberships::status.eq_any(SEAT_HOLDERS));
     // Hot path: on the concrete connection (see `db::on_backend!`).
-    crate::on_backend!(conn, c => query.load(c))
+    match conn {
+        // SQLite probes users by key for each seat, as wanted.
+        DbConnection::Sqlite(c) => seats
+            .inner_join(users::table)
+            .order((users::full_name.asc(), users::id.asc()))
+            .select((users::id, users::full_name))
+            .load(c),
+        // PostgreSQL's planner hash-joins a sequential scan of all users
+        // instead (2.6 ms at scale 1, most of a roster's database time);
+        // a correlated subquery makes it one key probe per seat (0.7 ms).
+        // The ORDER BY repeats the subquery, which PostgreSQL evaluates once.
+        DbConnection::Pg(c) => {
+            let full_name = diesel::dsl::sql::<diesel::sql_types::Text>(
+                "(SELECT users.full_name FROM users WHERE users.id = memberships.user_id)",
+            );
+            seats
+                .order((full_name.clone().asc(), memberships::user_id.asc()))
+                .select((memberships::user_id, full_name))
+                .load(c)
+        }
+    }
 }
 
 /// The roster of `session` for these learners (from [`learners_by_name`]).
