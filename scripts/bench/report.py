@@ -494,6 +494,10 @@ def render(doc):
     w("- wrk runs on the same %s cores. It needs about one core to drive ceiling A, so ceilings "
       "A and B measure the load generator as much as the server; the heavier scenarios leave wrk "
       "a few percent (see the CPU columns)." % m.get("nproc", "?"))
+    w("- The ratio to ceiling B is close to the inverse ratio of CPU per request (column CPU µs/req), "
+      "since every scenario keeps the same two cores busy: at 30 %% of ceiling B a request may cost "
+      "about 3.3 times the CPU of a ceiling-B request (a routed request and one trivial query). "
+      "Encoding the JSON of a 250-line roster (66 KB) already takes more than that.")
     w("- Each number is one run of %s s. Repeated runs on this machine differ by up to ≈ 15–20 %% "
       "per scenario, so a ratio close to its threshold (e.g. 1.3×) can flip from run to run."
       % settings.get("BENCH_SECONDS", "?"))
@@ -520,21 +524,25 @@ def render(doc):
                     srv_cpu = fnum(srv_cpu, 2)
                 ratio = s.get("ratio_to_ceiling_b")
                 rss_after = s.get("server_rss_kb_after")
+                cores = (cpu.get("server_cores") or 0) + (cpu.get("postgres_cores") or 0)
+                us_per_req = (cores * 1e6 / s["rps"]) if s.get("rps") and cores and s["id"] != 7 else None
                 rows.append([
                     s["id"], SHORT.get(s["id"], s["key"]) + (" (failed: %s)" % s["failed"] if s.get("failed") else ""),
                     "–" if s["id"] == 7 else fnum(s.get("rps")), fms(s.get("p50_ms")), fms(s.get("p99_ms")),
                     fnum(s.get("errors")) if s.get("errors") is not None else "–",
                     ("%.0f %%" % (ratio * 100)) if ratio is not None else "–",
-                    srv_cpu, fnum(cpu.get("loadgen_cores"), 2), fnum(cpu.get("other_cores"), 2),
+                    srv_cpu, fnum(us_per_req) if us_per_req else "–",
+                    fnum(cpu.get("loadgen_cores"), 2), fnum(cpu.get("other_cores"), 2),
                     fnum(s.get("bytes_per_response")),
                     fnum(rss_after / 1024.0) if rss_after else "–",
                 ])
             w(table(["#", "scenario", "req/s", "p50 ms", "p99 ms", "errors", "÷ ceiling B",
-                     "server CPU", "wrk CPU", "other CPU", "bytes/resp", "RSS after (MiB)"], rows,
-                    ["--:", "---", "--:", "--:", "--:", "--:", "--:", "--:", "--:", "--:", "--:", "--:"]))
+                     "server CPU", "CPU µs/req", "wrk CPU", "other CPU", "bytes/resp", "RSS after (MiB)"], rows,
+                    ["--:", "---", "--:", "--:", "--:", "--:", "--:", "--:", "--:", "--:", "--:", "--:", "--:"]))
             w("")
             w("CPU columns are cores used on average during the measured run (of %s): the server "
               "process%s, wrk itself, and everything else on the machine (should be ≈ 0). "
+              "CPU µs/req: server (and PostgreSQL) CPU time per answered request. "
               "RSS after: the server's resident memory when the scenario ended. "
               "The storm is one burst, not a timed run: see its own table below."
               % (m.get("nproc", "?"), " + PostgreSQL's processes" if backend == "postgres" else ""))
