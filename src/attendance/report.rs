@@ -124,10 +124,13 @@ fn tallies(
         for (user, present, late, excused, absent) in rows {
             // Rows of people who are no longer learners here are ignored.
             if let Some(t) = map.get_mut(&user) {
-                t.add(AttendanceStatus::Present, present.into());
-                t.add(AttendanceStatus::Late, late.into());
-                t.add(AttendanceStatus::Excused, excused.into());
-                t.add(AttendanceStatus::Absent, absent.into());
+                *t = Tally {
+                    present: present.into(),
+                    late: late.into(),
+                    excused: excused.into(),
+                    absent: absent.into(),
+                    unmarked: 0,
+                };
             }
         }
         if !pending.is_empty() {
