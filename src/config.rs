@@ -53,6 +53,8 @@ pub struct Settings {
     pub check_in_max_failures: i32,
     /// What a late arrival counts for in the attendance rate (present = 1).
     pub attendance_late_weight: f64,
+    /// Memory for cached rosters and session lists, per process (0: off).
+    pub response_cache_mb: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -136,6 +138,7 @@ impl Settings {
             check_in_rotate_seconds: number(&get, "CHECK_IN_ROTATE_SECONDS", 20, 10, 60)?,
             check_in_max_failures: number(&get, "CHECK_IN_MAX_FAILURES", 5, 1, 50)?,
             attendance_late_weight: number(&get, "ATTENDANCE_LATE_WEIGHT", 0.8, 0.0, 1.0)?,
+            response_cache_mb: number(&get, "RESPONSE_CACHE_MB", 32, 0, 4_096)?,
         })
     }
 }

@@ -76,6 +76,8 @@ diesel::table! {
         late_after_minutes -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        members_version -> BigInt,
+        sessions_version -> BigInt,
     }
 }
 
@@ -192,6 +194,13 @@ diesel::joinable!(attendance_changes -> sessions (session_id));
 diesel::joinable!(attendance_tallies -> cohorts (cohort_id));
 diesel::joinable!(check_in_windows -> sessions (session_id));
 
+diesel::table! {
+    roster_versions (session_id) {
+        session_id -> Text,
+        version -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     countries,
     users,
@@ -207,4 +216,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     attendance_changes,
     check_in_windows,
     check_in_failures,
+    roster_versions,
 );

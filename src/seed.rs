@@ -270,6 +270,8 @@ pub fn seed(settings: &Settings, opts: &SeedOptions) -> Result<SeedSummary, Stri
                 late_after_minutes: 15,
                 created_at: now,
                 updated_at: now,
+                members_version: 0,
+                sessions_version: 0,
             };
             let counts = seed_cohort(
                 conn, &cohort, opts, &hash, run, unit, c, kinds, completed, now, &mut rng,

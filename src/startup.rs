@@ -15,6 +15,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::jwt::JwtKeys;
 use crate::auth::password::Passwords;
+use crate::cache::ResponseCache;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::{self, DbPool};
@@ -33,6 +34,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Key from which check-in codes derive (see `attendance::codes`).
     pub check_in_key: [u8; 32],
+    /// Rosters and session lists already made (see `cache`).
+    pub cache: Arc<ResponseCache>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +65,7 @@ impl Application {
             jwt: JwtKeys::new(&settings.jwt_secret, settings.access_token_ttl_seconds),
             passwords,
             check_in_key: attendance::codes::server_key(&settings.jwt_secret),
+            cache: Arc::new(ResponseCache::new(settings.response_cache_mb << 20)),
             settings: Arc::new(settings.clone()),
         });
         let spec = openapi::ApiDoc::openapi();

@@ -9,7 +9,7 @@ pub mod report;
 
 use std::collections::{HashMap, HashSet};
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use diesel::upsert::excluded;
@@ -19,6 +19,7 @@ use validator::Validate;
 
 use crate::auth::perm::{Actor, CohortAccess};
 use crate::auth::AuthUser;
+use crate::cache::{self, Cached, JSON};
 use crate::cohorts::seats::SEAT_HOLDERS;
 use crate::cohorts::{CohortId, MemberRole};
 use crate::db::{self, write_tx, DbConnection, MultiBackend};
@@ -249,28 +250,47 @@ fn load_roster(
 #[utoipa::path(
     get, path = "/api/v1/sessions/{id}/attendance", tag = "attendance",
     security(("bearer" = [])),
-    params(("id" = SessionId, Path)),
+    params(
+        ("id" = SessionId, Path),
+        ("If-None-Match" = Option<String>, Header, description = "The `ETag` of a roster the client holds"),
+    ),
     responses(
-        (status = 200, description = "Every active (or completed) learner of the cohort, by name", body = Roster),
+        (status = 200, description = "Every active (or completed) learner of the cohort, by name", body = Roster,
+            headers(("ETag" = String, description = "Weak validator of this answer; send it back in `If-None-Match`"))),
+        (status = 304, description = "Unchanged since the ETag sent in `If-None-Match`"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn roster(
     state: web::Data<AppState>,
+    req: HttpRequest,
     auth: AuthUser,
     id: web::Path<SessionId>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let roster = db::run(&state.pool, move |conn| {
+    let cache = state.cache.clone();
+    let answer = db::run(&state.pool, move |conn| {
         let actor = Actor::load(conn, &auth)?;
-        let (session, _, _) =
-            sessions::session_for(conn, &actor, id, CohortAccess::can_manage_sessions)?;
-        let learners = learners_by_name(conn, session.cohort_id)?;
-        Ok(load_roster(conn, learners, id)?)
+        let (session, cohort, _, version) = sessions::session_with_roster_version(
+            conn,
+            &actor,
+            id,
+            CohortAccess::can_manage_sessions,
+        )?;
+        // Everything a roster is made of: the session's records and the
+        // cohort's learners with their names.
+        let key = format!(
+            "roster/{id}/{version}/{}/{}",
+            cohort.id, cohort.members_version
+        );
+        cache.get_or_make(key, || -> Result<Cached, AppError> {
+            let learners = learners_by_name(conn, session.cohort_id)?;
+            Ok(Cached::json(&load_roster(conn, learners, id)?)?)
+        })
     })
     .await?;
-    Ok(HttpResponse::Ok().json(roster))
+    Ok(cache::respond(&req, &answer, JSON))
 }
 
 #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]

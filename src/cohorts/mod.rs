@@ -108,6 +108,13 @@ pub struct Cohort {
     pub created_at: NaiveDateTime,
     #[diesel(deserialize_as = crate::instant::Ts)]
     pub updated_at: NaiveDateTime,
+    /// Bumped by triggers when the cohort's memberships or its members'
+    /// names change (keys of cached rosters; see `crate::cache`).
+    #[diesel(skip_insertion)]
+    pub members_version: i64,
+    /// Bumped by triggers when any of the cohort's sessions changes.
+    #[diesel(skip_insertion)]
+    pub sessions_version: i64,
 }
 
 #[derive(Debug, Default, AsChangeset)]
@@ -431,6 +438,8 @@ pub async fn create_cohort(
             late_after_minutes: body.late_after_minutes.unwrap_or(15),
             created_at: now,
             updated_at: now,
+            members_version: 0,
+            sessions_version: 0,
         };
         diesel::insert_into(cohorts::table)
             .values(&row)

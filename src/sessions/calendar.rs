@@ -8,13 +8,11 @@
 //! preferred language (apps poll in the background, with no reliable
 //! `Accept-Language`).
 
-use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
 use super::ics::{self, Calendar, Event};
@@ -22,6 +20,7 @@ use super::Session;
 use crate::auth::perm::{Actor, CohortAccess};
 use crate::auth::refresh::hash_token;
 use crate::auth::{AuthUser, MaybeAuthUser};
+use crate::cache::{self, Cached};
 use crate::cohorts::{CohortId, MemberStatus};
 use crate::db::{self, write_tx, DbConnection};
 use crate::error::{AppError, Msg, Problem};
@@ -202,26 +201,8 @@ fn event(session: Session, lang: Lang, cohort_name: Option<&str>) -> Event {
 /// The feed as an HTTP response, with a weak ETag so polling apps that
 /// revalidate download nothing when nothing changed.
 fn ics_response(req: &HttpRequest, calendar: &Calendar) -> HttpResponse {
-    let body = ics::render(calendar);
-    let digest = Sha256::digest(body.as_bytes());
-    let etag = format!("W/\"{}\"", hex::encode(&digest[..16]));
-    let unchanged = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
-    let mut res = if unchanged {
-        HttpResponse::NotModified()
-    } else {
-        HttpResponse::Ok()
-    };
-    res.insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, "private, no-cache"));
-    if unchanged {
-        return res.finish();
-    }
-    res.insert_header((header::CONTENT_TYPE, ICS_CONTENT_TYPE))
-        .body(body)
+    let answer = Cached::new(ics::render(calendar).into());
+    cache::respond(req, &answer, ICS_CONTENT_TYPE)
 }
 
 /// `GET /api/v1/cohorts/{id}/calendar.ics`: the cohort's sessions as an iCalendar feed (staff and admitted members).

@@ -9,7 +9,7 @@
 pub mod calendar;
 pub mod ics;
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Offset, SubsecRound, TimeZone, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -18,13 +18,14 @@ use validator::{Validate, ValidateUrl, ValidationError};
 
 use crate::auth::perm::{Actor, CohortAccess, Membership};
 use crate::auth::AuthUser;
+use crate::cache::{self, Cached, JSON};
 use crate::cohorts::{self, Cohort, CohortId, MemberRole, MemberStatus};
 use crate::db::{self, write_tx, DbConnection, MultiBackend};
 use crate::error::{AppError, FieldError, Issue, Problem};
 use crate::extract::Json;
 use crate::i18n::Lang;
 use crate::pagination::{page_from, Page, PageParams};
-use crate::schema::{cohorts as cohorts_t, memberships, sessions};
+use crate::schema::{cohorts as cohorts_t, memberships, roster_versions, sessions};
 use crate::startup::AppState;
 use crate::users::UserId;
 use crate::validation::{double_option, not_blank};
@@ -326,6 +327,18 @@ pub fn session_for(
     id: SessionId,
     rule: impl Fn(&CohortAccess) -> bool,
 ) -> Result<(Session, Cohort, CohortAccess), AppError> {
+    session_with_roster_version(conn, actor, id, rule).map(|(s, c, a, _)| (s, c, a))
+}
+
+/// [`session_for`], with the version of the session's attendance records
+/// (bumped by triggers on every change: a key of cached rosters, see
+/// `crate::cache`), read in the same query.
+pub fn session_with_roster_version(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: SessionId,
+    rule: impl Fn(&CohortAccess) -> bool,
+) -> Result<(Session, Cohort, CohortAccess, i64), AppError> {
     let query = sessions::table
         .inner_join(cohorts_t::table)
         .left_join(
@@ -333,18 +346,24 @@ pub fn session_for(
                 .eq(cohorts_t::id)
                 .and(memberships::user_id.eq(actor.id))),
         )
+        .left_join(roster_versions::table.on(roster_versions::session_id.eq(sessions::id)))
         .filter(sessions::id.eq(id))
         .filter(sessions::deleted_at.is_null());
     let membership = (memberships::role, memberships::status).nullable();
     // Hot path: on the concrete connection (see `db::on_backend!`).
-    let row: Option<(Session, Cohort, Option<Membership>)> = crate::on_backend!(conn, c => query
-            .select((Session::as_select(), Cohort::as_select(), membership))
+    let row: Option<(Session, Cohort, Option<Membership>, Option<i64>)> = crate::on_backend!(conn, c => query
+            .select((
+                Session::as_select(),
+                Cohort::as_select(),
+                membership,
+                roster_versions::version.nullable(),
+            ))
             .first(c)
             .optional())?;
-    let (session, cohort, membership) = row.ok_or(AppError::NotFound)?;
+    let (session, cohort, membership, version) = row.ok_or(AppError::NotFound)?;
     let access = CohortAccess::new(Some(actor), &cohort, membership);
     access.require(rule(&access))?;
-    Ok((session, cohort, access))
+    Ok((session, cohort, access, version.unwrap_or(0)))
 }
 
 /// The same for an edit: on PostgreSQL the session row stays locked until
@@ -417,9 +436,15 @@ const BY_UPDATE: &str = "u";
 #[utoipa::path(
     get, path = "/api/v1/cohorts/{id}/sessions", tag = "sessions",
     security(("bearer" = [])),
-    params(("id" = CohortId, Path), SessionFilters),
+    params(
+        ("id" = CohortId, Path),
+        SessionFilters,
+        ("If-None-Match" = Option<String>, Header, description = "The `ETag` of a page the client holds"),
+    ),
     responses(
-        (status = 200, description = "Ordered by `(starts_at, id)`; with `updated_since`, by `(updated_at, id)` with tombstones", body = Page<SessionDto>),
+        (status = 200, description = "Ordered by `(starts_at, id)`; with `updated_since`, by `(updated_at, id)` with tombstones", body = Page<SessionDto>,
+            headers(("ETag" = String, description = "Weak validator of this answer; send it back in `If-None-Match`"))),
+        (status = 304, description = "Unchanged since the ETag sent in `If-None-Match`"),
         (status = 400, description = "Unreadable filter", body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -429,6 +454,7 @@ const BY_UPDATE: &str = "u";
 )]
 pub async fn list_sessions(
     state: web::Data<AppState>,
+    req: HttpRequest,
     auth: AuthUser,
     id: web::Path<CohortId>,
     filters: web::Query<SessionFilters>,
@@ -446,65 +472,96 @@ pub async fn list_sessions(
     if after.as_ref().is_some_and(|(o, _, _)| o != order) {
         return Err(AppError::field("cursor", Issue::Invalid));
     }
-    let page = db::run(&state.pool, move |conn| {
+    let cache = state.cache.clone();
+    let answer = db::run(&state.pool, move |conn| {
         let actor = Actor::load(conn, &auth)?;
         let (cohort, _) =
             cohorts::cohort_for(conn, &actor, id, false, CohortAccess::can_see_private)?;
-        let mut query = sessions::table
-            .filter(sessions::cohort_id.eq(id))
-            .into_boxed::<MultiBackend>();
-        if let Some(kind) = filters.kind {
-            query = query.filter(sessions::kind.eq(kind));
-        }
-        if let Some(from) = filters.from {
-            query = query.filter(sessions::ends_at.gt(from));
-        }
-        if let Some(to) = filters.to {
-            query = query.filter(sessions::starts_at.lt(to));
-        }
-        if let Some(since) = filters.updated_since {
-            query = query
-                .filter(sessions::updated_at.gt(since))
-                .order((sessions::updated_at.asc(), sessions::id.asc()));
-            if let Some((_, at, last)) = after {
-                query = query.filter(
-                    sessions::updated_at
-                        .gt(at)
-                        .or(sessions::updated_at.eq(at).and(sessions::id.gt(last))),
-                );
-            }
-        } else {
-            query = query
-                .filter(sessions::deleted_at.is_null())
-                .order((sessions::starts_at.asc(), sessions::id.asc()));
-            if let Some((_, at, last)) = after {
-                query = query.filter(
-                    sessions::starts_at
-                        .gt(at)
-                        .or(sessions::starts_at.eq(at).and(sessions::id.gt(last))),
-                );
-            }
-        }
-        let rows = query
-            .limit(limit + 1)
-            .select(Session::as_select())
-            .load(conn)?;
-        Ok(page_from(
-            rows,
-            limit,
-            |s| {
-                let at = if order == BY_UPDATE {
-                    s.updated_at
-                } else {
-                    s.starts_at
-                };
-                (order, at, s.id)
-            },
-            |s| SessionDto::new(s, &cohort.timezone),
-        ))
+        // Everything a page is made of: the cohort's sessions, its time
+        // zone, and the request's filters.
+        let key = format!(
+            "sessions {:?}",
+            (
+                id,
+                cohort.sessions_version,
+                &cohort.timezone,
+                filters.kind,
+                (filters.from, filters.to, filters.updated_since),
+                limit,
+                &after,
+            )
+        );
+        cache.get_or_make(key, || -> Result<Cached, AppError> {
+            let page = page_of_sessions(conn, &cohort, &filters, limit, order, after)?;
+            Ok(Cached::json(&page)?)
+        })
     })
     .await?;
-    Ok(HttpResponse::Ok().json(page))
+    Ok(cache::respond(&req, &answer, JSON))
+}
+
+/// One page of a cohort's sessions, as [`list_sessions`] describes.
+fn page_of_sessions(
+    conn: &mut DbConnection,
+    cohort: &Cohort,
+    filters: &SessionFilters,
+    limit: i64,
+    order: &'static str,
+    after: Option<(String, NaiveDateTime, SessionId)>,
+) -> QueryResult<Page<SessionDto>> {
+    let id = cohort.id;
+    let mut query = sessions::table
+        .filter(sessions::cohort_id.eq(id))
+        .into_boxed::<MultiBackend>();
+    if let Some(kind) = filters.kind {
+        query = query.filter(sessions::kind.eq(kind));
+    }
+    if let Some(from) = filters.from {
+        query = query.filter(sessions::ends_at.gt(from));
+    }
+    if let Some(to) = filters.to {
+        query = query.filter(sessions::starts_at.lt(to));
+    }
+    if let Some(since) = filters.updated_since {
+        query = query
+            .filter(sessions::updated_at.gt(since))
+            .order((sessions::updated_at.asc(), sessions::id.asc()));
+        if let Some((_, at, last)) = after {
+            query = query.filter(
+                sessions::updated_at
+                    .gt(at)
+                    .or(sessions::updated_at.eq(at).and(sessions::id.gt(last))),
+            );
+        }
+    } else {
+        query = query
+            .filter(sessions::deleted_at.is_null())
+            .order((sessions::starts_at.asc(), sessions::id.asc()));
+        if let Some((_, at, last)) = after {
+            query = query.filter(
+                sessions::starts_at
+                    .gt(at)
+                    .or(sessions::starts_at.eq(at).and(sessions::id.gt(last))),
+            );
+        }
+    }
+    let rows = query
+        .limit(limit + 1)
+        .select(Session::as_select())
+        .load(conn)?;
+    Ok(page_from(
+        rows,
+        limit,
+        |s| {
+            let at = if order == BY_UPDATE {
+                s.updated_at
+            } else {
+                s.starts_at
+            };
+            (order, at, s.id)
+        },
+        |s| SessionDto::new(s, &cohort.timezone),
+    ))
 }
 
 /// `POST /api/v1/cohorts/{id}/sessions`: schedule a session (staff, the cohort's trainers).

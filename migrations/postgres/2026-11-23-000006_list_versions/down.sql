@@ -1,0 +1,17 @@
+DROP TRIGGER members_version_name ON users;
+DROP FUNCTION members_version_name();
+DROP TRIGGER sessions_version_update ON sessions;
+DROP TRIGGER sessions_version_delete ON sessions;
+DROP TRIGGER sessions_version_insert ON sessions;
+DROP TRIGGER members_version_update ON memberships;
+DROP TRIGGER members_version_delete ON memberships;
+DROP TRIGGER members_version_insert ON memberships;
+DROP FUNCTION cohort_versions_statement();
+DROP FUNCTION cohort_versions_bump(TEXT[], BOOLEAN);
+DROP TRIGGER roster_versions_update ON attendance;
+DROP TRIGGER roster_versions_delete ON attendance;
+DROP TRIGGER roster_versions_insert ON attendance;
+DROP FUNCTION roster_versions_bump();
+DROP TABLE roster_versions;
+ALTER TABLE cohorts DROP COLUMN sessions_version;
+ALTER TABLE cohorts DROP COLUMN members_version;

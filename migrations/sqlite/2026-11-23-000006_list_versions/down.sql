@@ -1,0 +1,13 @@
+DROP TRIGGER sessions_version_delete;
+DROP TRIGGER sessions_version_update;
+DROP TRIGGER sessions_version_insert;
+DROP TRIGGER members_version_name;
+DROP TRIGGER members_version_delete;
+DROP TRIGGER members_version_update;
+DROP TRIGGER members_version_insert;
+DROP TRIGGER roster_versions_delete;
+DROP TRIGGER roster_versions_update;
+DROP TRIGGER roster_versions_insert;
+DROP TABLE roster_versions;
+ALTER TABLE cohorts DROP COLUMN sessions_version;
+ALTER TABLE cohorts DROP COLUMN members_version;
