@@ -24,7 +24,12 @@ pub const ALLOWED_ORIGIN: &str = "https://app.example.org";
 
 pub enum TestDb {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres { admin_url: String, name: String },
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
+    /// Another server's database: its owner drops it.
+    Borrowed,
 }
 
 impl Drop for TestDb {
@@ -124,9 +129,17 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let (database_url, db) = fresh_database();
+    spawn_app_on(database_url, db, configure).await
+}
+
+async fn spawn_app_on(
+    database_url: String,
+    db: TestDb,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
     init_logs();
     let data_dir = tempfile::tempdir().expect("temp dir");
-    let (database_url, db) = fresh_database();
     let env: HashMap<&str, String> = HashMap::from([
         ("DATABASE_URL", database_url),
         ("BIND_ADDR", "127.0.0.1:0".into()),
@@ -297,6 +310,25 @@ impl TestApp {
     }
 
     /// Runs a closure on a database connection (for arranging state).
+    /// A second server process on the same database, with the same
+    /// settings (a scale-out of two); it must outlive none of `self`.
+    pub async fn sibling(&self) -> TestApp {
+        self.sibling_with(|_| {}).await
+    }
+
+    /// The same, with some settings changed.
+    pub async fn sibling_with(&self, configure: impl FnOnce(&mut Settings)) -> TestApp {
+        let settings = self.settings.clone();
+        spawn_app_on(self.database_url.clone(), TestDb::Borrowed, move |s| {
+            *s = Settings {
+                bind_addr: "127.0.0.1:0".into(),
+                ..settings
+            };
+            configure(s);
+        })
+        .await
+    }
+
     pub fn db<T>(&self, f: impl FnOnce(&mut DbConnection) -> T) -> T {
         let mut conn = self.pool.get().expect("connection");
         f(&mut conn)

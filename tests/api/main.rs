@@ -5,6 +5,7 @@
 mod attendance;
 mod auth;
 mod authz;
+mod caching;
 mod calendar;
 mod cli;
 mod cohorts;
