@@ -19,12 +19,15 @@ use utoipa::{IntoParams, ToSchema};
 use super::{AttendanceMethod, AttendanceStatus};
 use crate::auth::perm::{Actor, CohortAccess};
 use crate::auth::AuthUser;
+use crate::cache::{self, Cached};
 use crate::cohorts::seats::SEAT_HOLDERS;
 use crate::cohorts::{self, CohortId, MemberRole};
 use crate::db::{self, DbConnection};
 use crate::error::{AppError, Issue, Problem};
 use crate::programmes;
-use crate::schema::{attendance, attendance_tallies, cohorts as cohorts_t, memberships, sessions};
+use crate::schema::{
+    attendance, attendance_tallies, cohorts as cohorts_t, memberships, roster_versions, sessions,
+};
 use crate::sessions::{SessionId, SessionStatus};
 use crate::startup::AppState;
 use crate::users::UserId;
@@ -72,9 +75,52 @@ impl Tally {
     }
 }
 
-/// Tallies over the sessions of a cohort that count at `now` (counting for
-/// completion, not cancelled or deleted, ended), for the given learners
-/// (or just `only`): returns how many sessions count, and a tally per
+/// The sessions of a cohort that count (counting for completion, not
+/// cancelled or deleted), ended or not, at `now`.
+pub struct Counting {
+    /// How many have ended: they make the report.
+    pub counted: i64,
+    /// Those that have not ended yet.
+    pub pending: Vec<SessionId>,
+    /// The sum of their attendance versions (see `crate::cache`): it grows
+    /// with every change to a record of theirs.
+    pub versions: i64,
+}
+
+impl Counting {
+    pub fn load(
+        conn: &mut DbConnection,
+        cohort: CohortId,
+        now: NaiveDateTime,
+    ) -> QueryResult<Self> {
+        let query = sessions::table
+            .left_join(roster_versions::table.on(roster_versions::session_id.eq(sessions::id)))
+            .filter(sessions::cohort_id.eq(cohort))
+            .filter(sessions::counts_for_completion.eq(true))
+            .filter(sessions::status.eq(SessionStatus::Scheduled))
+            .filter(sessions::deleted_at.is_null())
+            .select((
+                sessions::id,
+                sessions::ends_at,
+                roster_versions::version.nullable(),
+            ));
+        let rows: Vec<(SessionId, NaiveDateTime, Option<i64>)> =
+            crate::on_backend!(conn, c => query.load(c))?;
+        let pending: Vec<SessionId> = rows
+            .iter()
+            .filter(|(_, ends_at, _)| *ends_at > now)
+            .map(|(id, _, _)| *id)
+            .collect();
+        Ok(Counting {
+            counted: i64::try_from(rows.len() - pending.len()).unwrap_or(i64::MAX),
+            pending,
+            versions: rows.iter().map(|(_, _, v)| v.unwrap_or(0)).sum(),
+        })
+    }
+}
+
+/// Tallies over the sessions of a cohort that count at `now` (see
+/// [`Counting`]), for the given learners (or just `only`): a tally per
 /// learner.
 ///
 /// The running counts of `attendance_tallies` (kept by triggers, migration
@@ -85,25 +131,11 @@ impl Tally {
 fn tallies(
     conn: &mut DbConnection,
     cohort: CohortId,
+    counting: &Counting,
     learners: &[UserId],
     only: Option<UserId>,
-    now: NaiveDateTime,
-) -> QueryResult<(i64, HashMap<UserId, Tally>)> {
-    let counting = sessions::table
-        .filter(sessions::cohort_id.eq(cohort))
-        .filter(sessions::counts_for_completion.eq(true))
-        .filter(sessions::status.eq(SessionStatus::Scheduled))
-        .filter(sessions::deleted_at.is_null())
-        .select((sessions::id, sessions::ends_at));
-    let counting: Vec<(SessionId, NaiveDateTime)> =
-        crate::on_backend!(conn, c => counting.load(c))?;
-    let pending: Vec<SessionId> = counting
-        .iter()
-        .filter(|(_, ends_at)| *ends_at > now)
-        .map(|(id, _)| *id)
-        .collect();
-    let counted = i64::try_from(counting.len() - pending.len()).unwrap_or(i64::MAX);
-
+) -> QueryResult<HashMap<UserId, Tally>> {
+    let (counted, pending) = (counting.counted, &counting.pending);
     let mut map: HashMap<UserId, Tally> = learners.iter().map(|u| (*u, Tally::default())).collect();
     if counted > 0 && !learners.is_empty() {
         let running = attendance_tallies::table
@@ -135,7 +167,7 @@ fn tallies(
         }
         if !pending.is_empty() {
             let early = attendance::table
-                .filter(attendance::session_id.eq_any(&pending))
+                .filter(attendance::session_id.eq_any(pending))
                 .select((attendance::user_id, attendance::status));
             let early: Vec<(UserId, AttendanceStatus)> = match only {
                 Some(user) => early.filter(attendance::user_id.eq(user)).load(conn)?,
@@ -151,7 +183,7 @@ fn tallies(
     for t in map.values_mut() {
         *t = t.with_total(counted);
     }
-    Ok((counted, map))
+    Ok(map)
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -203,12 +235,17 @@ pub struct ReportParams {
         where `w` is the late weight (default 0.8); excused sessions are left out of the \
         denominator; 100 when nothing counts yet. `Accept: text/csv` or `?format=csv` returns \
         UTF-8 CSV with a byte-order mark; cells starting with = + - @ are prefixed with `'`.",
-    params(("id" = CohortId, Path), ReportParams),
+    params(
+        ("id" = CohortId, Path),
+        ReportParams,
+        ("If-None-Match" = Option<String>, Header, description = "The `ETag` of a report the client holds"),
+    ),
     responses(
         (status = 200, description = "The report, as JSON or as CSV", content(
             (CohortReport = "application/json"),
             (String = "text/csv"),
-        )),
+        ), headers(("ETag" = String, description = "Weak validator of this answer; send it back in `If-None-Match`"))),
+        (status = 304, description = "Unchanged since the ETag sent in `If-None-Match`"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
@@ -250,56 +287,77 @@ pub async fn cohort_report(
             .is_some_and(|v| v.contains("text/csv"));
     let now = state.clock.now_naive();
     let late_weight = state.settings.attendance_late_weight;
-    let report = db::run(&state.pool, move |conn| {
+    let cache = state.cache.clone();
+    let answer = db::run(&state.pool, move |conn| {
         let actor = Actor::load(conn, &auth)?;
         let (cohort, _) =
             cohorts::cohort_for(conn, &actor, id, false, CohortAccess::can_view_members)?;
         let programme = programmes::find(conn, cohort.programme_id)?.ok_or(AppError::NotFound)?;
-        let learners = super::learners_by_name(conn, id)?;
-        let ids: Vec<UserId> = learners.iter().map(|(u, _)| *u).collect();
-        let (counted, tallies) = tallies(conn, id, &ids, None, now)?;
+        let counting = Counting::load(conn, id, now)?;
         let threshold = match (params.below, params.at_risk) {
             (Some(b), _) => Some(b),
             (None, Some(true)) => Some(f64::from(programme.min_attendance_rate)),
             _ => None,
         };
-        let items = learners
-            .into_iter()
-            .map(|(user_id, full_name)| {
-                let t = tallies.get(&user_id).copied().unwrap_or_default();
-                ReportRow {
-                    user_id,
-                    full_name,
-                    present: t.present,
-                    late: t.late,
-                    excused: t.excused,
-                    absent: t.absent,
-                    unmarked: t.unmarked,
-                    attendance_rate: t.rate(late_weight),
-                }
-            })
-            .filter(|r| threshold.is_none_or(|th| r.attendance_rate < th))
-            .collect();
-        Ok(CohortReport {
-            cohort_id: id,
-            sessions_counted: counted,
-            late_weight,
-            minimum_rate: programme.min_attendance_rate,
-            items,
-            next_cursor: None,
+        // Everything a report is made of: the learners and their names, the
+        // sessions that count and which of them have ended, their records,
+        // the programme's minimum and the request's filters and format.
+        let key = format!(
+            "report {:?}",
+            (
+                id,
+                (cohort.members_version, cohort.sessions_version),
+                (counting.versions, counting.counted),
+                programme.min_attendance_rate,
+                threshold.map(f64::to_bits),
+                wants_csv.then_some(delimiter),
+            )
+        );
+        cache.get_or_make(key, || -> Result<Cached, AppError> {
+            let learners = super::learners_by_name(conn, id)?;
+            let ids: Vec<UserId> = learners.iter().map(|(u, _)| *u).collect();
+            let tallies = tallies(conn, id, &counting, &ids, None)?;
+            let items: Vec<ReportRow> = learners
+                .into_iter()
+                .map(|(user_id, full_name)| {
+                    let t = tallies.get(&user_id).copied().unwrap_or_default();
+                    ReportRow {
+                        user_id,
+                        full_name,
+                        present: t.present,
+                        late: t.late,
+                        excused: t.excused,
+                        absent: t.absent,
+                        unmarked: t.unmarked,
+                        attendance_rate: t.rate(late_weight),
+                    }
+                })
+                .filter(|r| threshold.is_none_or(|th| r.attendance_rate < th))
+                .collect();
+            if wants_csv {
+                return Ok(Cached::new(to_csv(&items, delimiter).into()));
+            }
+            Ok(Cached::json(&CohortReport {
+                cohort_id: id,
+                sessions_counted: counting.counted,
+                late_weight,
+                minimum_rate: programme.min_attendance_rate,
+                items,
+                next_cursor: None,
+            })?)
         })
     })
     .await?;
     if wants_csv {
-        return Ok(HttpResponse::Ok()
-            .content_type("text/csv; charset=utf-8")
-            .insert_header((
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"attendance-{id}.csv\""),
-            ))
-            .body(to_csv(&report.items, delimiter)));
+        let mut res = cache::respond(&req, &answer, "text/csv; charset=utf-8");
+        res.headers_mut().insert(
+            header::CONTENT_DISPOSITION,
+            header::HeaderValue::try_from(format!("attachment; filename=\"attendance-{id}.csv\""))
+                .map_err(|e| AppError::Internal(e.to_string()))?,
+        );
+        return Ok(res);
     }
-    Ok(HttpResponse::Ok().json(report))
+    Ok(cache::respond(&req, &answer, cache::JSON))
 }
 
 /// Excel shows accents with a BOM; a cell that starts like a formula is
@@ -419,7 +477,9 @@ pub async fn my_attendance(
             .load(conn)?;
         let mut items = Vec::with_capacity(mine.len());
         for (cohort_id, cohort_name) in mine {
-            let (counted, tallies) = tallies(conn, cohort_id, &[actor.id], Some(actor.id), now)?;
+            let counting = Counting::load(conn, cohort_id, now)?;
+            let counted = counting.counted;
+            let tallies = tallies(conn, cohort_id, &counting, &[actor.id], Some(actor.id))?;
             let t = tallies.get(&actor.id).copied().unwrap_or_default();
             let records: Vec<(
                 SessionId,

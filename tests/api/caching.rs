@@ -442,3 +442,116 @@ async fn with_the_cache_off_answers_are_the_same_and_still_revalidate() {
         assert_eq!(get(&off, &path, token, Some(&etag)).await.status, 304);
     }
 }
+
+#[actix_rt::test]
+async fn a_report_follows_records_names_the_clock_and_the_programme() {
+    let c = class_on(spawn_app_with(long_tokens).await, &["Yao", "Aminata"]).await;
+    let (app, token) = (&c.app, c.trainer.access_token.as_str());
+    let (yao, aminata) = (&c.learners[0], &c.learners[1]);
+    let path = format!("/api/v1/cohorts/{}/attendance", c.cohort);
+    let roster = format!("/api/v1/sessions/{}/attendance", c.session);
+    let mark = |user: &Session, status: &str| json!({ "records": [{ "user_id": user.user_id, "status": status }] });
+
+    let first = get(app, &path, token, None).await;
+    assert_eq!(first.status, 200);
+    assert_eq!(first.json()["sessions_counted"], 0);
+    let mut etag = first.header("etag").unwrap();
+    assert_eq!(get(app, &path, token, Some(&etag)).await.status, 304);
+
+    // A mark on a session that has not ended yet changes no number: the
+    // report is made again, to the same bytes and the same ETag.
+    let res = app.put(&roster, Some(token), &mark(yao, "present")).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(get(app, &path, token, Some(&etag)).await.status, 304);
+
+    // Time passes the session's end: it counts now.
+    app.clock.advance(Duration::hours(4));
+    let (report, e) = changed(app, &path, token, &etag, "session ended").await;
+    assert_eq!(report["sessions_counted"], 1);
+    let row = |report: &Value, who: &Session| -> Value {
+        report["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["user_id"] == who.user_id.as_str())
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(row(&report, yao)["present"], 1);
+    assert_eq!(row(&report, aminata)["unmarked"], 1);
+    etag = e;
+
+    let res = app.put(&roster, Some(token), &mark(aminata, "late")).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let (report, e) = changed(app, &path, token, &etag, "mark").await;
+    assert_eq!(row(&report, aminata)["late"], 1);
+    etag = e;
+
+    app.db(|conn| {
+        conn.batch_execute(&format!(
+            "UPDATE attendance SET status = 'excused' WHERE user_id = '{}'",
+            aminata.user_id
+        ))
+    })
+    .unwrap();
+    let (report, e) = changed(app, &path, token, &etag, "database fix").await;
+    assert_eq!(row(&report, aminata)["excused"], 1);
+    etag = e;
+
+    let res = app
+        .patch(
+            "/api/v1/me",
+            Some(&yao.access_token),
+            &json!({ "full_name": "Yao Kouassi" }),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let (report, e) = changed(app, &path, token, &etag, "rename").await;
+    assert_eq!(row(&report, yao)["full_name"], "Yao Kouassi");
+    etag = e;
+
+    let programme = app
+        .get(&format!("/api/v1/cohorts/{}", c.cohort), Some(token))
+        .await
+        .json()["programme_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = app
+        .patch(
+            &format!("/api/v1/programmes/{programme}"),
+            Some(&c.admin.access_token),
+            &json!({ "min_attendance_rate": 90 }),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let (report, e) = changed(app, &path, token, &etag, "programme").await;
+    assert_eq!(report["minimum_rate"], 90);
+    etag = e;
+
+    // Filters and formats are answers of their own.
+    let at_risk = get(app, &format!("{path}?at_risk=true"), token, Some(&etag)).await;
+    assert_eq!(at_risk.status, 200);
+    assert_eq!(at_risk.json()["items"].as_array().unwrap().len(), 0);
+    let csv = get(app, &format!("{path}?format=csv"), token, Some(&etag)).await;
+    assert_eq!(csv.status, 200);
+    assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
+    assert!(csv.header("content-disposition").is_some());
+    assert!(csv.text().contains("Yao Kouassi"));
+    let csv_etag = csv.header("etag").unwrap();
+    assert_ne!(csv_etag, etag);
+    let again = get(app, &format!("{path}?format=csv"), token, Some(&csv_etag)).await;
+    assert_eq!(again.status, 304);
+
+    // The session is cancelled: nothing counts any more.
+    let res = app
+        .patch(
+            &format!("/api/v1/sessions/{}", c.session),
+            Some(token),
+            &json!({ "status": "cancelled" }),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let (report, _) = changed(app, &path, token, &etag, "cancelled").await;
+    assert_eq!(report["sessions_counted"], 0);
+}
