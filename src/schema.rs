@@ -195,8 +195,9 @@ diesel::joinable!(attendance_tallies -> cohorts (cohort_id));
 diesel::joinable!(check_in_windows -> sessions (session_id));
 
 diesel::table! {
-    roster_versions (session_id) {
+    roster_versions (session_id, shard) {
         session_id -> Text,
+        shard -> Text,
         version -> BigInt,
     }
 }

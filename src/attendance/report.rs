@@ -25,9 +25,7 @@ use crate::cohorts::{self, CohortId, MemberRole};
 use crate::db::{self, DbConnection};
 use crate::error::{AppError, Issue, Problem};
 use crate::programmes;
-use crate::schema::{
-    attendance, attendance_tallies, cohorts as cohorts_t, memberships, roster_versions, sessions,
-};
+use crate::schema::{attendance, attendance_tallies, cohorts as cohorts_t, memberships, sessions};
 use crate::sessions::{SessionId, SessionStatus};
 use crate::startup::AppState;
 use crate::users::UserId;
@@ -94,7 +92,6 @@ impl Counting {
         now: NaiveDateTime,
     ) -> QueryResult<Self> {
         let query = sessions::table
-            .left_join(roster_versions::table.on(roster_versions::session_id.eq(sessions::id)))
             .filter(sessions::cohort_id.eq(cohort))
             .filter(sessions::counts_for_completion.eq(true))
             .filter(sessions::status.eq(SessionStatus::Scheduled))
@@ -102,9 +99,9 @@ impl Counting {
             .select((
                 sessions::id,
                 sessions::ends_at,
-                roster_versions::version.nullable(),
+                crate::sessions::attendance_version(),
             ));
-        let rows: Vec<(SessionId, NaiveDateTime, Option<i64>)> =
+        let rows: Vec<(SessionId, NaiveDateTime, i64)> =
             crate::on_backend!(conn, c => query.load(c))?;
         let pending: Vec<SessionId> = rows
             .iter()
@@ -114,7 +111,7 @@ impl Counting {
         Ok(Counting {
             counted: i64::try_from(rows.len() - pending.len()).unwrap_or(i64::MAX),
             pending,
-            versions: rows.iter().map(|(_, _, v)| v.unwrap_or(0)).sum(),
+            versions: rows.iter().map(|(_, _, v)| v).sum(),
         })
     }
 }

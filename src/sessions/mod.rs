@@ -25,7 +25,7 @@ use crate::error::{AppError, FieldError, Issue, Problem};
 use crate::extract::Json;
 use crate::i18n::Lang;
 use crate::pagination::{page_from, Page, PageParams};
-use crate::schema::{cohorts as cohorts_t, memberships, roster_versions, sessions};
+use crate::schema::{cohorts as cohorts_t, memberships, sessions};
 use crate::startup::AppState;
 use crate::users::UserId;
 use crate::validation::{double_option, not_blank};
@@ -346,24 +346,33 @@ pub fn session_with_roster_version(
                 .eq(cohorts_t::id)
                 .and(memberships::user_id.eq(actor.id))),
         )
-        .left_join(roster_versions::table.on(roster_versions::session_id.eq(sessions::id)))
         .filter(sessions::id.eq(id))
         .filter(sessions::deleted_at.is_null());
     let membership = (memberships::role, memberships::status).nullable();
     // Hot path: on the concrete connection (see `db::on_backend!`).
-    let row: Option<(Session, Cohort, Option<Membership>, Option<i64>)> = crate::on_backend!(conn, c => query
+    let row: Option<(Session, Cohort, Option<Membership>, i64)> = crate::on_backend!(conn, c => query
             .select((
                 Session::as_select(),
                 Cohort::as_select(),
                 membership,
-                roster_versions::version.nullable(),
+                attendance_version(),
             ))
             .first(c)
             .optional())?;
     let (session, cohort, membership, version) = row.ok_or(AppError::NotFound)?;
     let access = CohortAccess::new(Some(actor), &cohort, membership);
     access.require(rule(&access))?;
-    Ok((session, cohort, access, version.unwrap_or(0)))
+    Ok((session, cohort, access, version))
+}
+
+/// The version of a session's attendance records, for a query over
+/// `sessions`: the sum of its shards (see migration `list_versions`),
+/// which grows with every change to one of them.
+pub fn attendance_version() -> diesel::expression::SqlLiteral<diesel::sql_types::BigInt> {
+    diesel::dsl::sql(
+        "(SELECT CAST(COALESCE(SUM(roster_versions.version), 0) AS BIGINT) \
+         FROM roster_versions WHERE roster_versions.session_id = sessions.id)",
+    )
 }
 
 /// The same for an edit: on PostgreSQL the session row stays locked until

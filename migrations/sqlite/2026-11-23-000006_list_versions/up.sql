@@ -5,39 +5,50 @@
 -- committed by any of them bumps a version, and the next read misses.
 --
 -- Triggers keep them, whatever writes (the API, the seeder, a manual fix):
---   attendance of a session      -> roster_versions.version
+--   attendance of a session      -> roster_versions, summed per session
 --   memberships of a cohort, and the names of its members
 --                                 -> cohorts.members_version
 --   sessions of a cohort          -> cohorts.sessions_version
 -- Versions only grow (rows of roster_versions are never deleted), so a key
 -- is never reused for other content.
+--
+-- A session's attendance version is split in 16 shards by the last hex
+-- digit of the learner's id (random in a UUIDv7), and read as their sum:
+-- on PostgreSQL, learners checking in at once then lock different rows
+-- instead of queueing on one until each commits.
 ALTER TABLE cohorts ADD COLUMN members_version INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE cohorts ADD COLUMN sessions_version INTEGER NOT NULL DEFAULT 0;
 
 CREATE TABLE roster_versions (
-    session_id TEXT PRIMARY KEY NOT NULL,
-    version INTEGER NOT NULL
+    session_id TEXT NOT NULL,
+    shard TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    PRIMARY KEY (session_id, shard)
 ) WITHOUT ROWID;
 
 CREATE TRIGGER roster_versions_insert AFTER INSERT ON attendance
 BEGIN
-    INSERT INTO roster_versions (session_id, version) VALUES (NEW.session_id, 1)
-    ON CONFLICT (session_id) DO UPDATE SET version = version + 1;
+    INSERT INTO roster_versions (session_id, shard, version)
+    VALUES (NEW.session_id, substr(NEW.user_id, -1), 1)
+    ON CONFLICT (session_id, shard) DO UPDATE SET version = version + 1;
 END;
 
 CREATE TRIGGER roster_versions_update AFTER UPDATE ON attendance
 BEGIN
-    INSERT INTO roster_versions (session_id, version) VALUES (NEW.session_id, 1)
-    ON CONFLICT (session_id) DO UPDATE SET version = version + 1;
-    INSERT INTO roster_versions (session_id, version)
-    SELECT OLD.session_id, 1 WHERE OLD.session_id IS NOT NEW.session_id
-    ON CONFLICT (session_id) DO UPDATE SET version = version + 1;
+    INSERT INTO roster_versions (session_id, shard, version)
+    VALUES (NEW.session_id, substr(NEW.user_id, -1), 1)
+    ON CONFLICT (session_id, shard) DO UPDATE SET version = version + 1;
+    INSERT INTO roster_versions (session_id, shard, version)
+    SELECT OLD.session_id, substr(OLD.user_id, -1), 1
+    WHERE OLD.session_id IS NOT NEW.session_id OR OLD.user_id IS NOT NEW.user_id
+    ON CONFLICT (session_id, shard) DO UPDATE SET version = version + 1;
 END;
 
 CREATE TRIGGER roster_versions_delete AFTER DELETE ON attendance
 BEGIN
-    INSERT INTO roster_versions (session_id, version) VALUES (OLD.session_id, 1)
-    ON CONFLICT (session_id) DO UPDATE SET version = version + 1;
+    INSERT INTO roster_versions (session_id, shard, version)
+    VALUES (OLD.session_id, substr(OLD.user_id, -1), 1)
+    ON CONFLICT (session_id, shard) DO UPDATE SET version = version + 1;
 END;
 
 CREATE TRIGGER members_version_insert AFTER INSERT ON memberships
