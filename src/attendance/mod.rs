@@ -271,10 +271,9 @@ pub async fn roster(
     let id = id.into_inner();
     let cache = state.cache.clone();
     let answer = db::run(&state.pool, move |conn| {
-        let actor = Actor::load(conn, &auth)?;
         let (session, cohort, _, version) = sessions::session_with_roster_version(
             conn,
-            &actor,
+            &auth,
             id,
             CohortAccess::can_manage_sessions,
         )?;
