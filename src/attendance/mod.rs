@@ -271,20 +271,16 @@ pub async fn roster(
     let id = id.into_inner();
     let cache = state.cache.clone();
     let answer = db::run(&state.pool, move |conn| {
-        let (session, cohort, _, version) = sessions::session_with_roster_version(
-            conn,
-            &auth,
-            id,
-            CohortAccess::can_manage_sessions,
-        )?;
+        let versions =
+            sessions::roster_versions(conn, &auth, id, CohortAccess::can_manage_sessions)?;
         // Everything a roster is made of: the session's records and the
         // cohort's learners with their names.
         let key = format!(
-            "roster/{id}/{version}/{}/{}",
-            cohort.id, cohort.members_version
+            "roster/{id}/{}/{}/{}",
+            versions.attendance, versions.cohort_id, versions.members
         );
         cache.get_or_make(key, || -> Result<Cached, AppError> {
-            let learners = learners_by_name(conn, session.cohort_id)?;
+            let learners = learners_by_name(conn, versions.cohort_id)?;
             Ok(Cached::json(&load_roster(conn, learners, id)?)?)
         })
     })

@@ -5,7 +5,7 @@
 use diesel::prelude::*;
 
 use crate::auth::{AuthUser, MaybeAuthUser};
-use crate::cohorts::{Cohort, MemberRole, MemberStatus};
+use crate::cohorts::{Cohort, CohortStatus, MemberRole, MemberStatus};
 use crate::db::DbConnection;
 use crate::error::{AppError, Msg};
 use crate::schema::{country_coordinators, memberships, users};
@@ -113,18 +113,32 @@ impl CohortAccess {
         cohort: &Cohort,
         membership: Option<Membership>,
     ) -> CohortAccess {
-        let public = cohort.status.is_catalogue();
         match actor {
             None => CohortAccess {
-                public,
+                public: cohort.status.is_catalogue(),
                 ..Default::default()
             },
-            Some(actor) => CohortAccess {
-                staff: is_cohort_staff(actor, cohort.country_code.as_deref()),
-                admin: actor.is_admin,
+            Some(actor) => CohortAccess::of(
+                actor,
+                cohort.status,
+                cohort.country_code.as_deref(),
                 membership,
-                public,
-            },
+            ),
+        }
+    }
+
+    /// The same from the only columns of the cohort it depends on.
+    pub fn of(
+        actor: &Actor,
+        status: CohortStatus,
+        country: Option<&str>,
+        membership: Option<Membership>,
+    ) -> CohortAccess {
+        CohortAccess {
+            staff: is_cohort_staff(actor, country),
+            admin: actor.is_admin,
+            membership,
+            public: status.is_catalogue(),
         }
     }
 

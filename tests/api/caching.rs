@@ -265,22 +265,34 @@ async fn a_cached_roster_is_still_only_for_those_allowed_to_see_it() {
     c.app.make_coordinator(&here, "CI");
     let there = c.app.user(UserSpec::default());
     c.app.make_coordinator(&there, "ML");
-    assert_eq!(get(&c.app, &path, &here.access_token, None).await.status, 200);
-    assert_eq!(get(&c.app, &path, &there.access_token, None).await.status, 404);
+    assert_eq!(
+        get(&c.app, &path, &here.access_token, None).await.status,
+        200
+    );
+    assert_eq!(
+        get(&c.app, &path, &there.access_token, None).await.status,
+        404
+    );
     // A deactivated account is refused, whether the session exists or not.
-    c.app.db(|conn| {
-        conn.batch_execute(&format!(
-            "UPDATE users SET is_active = false WHERE id = '{}'",
-            here.user_id
-        ))
-    })
-    .unwrap();
+    c.app
+        .db(|conn| {
+            conn.batch_execute(&format!(
+                "UPDATE users SET is_active = false WHERE id = '{}'",
+                here.user_id
+            ))
+        })
+        .unwrap();
     let unknown = "/api/v1/sessions/01890a5d-ac96-774b-bcce-b302099a8057/attendance";
     for p in [path.as_str(), unknown] {
         let res = get(&c.app, p, &here.access_token, Some(&etag)).await;
         assert_eq!(res.status, 401, "{p}: {}", res.text());
     }
-    assert_eq!(get(&c.app, unknown, &c.trainer.access_token, None).await.status, 404);
+    assert_eq!(
+        get(&c.app, unknown, &c.trainer.access_token, None)
+            .await
+            .status,
+        404
+    );
     let sessions = format!("/api/v1/cohorts/{}/sessions", c.cohort);
     assert_eq!(
         get(&c.app, &sessions, &c.trainer.access_token, None)
