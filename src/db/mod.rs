@@ -89,11 +89,17 @@ impl r2d2::ManageConnection for ConnectionManager {
                 let path = path.to_string_lossy();
                 let mut conn = SqliteConnection::establish(&path)?;
                 // Per-connection settings; WAL itself is persistent but cheap to re-assert.
+                // Memory-mapped reads: pooled connections share the pages the
+                // kernel already holds instead of each copying them into its
+                // own 2 MB cache with a read() per miss. At scale 10 (50,000
+                // users) those misses made GET /me 1.5 times slower than at
+                // scale 1.
                 conn.batch_execute(
                     "PRAGMA journal_mode = WAL;
                      PRAGMA synchronous = NORMAL;
                      PRAGMA foreign_keys = ON;
-                     PRAGMA busy_timeout = 10000;",
+                     PRAGMA busy_timeout = 10000;
+                     PRAGMA mmap_size = 268435456;",
                 )
                 .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConnection::Sqlite(conn))

@@ -12,10 +12,9 @@
 -- Versions only grow (rows of roster_versions are never deleted), so a key
 -- is never reused for other content.
 --
--- A session's attendance version is split in 16 shards by the last hex
--- digit of the learner's id (random in a UUIDv7), and read as their sum:
--- on PostgreSQL, learners checking in at once then lock different rows
--- instead of queueing on one until each commits.
+-- A session's attendance version is the sum of its shards. PostgreSQL
+-- keeps one per connection so that concurrent check-ins do not queue on
+-- one row; SQLite has one writer at a time and keeps a single shard, '0'.
 ALTER TABLE cohorts ADD COLUMN members_version INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE cohorts ADD COLUMN sessions_version INTEGER NOT NULL DEFAULT 0;
 
@@ -29,25 +28,25 @@ CREATE TABLE roster_versions (
 CREATE TRIGGER roster_versions_insert AFTER INSERT ON attendance
 BEGIN
     INSERT INTO roster_versions (session_id, shard, version)
-    VALUES (NEW.session_id, substr(NEW.user_id, -1), 1)
+    VALUES (NEW.session_id, '0', 1)
     ON CONFLICT (session_id, shard) DO UPDATE SET version = version + 1;
 END;
 
 CREATE TRIGGER roster_versions_update AFTER UPDATE ON attendance
 BEGIN
     INSERT INTO roster_versions (session_id, shard, version)
-    VALUES (NEW.session_id, substr(NEW.user_id, -1), 1)
+    VALUES (NEW.session_id, '0', 1)
     ON CONFLICT (session_id, shard) DO UPDATE SET version = version + 1;
     INSERT INTO roster_versions (session_id, shard, version)
-    SELECT OLD.session_id, substr(OLD.user_id, -1), 1
-    WHERE OLD.session_id IS NOT NEW.session_id OR OLD.user_id IS NOT NEW.user_id
+    SELECT OLD.session_id, '0', 1
+    WHERE OLD.session_id IS NOT NEW.session_id
     ON CONFLICT (session_id, shard) DO UPDATE SET version = version + 1;
 END;
 
 CREATE TRIGGER roster_versions_delete AFTER DELETE ON attendance
 BEGIN
     INSERT INTO roster_versions (session_id, shard, version)
-    VALUES (OLD.session_id, substr(OLD.user_id, -1), 1)
+    VALUES (OLD.session_id, '0', 1)
     ON CONFLICT (session_id, shard) DO UPDATE SET version = version + 1;
 END;
 
