@@ -1,10 +1,20 @@
 //! Short-lived HS256 access tokens. Issuer, audience, algorithm and required
 //! claims are checked by the library; expiry is checked here against the
 //! injected clock.
+//!
+//! A process remembers the tokens it has verified (until they expire, at
+//! most [`VERIFIED_CAPACITY`] of them): a client sends the same token with
+//! every request for its whole life, and a hit skips two base64 decodes,
+//! three JSON parses and the HMAC. The key is the whole token, signature
+//! included, so only a byte-identical token hits.
+
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use jsonwebtoken::{
     decode, encode, errors::ErrorKind, Algorithm, DecodingKey, EncodingKey, Header, Validation,
 };
+use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -27,12 +37,20 @@ pub struct Claims {
     pub aud: String,
 }
 
+/// How many verified tokens a process keeps (about 400 bytes each); when
+/// full, it starts again from empty.
+pub const VERIFIED_CAPACITY: usize = 8192;
+
+/// What a verified token says: its user, its session and its expiry.
+type Verified = (UserId, Uuid, i64);
+
 #[derive(Clone)]
 pub struct JwtKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
     pub ttl_seconds: i64,
+    verified: Arc<Mutex<HashMap<Box<str>, Verified>>>,
 }
 
 impl JwtKeys {
@@ -48,6 +66,7 @@ impl JwtKeys {
             decoding: DecodingKey::from_secret(secret.expose().as_bytes()),
             validation,
             ttl_seconds,
+            verified: Arc::default(),
         }
     }
 
@@ -66,6 +85,29 @@ impl JwtKeys {
     }
 
     pub fn verify(&self, token: &str, now: i64) -> Result<(UserId, Uuid), AppError> {
+        let known = self.verified.lock().get(token).copied();
+        let (user, session, exp) = match known {
+            Some(v) => v,
+            None => {
+                let v = self.decode(token)?;
+                if v.2 > now {
+                    let mut verified = self.verified.lock();
+                    if verified.len() >= VERIFIED_CAPACITY {
+                        verified.clear();
+                    }
+                    verified.insert(token.into(), v);
+                }
+                v
+            }
+        };
+        if exp <= now {
+            return Err(AppError::Unauthorized(Msg::ExpiredToken));
+        }
+        Ok((user, session))
+    }
+
+    /// The signature and claims checked by the library, without the cache.
+    fn decode(&self, token: &str) -> Result<Verified, AppError> {
         let data =
             decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
                 match e.kind() {
@@ -74,9 +116,6 @@ impl JwtKeys {
                 }
             })?;
         let c = data.claims;
-        if c.exp <= now {
-            return Err(AppError::Unauthorized(Msg::ExpiredToken));
-        }
         let user = c
             .sub
             .parse()
@@ -85,7 +124,7 @@ impl JwtKeys {
             .sid
             .parse()
             .map_err(|_| AppError::Unauthorized(Msg::InvalidToken))?;
-        Ok((user, session))
+        Ok((user, session, c.exp))
     }
 }
 
@@ -109,6 +148,37 @@ mod tests {
             k.verify(&t, 1_900),
             Err(AppError::Unauthorized(Msg::ExpiredToken))
         ));
+    }
+
+    #[test]
+    fn a_remembered_token_still_expires_and_a_changed_byte_is_still_checked() {
+        let k = keys();
+        let user = UserId::new();
+        let t = k.issue(user, Uuid::now_v7(), 1_000).unwrap();
+        assert_eq!(k.verify(&t, 1_000).unwrap().0, user);
+        assert_eq!(k.verify(&t, 1_001).unwrap().0, user, "from memory");
+        assert!(matches!(
+            k.verify(&t, 1_900),
+            Err(AppError::Unauthorized(Msg::ExpiredToken))
+        ));
+        // The same claims with another signature: not the remembered token.
+        let (signed, sig) = t.rsplit_once('.').unwrap();
+        let flipped = if sig.starts_with('A') { 'B' } else { 'A' };
+        let forged = format!("{signed}.{flipped}{}", &sig[1..]);
+        assert!(matches!(
+            k.verify(&forged, 1_001),
+            Err(AppError::Unauthorized(Msg::InvalidToken))
+        ));
+    }
+
+    #[test]
+    fn the_memory_of_verified_tokens_is_bounded() {
+        let k = keys();
+        for _ in 0..VERIFIED_CAPACITY + 10 {
+            let t = k.issue(UserId::new(), Uuid::now_v7(), 1_000).unwrap();
+            k.verify(&t, 1_000).unwrap();
+        }
+        assert!(k.verified.lock().len() <= VERIFIED_CAPACITY);
     }
 
     #[test]
