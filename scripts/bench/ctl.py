@@ -48,7 +48,18 @@ SCENARIOS = [
     (8, "mark", "PUT /api/v1/sessions/{id}/attendance (250 records)", "PUT",
      "roster.paths", "trainer.token", "mark.bodies"),
     (9, "login", "POST /api/v1/auth/login", "POST", "login.paths", None, "login.bodies"),
+    # 4-6 again on a server whose response cache is off: what a request
+    # costs when its answer has to be made (first read after a change).
+    (10, "sessions_nocache", "GET /api/v1/cohorts/{id}/sessions?limit=50, cache off", "GET",
+     "sessions.paths", "admin.token", None),
+    (11, "roster_nocache", "GET /api/v1/sessions/{id}/attendance, cache off", "GET",
+     "roster.paths", "trainer.token", None),
+    (12, "report_nocache", "GET /api/v1/cohorts/{id}/attendance, cache off", "GET",
+     "report.paths", "trainer.token", None),
 ]
+
+# Server settings of a scenario, when not the defaults.
+SERVER_ENV = {10: "RESPONSE_CACHE_MB=0", 11: "RESPONSE_CACHE_MB=0", 12: "RESPONSE_CACHE_MB=0"}
 
 STATUSES = ["present", "late", "absent", "excused"]
 
@@ -101,7 +112,8 @@ def cmd_prepare(fixture_path, out_dir):
                                   separators=(",", ":")) for e in fx["login_emails"]])
     with open(os.path.join(out_dir, "scenarios.tsv"), "w") as f:
         for sid, key, _title, method, paths, tokens, bodies_f in SCENARIOS:
-            f.write("\t".join([str(sid), key, method, paths, tokens or "-", bodies_f or "-"]) + "\n")
+            f.write("\t".join([str(sid), key, method, paths, tokens or "-", bodies_f or "-",
+                               SERVER_ENV.get(sid, "-")]) + "\n")
     summary = {
         "cohort_id": fx["cohort_id"],
         "session_id": fx["session_id"],

@@ -27,7 +27,8 @@ TITLES = {s[0]: s[2] for s in SCENARIOS}
 KEYS = {s[0]: s[1] for s in SCENARIOS}
 SHORT = {1: "health/live", 2: "health/ready", 3: "me", 4: "cohort sessions",
          5: "session roster", 6: "cohort report", 7: "check-in storm",
-         8: "mark 250 (PUT)", 9: "login"}
+         8: "mark 250 (PUT)", 9: "login", 10: "cohort sessions, cache off",
+         11: "session roster, cache off", 12: "cohort report, cache off"}
 BACKEND_NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
 
 # Targets of issue 5.
@@ -130,7 +131,7 @@ def collect_run(run_dir):
     scenarios = []
     names = set()
     for path in glob.glob(os.path.join(scen_dir, "*")):
-        m = re.match(r"^(\d\d)-([a-z]+)\.", os.path.basename(path))
+        m = re.match(r"^(\d\d)-([a-z_]+)\.", os.path.basename(path))
         if m and ".warmup." not in path:
             names.add((int(m.group(1)), m.group(2)))
     for sid, key in sorted(names):
@@ -495,9 +496,14 @@ def render(doc):
       "A and B measure the load generator as much as the server; the heavier scenarios leave wrk "
       "a few percent (see the CPU columns)." % m.get("nproc", "?"))
     w("- The ratio to ceiling B is close to the inverse ratio of CPU per request (column CPU µs/req), "
-      "since every scenario keeps the same two cores busy: at 30 %% of ceiling B a request may cost "
+      "since every scenario keeps the same two cores busy: at 30 % of ceiling B a request may cost "
       "about 3.3 times the CPU of a ceiling-B request (a routed request and one trivial query). "
-      "Encoding the JSON of a 250-line roster (66 KB) already takes more than that.")
+      "Encoding the JSON of a 250-line roster (66 KB) already takes more than that, hence the cache below.")
+    w("- Scenarios 4–6 are answered from each process's response cache (`RESPONSE_CACHE_MB`), keyed by "
+      "version counters that the database bumps on every change, so after the warm-up they measure a hit: "
+      "the access check and versions in one query, then the stored bytes. That is the common case when "
+      "many members read the same list, but not the first read after a change: scenarios 10–12 send the "
+      "same requests to a server started with `RESPONSE_CACHE_MB=0`, so every answer is made afresh.")
     w("- Each number is one run of %s s. Repeated runs on this machine differ by up to ≈ 15–20 %% "
       "per scenario, so a ratio close to its threshold (e.g. 1.3×) can flip from run to run."
       % settings.get("BENCH_SECONDS", "?"))
