@@ -258,7 +258,7 @@ def proc_status(pid):
     with open("/proc/%d/status" % pid) as f:
         for line in f:
             k, _, v = line.partition(":")
-            if k in ("VmHWM", "VmRSS", "Threads"):
+            if k in ("VmHWM", "VmRSS", "RssAnon", "RssFile", "Threads"):
                 out[k] = int(v.split()[0])
     return out
 
@@ -278,6 +278,11 @@ def snapshot(pid, postgres=False):
         st = proc_status(pid)
         snap["server_hwm_kb"] = st.get("VmHWM")
         snap["server_rss_kb"] = st.get("VmRSS")
+        # File-backed: the binary and SQLite's memory-mapped database pages
+        # (counted once per pooled connection that touched them); anonymous:
+        # the heap, stacks and caches.
+        snap["server_rss_anon_kb"] = st.get("RssAnon")
+        snap["server_rss_file_kb"] = st.get("RssFile")
         snap["server_threads"] = st.get("Threads")
     except OSError:
         snap["server_ticks"] = None
