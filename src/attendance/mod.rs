@@ -202,30 +202,13 @@ pub(crate) fn learners_by_name(
     }
 }
 
-/// `(SELECT users.full_name FROM users WHERE users.id = memberships.user_id)`
-/// for a query over `memberships`. A type of its own rather than a `sql()`
-/// literal so that the query keeps a static id and diesel keeps it
-/// prepared: a literal made PostgreSQL parse and plan it at every roster.
-#[derive(Debug, Clone, Copy, diesel::query_builder::QueryId, diesel::expression::ValidGrouping)]
-pub struct MemberName;
-
-impl diesel::Expression for MemberName {
-    type SqlType = diesel::sql_types::Text;
-}
-
-impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for MemberName {
-    fn walk_ast<'b>(
-        &'b self,
-        mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
-    ) -> QueryResult<()> {
-        out.push_sql("(SELECT users.full_name FROM users WHERE users.id = memberships.user_id)");
-        Ok(())
-    }
-}
-
-// Valid in any query over `memberships` (the SQL names that table).
-impl<QS> diesel::AppearsOnTable<QS> for MemberName {}
-impl<QS> diesel::SelectableExpression<QS> for MemberName {}
+crate::static_sql!(
+    /// A member's name, for a query over `memberships`, kept prepared (see
+    /// `crate::static_sql`): as a `sql()` literal, PostgreSQL parsed and
+    /// planned the learners' query at every roster and report it made.
+    pub MemberName: diesel::sql_types::Text =
+        "(SELECT users.full_name FROM users WHERE users.id = memberships.user_id)"
+);
 
 /// The roster of `session` for these learners (from [`learners_by_name`]).
 fn load_roster(
@@ -546,12 +529,9 @@ mod tests {
         assert!("unmarked".parse::<AttendanceStatus>().is_err());
     }
 
-    fn kept_prepared<Q: diesel::query_builder::QueryId>(_: &Q) -> bool {
-        Q::HAS_STATIC_QUERY_ID
-    }
-
     #[test]
     fn the_learners_query_by_name_stays_prepared() {
+        use crate::db::kept_prepared;
         let query = memberships::table
             .order((MemberName.asc(), memberships::user_id.asc()))
             .select((memberships::user_id, MemberName));

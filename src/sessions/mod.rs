@@ -447,33 +447,14 @@ pub fn attendance_version() -> AttendanceVersion {
     AttendanceVersion
 }
 
-/// The SQL of [`attendance_version`]. A type of its own rather than a
-/// `sql()` literal: diesel only keeps prepared statements for queries made
-/// of types with a static query id, and re-planning the roster's query cost
-/// PostgreSQL about 1 ms a request.
-#[derive(Debug, Clone, Copy, diesel::query_builder::QueryId, diesel::expression::ValidGrouping)]
-pub struct AttendanceVersion;
-
-impl diesel::Expression for AttendanceVersion {
-    type SqlType = diesel::sql_types::BigInt;
-}
-
-impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for AttendanceVersion {
-    fn walk_ast<'b>(
-        &'b self,
-        mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
-    ) -> QueryResult<()> {
-        out.push_sql(
-            "(SELECT CAST(COALESCE(SUM(roster_versions.version), 0) AS BIGINT) \
-             FROM roster_versions WHERE roster_versions.session_id = sessions.id)",
-        );
-        Ok(())
-    }
-}
-
-// Valid in any query over `sessions` (the SQL names that table).
-impl<QS> diesel::AppearsOnTable<QS> for AttendanceVersion {}
-impl<QS> diesel::SelectableExpression<QS> for AttendanceVersion {}
+crate::static_sql!(
+    /// The SQL of [`attendance_version`], kept prepared (see
+    /// `crate::static_sql`): re-planning the roster's query cost PostgreSQL
+    /// about 1 ms a request.
+    pub AttendanceVersion: diesel::sql_types::BigInt =
+        "(SELECT CAST(COALESCE(SUM(roster_versions.version), 0) AS BIGINT) \
+         FROM roster_versions WHERE roster_versions.session_id = sessions.id)"
+);
 
 /// The same for an edit: on PostgreSQL the session row stays locked until
 /// the end of the transaction (SQLite's write transaction already excludes
@@ -865,12 +846,9 @@ mod tests {
     use super::*;
     use chrono::NaiveDate;
 
-    fn kept_prepared<Q: diesel::query_builder::QueryId>(_: &Q) -> bool {
-        Q::HAS_STATIC_QUERY_ID
-    }
-
     #[test]
     fn queries_reading_the_attendance_version_stay_prepared() {
+        use crate::db::kept_prepared;
         let literal = sessions::table.select(diesel::dsl::sql::<diesel::sql_types::BigInt>("1"));
         assert!(!kept_prepared(&literal), "the check itself works");
         assert!(kept_prepared(
