@@ -293,6 +293,12 @@ async fn an_access_token_expires_after_its_lifetime() {
 async fn missing_malformed_and_forged_tokens_are_401() {
     let app = spawn_app().await;
     let s = app.register("forge@example.org").await;
+    // The genuine token is used first, so the server remembers it: the
+    // forgeries below must still be checked, not matched to it.
+    assert_eq!(
+        app.get("/api/v1/me", Some(&s.access_token)).await.status,
+        200
+    );
     app.get("/api/v1/me", None)
         .await
         .assert_problem(401, "unauthorized");
@@ -322,6 +328,14 @@ async fn missing_malformed_and_forged_tokens_are_401() {
     parts[1] = &tampered_payload;
     let tampered = parts.join(".");
     app.get("/api/v1/me", Some(&tampered))
+        .await
+        .assert_problem(401, "unauthorized");
+
+    // The genuine claims with one byte of the signature changed.
+    let (signed, signature) = s.access_token.rsplit_once('.').unwrap();
+    let first = if signature.starts_with('A') { 'B' } else { 'A' };
+    let resigned = format!("{signed}.{first}{}", &signature[1..]);
+    app.get("/api/v1/me", Some(&resigned))
         .await
         .assert_problem(401, "unauthorized");
 }
