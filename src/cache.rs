@@ -94,6 +94,16 @@ pub fn respond(req: &HttpRequest, answer: &Cached, content_type: &str) -> HttpRe
         .body(answer.body.clone())
 }
 
+/// What a cached answer is made of: a type per kind of answer, built by the
+/// area's queries from what its version query returned plus the request's
+/// parameters, so a handler cannot leave an input out of the key. The key
+/// text is the value's `Debug` form, which names the type and every field.
+pub trait CacheKey: std::fmt::Debug {
+    fn cache_key(&self) -> String {
+        format!("{self:?}")
+    }
+}
+
 /// Bounded map from keys to answers, shared by a process's workers.
 pub struct ResponseCache {
     budget: usize,
@@ -132,7 +142,15 @@ impl ResponseCache {
 
     /// The answer stored under `key`, or the one `make` builds, kept for
     /// the next request when it fits. `make` runs outside the lock.
-    pub fn get_or_make<E>(
+    pub fn get_or_make_for<E>(
+        &self,
+        key: &impl CacheKey,
+        make: impl FnOnce() -> Result<Cached, E>,
+    ) -> Result<Arc<Cached>, E> {
+        self.get_or_make(key.cache_key(), make)
+    }
+
+    fn get_or_make<E>(
         &self,
         key: String,
         make: impl FnOnce() -> Result<Cached, E>,

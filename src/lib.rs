@@ -1,28 +1,35 @@
 //! griot: the cohort LMS backend. The binary in `main.rs` only parses the
 //! command line; everything else lives here so tests reach it.
+//!
+//! Three layers, and an import only ever points down (or to an area listed
+//! before it): see ARCHITECTURE.md. `scripts/check-layers.sh` guards this.
 
-pub mod attendance;
-pub mod auth;
+// Layer 0: infrastructure, knows no area.
+pub mod access;
 pub mod cache;
-pub mod cli;
 pub mod clock;
-pub mod cohorts;
 pub mod config;
-pub mod countries;
+pub mod crypto;
 pub mod db;
 pub mod error;
-pub mod extract;
-pub mod health;
+pub mod http;
 pub mod i18n;
-pub mod instant;
-pub mod middleware;
-pub mod openapi;
 pub mod pagination;
-pub mod programmes;
 pub mod schema;
-pub mod seed;
-pub mod sessions;
-pub mod startup;
+pub mod state;
 pub mod telemetry;
-pub mod users;
 pub mod validation;
+pub mod vocab;
+
+// Layer 1: the areas, in this order; each may import layer 0 and the areas
+// above it, never one below.
+pub mod attendance;
+pub mod auth;
+pub mod cohorts;
+pub mod countries;
+pub mod programmes;
+pub mod sessions;
+pub mod users;
+
+// Layer 2: the application (route table, OpenAPI, middleware, commands).
+pub mod app;

@@ -4,10 +4,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
+use griot::app::Application;
+use griot::app::{cli, openapi};
 use griot::clock::SystemClock;
 use griot::config::Settings;
-use griot::startup::Application;
-use griot::{cli, openapi, telemetry};
+use griot::telemetry;
 
 #[derive(Parser)]
 #[command(name = "griot", version, about = "Cohort LMS backend")]
@@ -126,13 +127,13 @@ fn serve(mut settings: Settings) -> Result<(), String> {
 }
 
 fn seed(settings: &Settings, scale: u32, cohorts: u32, force: bool) -> Result<(), String> {
-    let opts = griot::seed::SeedOptions {
+    let opts = griot::app::seed::SeedOptions {
         scale: scale.max(1),
         cohorts_per_unit: cohorts.max(1),
         force,
         ..Default::default()
     };
-    let s = griot::seed::seed(settings, &opts)?;
+    let s = griot::app::seed::seed(settings, &opts)?;
     println!(
         "seeded {} users, {} cohorts, {} sessions, {} attendance records in {:.1} s (password: {})",
         s.users,
@@ -140,7 +141,7 @@ fn seed(settings: &Settings, scale: u32, cohorts: u32, force: bool) -> Result<()
         s.sessions,
         s.attendance,
         s.seconds,
-        griot::seed::SEED_PASSWORD
+        griot::app::seed::SEED_PASSWORD
     );
     Ok(())
 }
@@ -150,7 +151,7 @@ fn bench_fixture(mut settings: Settings, out: &std::path::Path, users: i64) -> R
     settings
         .ensure_jwt_secret()
         .map_err(|e| format!("configuration error: {e}"))?;
-    let fixture = griot::seed::bench_fixture(&settings, users)?;
+    let fixture = griot::app::seed::bench_fixture(&settings, users)?;
     let json = serde_json::to_string_pretty(&fixture).map_err(|e| e.to_string())?;
     std::fs::write(out, json).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
     println!("wrote {}", out.display());

@@ -14,22 +14,16 @@ use super::codes;
 use super::{
     lock_session, Attendance, AttendanceChange, AttendanceDto, AttendanceMethod, AttendanceStatus,
 };
-use crate::auth::perm::{Actor, CohortAccess};
-use crate::auth::AuthUser;
+use crate::access::CohortAccess;
 use crate::cohorts::{MemberRole, MemberStatus};
 use crate::db::{self, write_tx, DbConnection};
 use crate::error::{AppError, Issue, Msg, Problem};
-use crate::extract::Json;
+use crate::http::AuthUser;
+use crate::http::Json;
 use crate::schema::{attendance, attendance_changes, check_in_failures, check_in_windows};
 use crate::sessions::{self, Session, SessionId, SessionStatus};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::users::UserId;
-
-pub fn config(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/sessions/{id}/check-in-window").route(web::post().to(open_window)))
-        .service(web::resource("/sessions/{id}/check-in-code").route(web::get().to(current_code)))
-        .service(web::resource("/sessions/{id}/check-in").route(web::post().to(check_in)));
-}
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = check_in_windows)]
@@ -117,7 +111,7 @@ pub async fn open_window(
     let now = state.clock.now();
     let rotate = state.settings.check_in_rotate_seconds;
     let window = db::run(&state.pool, move |conn| {
-        let actor = Actor::load(conn, &auth)?;
+        let actor = crate::users::actor(conn, &auth)?;
         write_tx(conn, |conn| {
             let (session, _, _) =
                 sessions::session_for(conn, &actor, id, CohortAccess::can_manage_sessions)?;
@@ -162,7 +156,7 @@ pub async fn current_code(
     let id = id.into_inner();
     let now = state.clock.now();
     let window = db::run(&state.pool, move |conn| {
-        let actor = Actor::load(conn, &auth)?;
+        let actor = crate::users::actor(conn, &auth)?;
         sessions::session_for(conn, &actor, id, CohortAccess::can_manage_sessions)?;
         match find_window(conn, id)? {
             Some(w) if w.is_open(now.naive_utc()) => Ok(w),
@@ -228,7 +222,7 @@ pub async fn check_in(
     let key = state.check_in_key;
     let max_failures = state.settings.check_in_max_failures;
     let outcome = db::run(&state.pool, move |conn| {
-        let actor = Actor::load(conn, &auth)?;
+        let actor = crate::users::actor(conn, &auth)?;
         write_tx(conn, |conn| {
             lock_session(conn, id, false)?;
             let (session, cohort, access) =

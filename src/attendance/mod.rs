@@ -6,6 +6,7 @@
 pub mod checkin;
 pub mod codes;
 pub mod report;
+pub mod versions;
 
 use std::collections::{HashMap, HashSet};
 
@@ -17,18 +18,18 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::auth::perm::{Actor, CohortAccess};
-use crate::auth::AuthUser;
+use crate::access::CohortAccess;
 use crate::cache::{self, Cached, JSON};
 use crate::cohorts::seats::SEAT_HOLDERS;
 use crate::cohorts::{CohortId, MemberRole};
 use crate::db::{self, write_tx, DbConnection, MultiBackend};
 use crate::error::{AppError, FieldError, Issue, Msg, Problem};
-use crate::extract::Json;
+use crate::http::AuthUser;
+use crate::http::Json;
 use crate::pagination::{page_from, Page, PageParams};
 use crate::schema::{attendance, attendance_changes, memberships, sessions as sessions_t, users};
 use crate::sessions::{self, SessionId, SessionStatus};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::users::UserId;
 
 crate::id_type!(AttendanceChangeId);
@@ -52,17 +53,6 @@ crate::text_enum!(
     }
 );
 
-pub fn config(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/sessions/{id}/attendance")
-            .route(web::get().to(roster))
-            .route(web::put().to(mark)),
-    )
-    .service(web::resource("/sessions/{id}/attendance/history").route(web::get().to(history)));
-    checkin::config(cfg);
-    report::config(cfg);
-}
-
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = attendance, treat_none_as_default_value = false)]
 pub struct Attendance {
@@ -72,7 +62,7 @@ pub struct Attendance {
     pub method: AttendanceMethod,
     pub note: Option<String>,
     pub marked_by: UserId,
-    #[diesel(deserialize_as = crate::instant::Ts)]
+    #[diesel(deserialize_as = crate::db::instants::Ts)]
     pub marked_at: NaiveDateTime,
 }
 
@@ -87,7 +77,7 @@ pub struct AttendanceChange {
     pub method: AttendanceMethod,
     pub note: Option<String>,
     pub changed_by: UserId,
-    #[diesel(deserialize_as = crate::instant::Ts)]
+    #[diesel(deserialize_as = crate::db::instants::Ts)]
     pub changed_at: NaiveDateTime,
 }
 
@@ -119,7 +109,7 @@ pub struct AttendanceDto {
     pub method: Option<AttendanceMethod>,
     pub note: Option<String>,
     pub marked_by: Option<UserId>,
-    #[serde(serialize_with = "crate::instant::utc_opt")]
+    #[serde(serialize_with = "crate::db::instants::utc_opt")]
     pub marked_at: Option<DateTime<Utc>>,
 }
 
@@ -275,15 +265,9 @@ pub async fn roster(
     let cache = state.cache.clone();
     let answer = db::run(&state.pool, move |conn| {
         let versions =
-            sessions::roster_versions(conn, &auth, id, CohortAccess::can_manage_sessions)?;
-        // Everything a roster is made of: the session's records and the
-        // cohort's learners with their names.
-        let key = format!(
-            "roster/{id}/{}/{}/{}",
-            versions.attendance, versions.cohort_id, versions.members
-        );
-        cache.get_or_make(key, || -> Result<Cached, AppError> {
-            let learners = learners_by_name(conn, versions.cohort_id)?;
+            versions::roster_versions(conn, &auth, id, CohortAccess::can_manage_sessions)?;
+        cache.get_or_make_for(&versions.key, || -> Result<Cached, AppError> {
+            let learners = learners_by_name(conn, versions.key.cohort)?;
             Ok(Cached::json(&load_roster(conn, learners, id)?)?)
         })
     })
@@ -328,7 +312,7 @@ pub async fn mark(
     let id = id.into_inner();
     let now = state.clock.now_naive();
     let roster = db::run(&state.pool, move |conn| {
-        let actor = Actor::load(conn, &auth)?;
+        let actor = crate::users::actor(conn, &auth)?;
         write_tx(conn, |conn| {
             lock_session(conn, id, true)?;
             let (session, _, _) =
@@ -427,7 +411,7 @@ pub struct AttendanceChangeDto {
     pub method: AttendanceMethod,
     pub note: Option<String>,
     pub changed_by: UserId,
-    #[serde(serialize_with = "crate::instant::utc")]
+    #[serde(serialize_with = "crate::db::instants::utc")]
     pub changed_at: DateTime<Utc>,
 }
 
@@ -481,7 +465,7 @@ pub async fn history(
     let limit = paging.limit()?;
     let after: Option<(NaiveDateTime, AttendanceChangeId)> = paging.cursor()?;
     let page = db::run(&state.pool, move |conn| {
-        let actor = Actor::load(conn, &auth)?;
+        let actor = crate::users::actor(conn, &auth)?;
         sessions::session_for(conn, &actor, id, CohortAccess::can_manage_sessions)?;
         let mut query = attendance_changes::table
             .filter(attendance_changes::session_id.eq(id))

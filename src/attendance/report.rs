@@ -17,23 +17,18 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{AttendanceMethod, AttendanceStatus};
-use crate::auth::perm::{Actor, CohortAccess};
-use crate::auth::AuthUser;
-use crate::cache::{self, Cached};
+use crate::access::CohortAccess;
+use crate::cache::{self, CacheKey, Cached};
 use crate::cohorts::seats::SEAT_HOLDERS;
 use crate::cohorts::{self, CohortId, MemberRole};
 use crate::db::{self, DbConnection};
 use crate::error::{AppError, Issue, Problem};
+use crate::http::AuthUser;
 use crate::programmes;
 use crate::schema::{attendance, attendance_tallies, cohorts as cohorts_t, memberships, sessions};
 use crate::sessions::{SessionId, SessionStatus};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::users::UserId;
-
-pub fn config(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/cohorts/{id}/attendance").route(web::get().to(cohort_report)))
-        .service(web::resource("/me/attendance").route(web::get().to(my_attendance)));
-}
 
 /// Counts of one learner over the counted sessions.
 #[derive(Debug, Default, Clone, Copy, PartialEq)]
@@ -73,6 +68,25 @@ impl Tally {
     }
 }
 
+/// Everything a report is made of: the learners and their names, the
+/// sessions that count and which of them have ended, their records, the
+/// programme's minimum and the request's filters and format.
+// Its fields are read by `Debug`, which makes the key text.
+#[allow(dead_code)]
+#[derive(Debug)]
+struct ReportKey {
+    cohort: CohortId,
+    /// Members and sessions versions of the cohort.
+    versions: (i64, i64),
+    /// Attendance versions of the counted sessions, and how many have ended.
+    counting: (i64, i64),
+    min_attendance_rate: i32,
+    threshold: Option<u64>,
+    csv: Option<char>,
+}
+
+impl CacheKey for ReportKey {}
+
 /// The sessions of a cohort that count (counting for completion, not
 /// cancelled or deleted), ended or not, at `now`.
 pub struct Counting {
@@ -99,7 +113,7 @@ impl Counting {
             .select((
                 sessions::id,
                 sessions::ends_at,
-                crate::sessions::attendance_version(),
+                super::versions::attendance_version(),
             ));
         let rows: Vec<(SessionId, NaiveDateTime, i64)> =
             crate::on_backend!(conn, c => query.load(c))?;
@@ -286,7 +300,7 @@ pub async fn cohort_report(
     let late_weight = state.settings.attendance_late_weight;
     let cache = state.cache.clone();
     let answer = db::run(&state.pool, move |conn| {
-        let actor = Actor::load(conn, &auth)?;
+        let actor = crate::users::actor(conn, &auth)?;
         let (cohort, _) =
             cohorts::cohort_for(conn, &actor, id, false, CohortAccess::can_view_members)?;
         let programme = programmes::find(conn, cohort.programme_id)?.ok_or(AppError::NotFound)?;
@@ -296,21 +310,15 @@ pub async fn cohort_report(
             (None, Some(true)) => Some(f64::from(programme.min_attendance_rate)),
             _ => None,
         };
-        // Everything a report is made of: the learners and their names, the
-        // sessions that count and which of them have ended, their records,
-        // the programme's minimum and the request's filters and format.
-        let key = format!(
-            "report {:?}",
-            (
-                id,
-                (cohort.members_version, cohort.sessions_version),
-                (counting.versions, counting.counted),
-                programme.min_attendance_rate,
-                threshold.map(f64::to_bits),
-                wants_csv.then_some(delimiter),
-            )
-        );
-        cache.get_or_make(key, || -> Result<Cached, AppError> {
+        let key = ReportKey {
+            cohort: id,
+            versions: (cohort.members_version, cohort.sessions_version),
+            counting: (counting.versions, counting.counted),
+            min_attendance_rate: programme.min_attendance_rate,
+            threshold: threshold.map(f64::to_bits),
+            csv: wants_csv.then_some(delimiter),
+        };
+        cache.get_or_make_for(&key, || -> Result<Cached, AppError> {
             let learners = super::learners_by_name(conn, id)?;
             let ids: Vec<UserId> = learners.iter().map(|(u, _)| *u).collect();
             let tallies = tallies(conn, id, &counting, &ids, None)?;
@@ -463,7 +471,7 @@ pub async fn my_attendance(
     let now = state.clock.now_naive();
     let late_weight = state.settings.attendance_late_weight;
     let body = db::run(&state.pool, move |conn| {
-        let actor = Actor::load(conn, &auth)?;
+        let actor = crate::users::actor(conn, &auth)?;
         let mine: Vec<(CohortId, String)> = memberships::table
             .inner_join(cohorts_t::table)
             .filter(memberships::user_id.eq(actor.id))

@@ -6,17 +6,14 @@
 use base64::Engine;
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
-use sha2::{Digest, Sha256};
 
+use crate::crypto::hash_token;
 use crate::db::{write_tx, DbConnection};
 use crate::error::AppError;
 use crate::schema::{refresh_tokens, users};
 use crate::users::UserId;
+pub use crate::vocab::LoginSessionId as SessionId;
 
-crate::id_type!(
-    /// A login session: the family of refresh tokens rotated from one login.
-    SessionId
-);
 crate::id_type!(RefreshTokenId);
 
 #[derive(Debug, Queryable, Selectable)]
@@ -41,10 +38,6 @@ struct NewRefreshToken<'a> {
     token_hash: &'a str,
     created_at: NaiveDateTime,
     expires_at: NaiveDateTime,
-}
-
-pub fn hash_token(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 /// Stores a new token of `family` and returns its clear text (shown once).
@@ -162,22 +155,4 @@ pub fn revoke_by_token(
         Some(f) => revoke_family(conn, f, now),
         None => Ok(0),
     }
-}
-
-/// Revokes every live token of `user` except those of `keep` (the session
-/// that asked, e.g. when changing the password).
-pub fn revoke_all_for_user(
-    conn: &mut DbConnection,
-    user: UserId,
-    keep: Option<SessionId>,
-    now: NaiveDateTime,
-) -> QueryResult<usize> {
-    let mut q = diesel::update(refresh_tokens::table)
-        .filter(refresh_tokens::user_id.eq(user))
-        .filter(refresh_tokens::revoked_at.is_null())
-        .into_boxed();
-    if let Some(keep) = keep {
-        q = q.filter(refresh_tokens::family_id.ne(keep));
-    }
-    q.set(refresh_tokens::revoked_at.eq(now)).execute(conn)
 }

@@ -5,21 +5,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::auth::password::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 use crate::auth::refresh::{self, Rotation, SessionId};
+use crate::crypto::password::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 use crate::db::{self, write_tx};
 use crate::error::{AppError, Issue, Msg, Problem};
-use crate::extract::Json;
-use crate::startup::AppState;
+use crate::http::Json;
+use crate::state::AppState;
 use crate::users::{self, normalize_email, Language, NewUser, ProfileType, User, UserDto};
 use crate::validation::{not_blank, trimmed};
-
-pub fn config(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/auth/register").route(web::post().to(register)))
-        .service(web::resource("/auth/login").route(web::post().to(login)))
-        .service(web::resource("/auth/refresh").route(web::post().to(refresh_tokens)))
-        .service(web::resource("/auth/logout").route(web::post().to(logout)));
-}
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct RegisterRequest {

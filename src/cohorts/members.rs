@@ -11,31 +11,17 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::auth::perm::{Actor, CohortAccess};
-use crate::auth::AuthUser;
+use crate::access::CohortAccess;
 use crate::cohorts::seats::{self, SEAT_HOLDERS};
 use crate::cohorts::{cohort_for, Cohort, CohortId, MemberRole, MemberStatus};
 use crate::db::{self, write_tx, DbConnection, MultiBackend};
 use crate::error::{AppError, Issue, Msg, Problem};
-use crate::extract::Json;
+use crate::http::AuthUser;
+use crate::http::Json;
 use crate::pagination::{page_from, Page, PageParams};
 use crate::schema::{memberships, users};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::users::UserId;
-
-pub fn config(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/cohorts/{id}/applications").route(web::post().to(apply)))
-        .service(
-            web::resource("/cohorts/{id}/members")
-                .route(web::get().to(list_members))
-                .route(web::post().to(add_member)),
-        )
-        .service(
-            web::resource("/cohorts/{id}/members/{user_id}")
-                .route(web::patch().to(update_member))
-                .route(web::delete().to(remove_member)),
-        );
-}
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = memberships)]
@@ -44,9 +30,9 @@ pub struct Membership {
     pub user_id: UserId,
     pub role: MemberRole,
     pub status: MemberStatus,
-    #[diesel(deserialize_as = crate::instant::Ts)]
+    #[diesel(deserialize_as = crate::db::instants::Ts)]
     pub created_at: NaiveDateTime,
-    #[diesel(deserialize_as = crate::instant::Ts)]
+    #[diesel(deserialize_as = crate::db::instants::Ts)]
     pub updated_at: NaiveDateTime,
 }
 
@@ -58,9 +44,9 @@ pub struct MembershipDto {
     pub status: MemberStatus,
     pub full_name: String,
     pub email: String,
-    #[serde(serialize_with = "crate::instant::utc")]
+    #[serde(serialize_with = "crate::db::instants::utc")]
     pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "crate::instant::utc")]
+    #[serde(serialize_with = "crate::db::instants::utc")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -128,7 +114,7 @@ pub async fn apply(
     let id = id.into_inner();
     let now = state.clock.now_naive();
     let member = db::run(&state.pool, move |conn| {
-        let actor = Actor::load(conn, &auth)?;
+        let actor = crate::users::actor(conn, &auth)?;
         write_tx(conn, |conn| {
             let (cohort, _) = cohort_for(conn, &actor, id, true, CohortAccess::can_see_cohort)?;
             if find_membership(conn, id, actor.id)?.is_some() {
@@ -209,7 +195,7 @@ pub async fn list_members(
     let limit = paging.limit()?;
     let after: Option<(NaiveDateTime, UserId)> = paging.cursor()?;
     let page = db::run(&state.pool, move |conn| {
-        let actor = Actor::load(conn, &auth)?;
+        let actor = crate::users::actor(conn, &auth)?;
         cohort_for(conn, &actor, id, false, CohortAccess::can_view_members)?;
         let mut query = memberships::table
             .inner_join(users::table)
@@ -276,7 +262,7 @@ pub async fn add_member(
     let id = id.into_inner();
     let now = state.clock.now_naive();
     let member = db::run(&state.pool, move |conn| {
-        let actor = Actor::load(conn, &auth)?;
+        let actor = crate::users::actor(conn, &auth)?;
         write_tx(conn, |conn| {
             let (cohort, _) = cohort_for(conn, &actor, id, true, CohortAccess::can_manage_cohort)?;
             let exists: bool = diesel::select(diesel::dsl::exists(users::table.find(body.user_id)))
@@ -352,7 +338,7 @@ pub async fn update_member(
     let (id, user) = path.into_inner();
     let now = state.clock.now_naive();
     let member = db::run(&state.pool, move |conn| {
-        let actor = Actor::load(conn, &auth)?;
+        let actor = crate::users::actor(conn, &auth)?;
         write_tx(conn, |conn| {
             let (cohort, _) = cohort_for(conn, &actor, id, true, CohortAccess::can_manage_cohort)?;
             let current = find_membership(conn, id, user)?.ok_or(AppError::NotFound)?;
@@ -412,7 +398,7 @@ pub async fn remove_member(
     let (id, user) = path.into_inner();
     let now = state.clock.now_naive();
     db::run(&state.pool, move |conn| {
-        let actor = Actor::load(conn, &auth)?;
+        let actor = crate::users::actor(conn, &auth)?;
         let is_self = actor.id == user;
         write_tx(conn, |conn| {
             let (cohort, _) =

@@ -13,82 +13,18 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::auth::perm::{is_cohort_staff, Actor, CohortAccess, Membership};
-use crate::auth::{AuthUser, MaybeAuthUser};
+use crate::access::{is_cohort_staff, Actor, CohortAccess, Membership};
 use crate::db::{self, write_tx, DbConnection, MultiBackend};
 use crate::error::{AppError, FieldError, Issue, Msg, Problem};
-use crate::extract::Json;
+use crate::http::Json;
+use crate::http::{AuthUser, MaybeAuthUser};
 use crate::pagination::{page_from, Page, PageParams};
 use crate::programmes::{self, ProgrammeId};
 use crate::schema::{cohorts, memberships};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::validation::{iana_timezone, not_blank};
+pub use crate::vocab::{CohortId, CohortStatus, MemberRole, MemberStatus};
 use crate::{countries, users};
-
-crate::id_type!(CohortId);
-
-crate::text_enum!(
-    /// Lifecycle of a cohort.
-    CohortStatus {
-        Draft => "draft",
-        Open => "open",
-        Running => "running",
-        Completed => "completed",
-        Archived => "archived",
-    }
-);
-
-impl CohortStatus {
-    /// Statuses listed in the public catalogue.
-    pub const CATALOGUE: [CohortStatus; 2] = [CohortStatus::Open, CohortStatus::Running];
-
-    pub fn is_catalogue(self) -> bool {
-        Self::CATALOGUE.contains(&self)
-    }
-
-    fn rank(self) -> usize {
-        Self::ALL.iter().position(|s| *s == self).unwrap_or(0)
-    }
-
-    /// Forward moves (skipping steps allowed) for everyone; back only for admins.
-    pub fn can_move_to(self, to: CohortStatus, admin: bool) -> bool {
-        to.rank() >= self.rank() || admin
-    }
-}
-
-crate::text_enum!(
-    /// Role of a member in a cohort.
-    MemberRole {
-        Learner => "learner",
-        Trainer => "trainer",
-    }
-);
-
-crate::text_enum!(
-    /// Where a membership stands.
-    MemberStatus {
-        Pending => "pending",
-        Active => "active",
-        Waitlisted => "waitlisted",
-        Withdrawn => "withdrawn",
-        Rejected => "rejected",
-        Completed => "completed",
-    }
-);
-
-pub fn config(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/cohorts")
-            .route(web::get().to(list_cohorts))
-            .route(web::post().to(create_cohort)),
-    )
-    .service(
-        web::resource("/cohorts/{id}")
-            .route(web::get().to(get_cohort))
-            .route(web::patch().to(update_cohort)),
-    );
-    members::config(cfg);
-}
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = cohorts)]
@@ -104,9 +40,9 @@ pub struct Cohort {
     pub auto_accept: bool,
     pub status: CohortStatus,
     pub late_after_minutes: i32,
-    #[diesel(deserialize_as = crate::instant::Ts)]
+    #[diesel(deserialize_as = crate::db::instants::Ts)]
     pub created_at: NaiveDateTime,
-    #[diesel(deserialize_as = crate::instant::Ts)]
+    #[diesel(deserialize_as = crate::db::instants::Ts)]
     pub updated_at: NaiveDateTime,
     /// Bumped by triggers when the cohort's memberships or its members'
     /// names change (keys of cached rosters; see `crate::cache`).
@@ -115,6 +51,28 @@ pub struct Cohort {
     /// Bumped by triggers when any of the cohort's sessions changes.
     #[diesel(skip_insertion)]
     pub sessions_version: i64,
+}
+
+impl Cohort {
+    /// The access of `actor` (`None`: anonymous) given its membership,
+    /// read by the caller.
+    pub fn access_of(&self, actor: Option<&Actor>, membership: Option<Membership>) -> CohortAccess {
+        CohortAccess::new(actor, self.status, self.country_code.as_deref(), membership)
+    }
+}
+
+/// Reads the caller's membership of `cohort` and the access it gives.
+pub fn access(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    cohort: &Cohort,
+) -> QueryResult<CohortAccess> {
+    let membership = memberships::table
+        .find((cohort.id, actor.id))
+        .select((memberships::role, memberships::status))
+        .first(conn)
+        .optional()?;
+    Ok(cohort.access_of(Some(actor), membership))
 }
 
 #[derive(Debug, Default, AsChangeset)]
@@ -151,9 +109,9 @@ pub struct CohortDto {
     pub status: CohortStatus,
     /// A self check-in this many minutes after the start counts as late.
     pub late_after_minutes: i32,
-    #[serde(serialize_with = "crate::instant::utc")]
+    #[serde(serialize_with = "crate::db::instants::utc")]
     pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "crate::instant::utc")]
+    #[serde(serialize_with = "crate::db::instants::utc")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -255,7 +213,7 @@ pub fn cohort_for(
 ) -> Result<(Cohort, CohortAccess), AppError> {
     let (cohort, access) = if lock {
         let cohort = seats::lock_cohort(conn, id)?.ok_or(AppError::NotFound)?;
-        let access = CohortAccess::load(conn, actor, &cohort)?;
+        let access = access(conn, actor, &cohort)?;
         (cohort, access)
     } else {
         with_access(conn, Some(actor), id)?.ok_or(AppError::NotFound)?
@@ -286,7 +244,7 @@ fn with_access(
 ) -> QueryResult<Option<(Cohort, CohortAccess)>> {
     let Some(actor) = actor else {
         return Ok(find(conn, id)?.map(|c| {
-            let access = CohortAccess::new(None, &c, None);
+            let access = c.access_of(None, None);
             (c, access)
         }));
     };
@@ -304,7 +262,7 @@ fn with_access(
         .first(c)
         .optional())?;
     Ok(row.map(|(cohort, membership)| {
-        let access = CohortAccess::new(Some(actor), &cohort, membership);
+        let access = cohort.access_of(Some(actor), membership);
         (cohort, access)
     }))
 }
@@ -329,7 +287,7 @@ pub async fn list_cohorts(
     let limit = paging.limit()?;
     let after: Option<CohortId> = paging.cursor()?;
     let page = db::run(&state.pool, move |conn| {
-        let actor = Actor::load_optional(conn, auth)?;
+        let actor = crate::users::optional_actor(conn, auth)?;
         let mut query = cohorts::table.into_boxed::<MultiBackend>();
         match &actor {
             Some(a) if a.is_admin => {}
@@ -388,7 +346,7 @@ pub async fn create_cohort(
 ) -> Result<HttpResponse, AppError> {
     let now = state.clock.now_naive();
     let cohort = db::run(&state.pool, move |conn| {
-        let actor = Actor::load(conn, &auth)?;
+        let actor = crate::users::actor(conn, &auth)?;
         let country = body.country_code.map(|c| c.to_uppercase());
         if !is_cohort_staff(&actor, country.as_deref()) {
             return Err(AppError::Forbidden(Some(Msg::NotYourCountry)));
@@ -466,7 +424,7 @@ pub async fn get_cohort(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let cohort = db::run(&state.pool, move |conn| {
-        let actor = Actor::load_optional(conn, auth)?;
+        let actor = crate::users::optional_actor(conn, auth)?;
         Ok(load_visible(conn, actor.as_ref(), id)?.0)
     })
     .await?;
@@ -495,7 +453,7 @@ pub async fn update_cohort(
     let id = id.into_inner();
     let now = state.clock.now_naive();
     let cohort = db::run(&state.pool, move |conn| {
-        let actor = Actor::load(conn, &auth)?;
+        let actor = crate::users::actor(conn, &auth)?;
         write_tx(conn, |conn| {
             let (current, _) = cohort_for(conn, &actor, id, true, CohortAccess::can_manage_cohort)?;
 

@@ -6,25 +6,14 @@ use actix_web::{web, HttpResponse};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
-use crate::auth::perm::{require_admin, Actor};
-use crate::auth::AuthUser;
+use crate::access::require_admin;
 use crate::db;
 use crate::error::{AppError, Msg, Problem};
+use crate::http::AuthUser;
 use crate::pagination::Page;
 use crate::schema::{country_coordinators, users};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::users::{User, UserDto, UserId};
-
-pub fn config(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/countries/{code}/coordinators").route(web::get().to(list_coordinators)),
-    )
-    .service(
-        web::resource("/countries/{code}/coordinators/{user_id}")
-            .route(web::put().to(add_coordinator))
-            .route(web::delete().to(remove_coordinator)),
-    );
-}
 
 /// `GET /api/v1/countries/{code}/coordinators`: the country's coordinators (admin, or one of them).
 #[utoipa::path(
@@ -45,7 +34,7 @@ pub async fn list_coordinators(
 ) -> Result<HttpResponse, AppError> {
     let code = path.into_inner().to_uppercase();
     let rows = db::run(&state.pool, move |conn| {
-        let actor = Actor::load(conn, &auth)?;
+        let actor = crate::users::actor(conn, &auth)?;
         if super::find(conn, &code)?.is_none() {
             return Err(AppError::NotFound);
         }
@@ -88,7 +77,7 @@ pub async fn add_coordinator(
     let code = code.to_uppercase();
     let now = state.clock.now_naive();
     db::run(&state.pool, move |conn| {
-        require_admin(&Actor::load(conn, &auth)?)?;
+        require_admin(&crate::users::actor(conn, &auth)?)?;
         if super::find(conn, &code)?.is_none() || crate::users::find(conn, user_id)?.is_none() {
             return Err(AppError::NotFound);
         }
@@ -132,7 +121,7 @@ pub async fn remove_coordinator(
     let (code, user_id) = path.into_inner();
     let code = code.to_uppercase();
     db::run(&state.pool, move |conn| {
-        require_admin(&Actor::load(conn, &auth)?)?;
+        require_admin(&crate::users::actor(conn, &auth)?)?;
         let removed = diesel::delete(
             country_coordinators::table
                 .filter(country_coordinators::country_code.eq(&code))

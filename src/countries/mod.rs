@@ -9,23 +9,15 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::{Validate, ValidationError};
 
-use crate::auth::perm::{require_admin, Actor};
-use crate::auth::AuthUser;
+use crate::access::require_admin;
 use crate::db::{self, write_tx};
 use crate::error::{AppError, Msg, Problem};
-use crate::extract::Json;
+use crate::http::AuthUser;
+use crate::http::Json;
 use crate::pagination::Page;
 use crate::schema::countries;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::validation::{iana_timezone, not_blank, upper_letters};
-
-pub fn config(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/countries")
-            .route(web::get().to(list_countries))
-            .route(web::post().to(create_country)),
-    );
-}
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = countries)]
@@ -139,7 +131,7 @@ pub async fn create_country(
 ) -> Result<HttpResponse, AppError> {
     let now = state.clock.now_naive();
     let country = db::run(&state.pool, move |conn| {
-        require_admin(&Actor::load(conn, &auth)?)?;
+        require_admin(&crate::users::actor(conn, &auth)?)?;
         write_tx(conn, |conn| {
             if find(conn, &body.code)?.is_some() {
                 return Err(AppError::Conflict(Msg::CountryExists));

@@ -205,34 +205,3 @@ macro_rules! text_enum {
         $crate::from_text_column!($name, |text: &str| text.parse::<$name>());
     };
 }
-
-#[cfg(test)]
-mod tests {
-    use crate::attendance::{AttendanceMethod, AttendanceStatus};
-    use crate::cohorts::{CohortStatus, MemberRole, MemberStatus};
-    use crate::sessions::{SessionKind, SessionStatus};
-    use crate::users::{Language, ProfileType};
-
-    fn same_words<T: serde::Serialize + std::fmt::Display>(all: &[T]) {
-        for v in all {
-            assert_eq!(
-                serde_json::to_value(v).unwrap(),
-                v.to_string(),
-                "serde and SQL words differ"
-            );
-        }
-    }
-
-    #[test]
-    fn serde_and_database_words_agree() {
-        same_words(AttendanceMethod::ALL);
-        same_words(AttendanceStatus::ALL);
-        same_words(CohortStatus::ALL);
-        same_words(MemberRole::ALL);
-        same_words(MemberStatus::ALL);
-        same_words(SessionKind::ALL);
-        same_words(SessionStatus::ALL);
-        same_words(Language::ALL);
-        same_words(ProfileType::ALL);
-    }
-}

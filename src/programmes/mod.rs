@@ -9,33 +9,18 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::auth::perm::{require_admin, Actor};
-use crate::auth::{AuthUser, MaybeAuthUser};
-use crate::cohorts::CohortStatus;
+use crate::access::{require_admin, Actor};
 use crate::db::{self, write_tx, DbConnection, MultiBackend};
 use crate::error::{AppError, Msg, Problem};
-use crate::extract::Json;
+use crate::http::Json;
+use crate::http::{AuthUser, MaybeAuthUser};
 use crate::pagination::{page_from, Page, PageParams};
 use crate::schema::{cohorts, memberships, programmes};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::users::Language;
 use crate::validation::not_blank;
-
-crate::id_type!(ProgrammeId);
-
-pub fn config(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/programmes")
-            .route(web::get().to(list_programmes))
-            .route(web::post().to(create_programme)),
-    )
-    .service(
-        web::resource("/programmes/{id}")
-            .route(web::get().to(get_programme))
-            .route(web::patch().to(update_programme))
-            .route(web::delete().to(delete_programme)),
-    );
-}
+use crate::vocab::CohortStatus;
+pub use crate::vocab::ProgrammeId;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = programmes)]
@@ -173,7 +158,7 @@ pub async fn list_programmes(
     let limit = params.limit()?;
     let after: Option<ProgrammeId> = params.cursor()?;
     let page = db::run(&state.pool, move |conn| {
-        let actor = Actor::load_optional(conn, auth)?;
+        let actor = crate::users::optional_actor(conn, auth)?;
         let mut query = visible_programmes(actor.as_ref());
         if let Some(after) = after {
             query = query.filter(programmes::id.gt(after));
@@ -208,7 +193,7 @@ pub async fn create_programme(
 ) -> Result<HttpResponse, AppError> {
     let now = state.clock.now_naive();
     let programme = db::run(&state.pool, move |conn| {
-        require_admin(&Actor::load(conn, &auth)?)?;
+        require_admin(&crate::users::actor(conn, &auth)?)?;
         let row = Programme {
             id: ProgrammeId::new(),
             title: body.title.trim().to_owned(),
@@ -244,7 +229,7 @@ pub async fn get_programme(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let programme = db::run(&state.pool, move |conn| {
-        let actor = Actor::load_optional(conn, auth)?;
+        let actor = crate::users::optional_actor(conn, auth)?;
         visible_programmes(actor.as_ref())
             .filter(programmes::id.eq(id))
             .select(Programme::as_select())
@@ -278,7 +263,7 @@ pub async fn update_programme(
     let id = id.into_inner();
     let now = state.clock.now_naive();
     let programme = db::run(&state.pool, move |conn| {
-        require_admin(&Actor::load(conn, &auth)?)?;
+        require_admin(&crate::users::actor(conn, &auth)?)?;
         find(conn, id)?.ok_or(AppError::NotFound)?;
         let changes = ProgrammeChanges {
             title: body.title.map(|t| t.trim().to_owned()),
@@ -316,7 +301,7 @@ pub async fn delete_programme(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     db::run(&state.pool, move |conn| {
-        require_admin(&Actor::load(conn, &auth)?)?;
+        require_admin(&crate::users::actor(conn, &auth)?)?;
         write_tx(conn, |conn| {
             find(conn, id)?.ok_or(AppError::NotFound)?;
             let has_cohorts: bool = diesel::select(diesel::dsl::exists(

@@ -17,16 +17,16 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::ics::{self, Calendar, Event};
 use super::Session;
-use crate::auth::perm::{Actor, CohortAccess};
-use crate::auth::refresh::hash_token;
-use crate::auth::{AuthUser, MaybeAuthUser};
+use crate::access::{Actor, CohortAccess};
 use crate::cache::{self, Cached};
 use crate::cohorts::{CohortId, MemberStatus};
+use crate::crypto::hash_token;
 use crate::db::{self, write_tx, DbConnection};
 use crate::error::{AppError, Msg, Problem};
+use crate::http::{AuthUser, MaybeAuthUser};
 use crate::i18n::Lang;
 use crate::schema::{calendar_tokens, cohorts, memberships, sessions, users};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::users::{Language, UserId};
 
 /// Feeds start with sessions that ended up to this many days ago.
@@ -35,16 +35,6 @@ pub const FEED_PAST_DAYS: i64 = 90;
 pub const FEED_MAX_EVENTS: i64 = 1000;
 
 const ICS_CONTENT_TYPE: &str = "text/calendar; charset=utf-8";
-
-pub fn config(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/me/calendar-token")
-            .route(web::post().to(create_token))
-            .route(web::delete().to(revoke_token)),
-    )
-    .service(web::resource("/me/calendar.ics").route(web::get().to(my_feed)))
-    .service(web::resource("/cohorts/{id}/calendar.ics").route(web::get().to(cohort_feed)));
-}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CalendarTokenDto {
@@ -93,7 +83,7 @@ pub async fn create_token(
     let token = new_token();
     let hash = hash_token(&token);
     db::run(&state.pool, move |conn| {
-        let actor = Actor::load(conn, &auth)?;
+        let actor = crate::users::actor(conn, &auth)?;
         write_tx(conn, |conn| {
             // One per user: the old token stops working now.
             diesel::delete(calendar_tokens::table.find(actor.id)).execute(conn)?;
@@ -134,7 +124,7 @@ pub async fn revoke_token(
     auth: AuthUser,
 ) -> Result<HttpResponse, AppError> {
     db::run(&state.pool, move |conn| {
-        let actor = Actor::load(conn, &auth)?;
+        let actor = crate::users::actor(conn, &auth)?;
         diesel::delete(calendar_tokens::table.find(actor.id)).execute(conn)?;
         Ok(())
     })
@@ -150,7 +140,7 @@ fn feed_actor(
     token: Option<&str>,
 ) -> Result<Actor, AppError> {
     if let Some(auth) = auth.0 {
-        return Actor::load(conn, &auth);
+        return crate::users::actor(conn, &auth);
     }
     let token = token
         .filter(|t| !t.is_empty())
@@ -161,7 +151,7 @@ fn feed_actor(
         .first(conn)
         .optional()?
         .ok_or(AppError::Unauthorized(Msg::InvalidCalendarToken))?;
-    Actor::load_user(conn, user).map_err(|e| match e {
+    crate::users::actor_by_id(conn, user).map_err(|e| match e {
         AppError::Unauthorized(_) => AppError::Unauthorized(Msg::InvalidCalendarToken),
         other => other,
     })

@@ -16,25 +16,20 @@ use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidateUrl, ValidationError};
 
-use crate::auth::perm::{Actor, CohortAccess, Membership};
-use crate::auth::AuthUser;
-use crate::cache::{self, Cached, JSON};
-use crate::cohorts::{self, Cohort, CohortId, CohortStatus, MemberRole, MemberStatus};
+use crate::access::{Actor, CohortAccess, Membership};
+use crate::cache::{self, CacheKey, Cached, JSON};
+use crate::cohorts::{self, Cohort, CohortId, MemberRole, MemberStatus};
 use crate::db::{self, write_tx, DbConnection, MultiBackend};
-use crate::error::{AppError, FieldError, Issue, Msg, Problem};
-use crate::extract::Json;
+use crate::error::{AppError, FieldError, Issue, Problem};
+use crate::http::AuthUser;
+use crate::http::Json;
 use crate::i18n::Lang;
 use crate::pagination::{page_from, Page, PageParams};
-use crate::schema::{cohorts as cohorts_t, country_coordinators, memberships, sessions, users};
-use crate::startup::AppState;
+use crate::schema::{cohorts as cohorts_t, memberships, sessions};
+use crate::state::AppState;
 use crate::users::UserId;
 use crate::validation::{double_option, not_blank};
-
-crate::id_type!(
-    /// A session of a cohort (not a login session, which is
-    /// `crate::auth::refresh::SessionId`).
-    SessionId
-);
+pub use crate::vocab::SessionId;
 
 crate::text_enum!(
     /// What kind of activity a session is.
@@ -70,21 +65,6 @@ crate::text_enum!(
     }
 );
 
-pub fn config(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/cohorts/{id}/sessions")
-            .route(web::get().to(list_sessions))
-            .route(web::post().to(create_session)),
-    )
-    .service(
-        web::resource("/sessions/{id}")
-            .route(web::get().to(get_session))
-            .route(web::patch().to(update_session))
-            .route(web::delete().to(delete_session)),
-    );
-    calendar::config(cfg);
-}
-
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = sessions, treat_none_as_default_value = false)]
 pub struct Session {
@@ -93,18 +73,18 @@ pub struct Session {
     pub kind: SessionKind,
     pub title: String,
     pub description: String,
-    #[diesel(deserialize_as = crate::instant::Ts)]
+    #[diesel(deserialize_as = crate::db::instants::Ts)]
     pub starts_at: NaiveDateTime,
-    #[diesel(deserialize_as = crate::instant::Ts)]
+    #[diesel(deserialize_as = crate::db::instants::Ts)]
     pub ends_at: NaiveDateTime,
     pub online_url: Option<String>,
     pub venue: Option<String>,
     pub trainer_id: Option<UserId>,
     pub status: SessionStatus,
     pub counts_for_completion: bool,
-    #[diesel(deserialize_as = crate::instant::Ts)]
+    #[diesel(deserialize_as = crate::db::instants::Ts)]
     pub created_at: NaiveDateTime,
-    #[diesel(deserialize_as = crate::instant::Ts)]
+    #[diesel(deserialize_as = crate::db::instants::Ts)]
     pub updated_at: NaiveDateTime,
     pub deleted_at: Option<NaiveDateTime>,
 }
@@ -134,10 +114,10 @@ pub struct SessionDto {
     pub title: String,
     pub description: String,
     /// UTC.
-    #[serde(serialize_with = "crate::instant::utc")]
+    #[serde(serialize_with = "crate::db::instants::utc")]
     pub starts_at: DateTime<Utc>,
     /// UTC; always after `starts_at`.
-    #[serde(serialize_with = "crate::instant::utc")]
+    #[serde(serialize_with = "crate::db::instants::utc")]
     pub ends_at: DateTime<Utc>,
     /// The cohort's IANA zone.
     #[schema(example = "Africa/Douala")]
@@ -155,13 +135,13 @@ pub struct SessionDto {
     pub status: SessionStatus,
     /// Whether attendance counts towards completing the programme.
     pub counts_for_completion: bool,
-    #[serde(serialize_with = "crate::instant::utc")]
+    #[serde(serialize_with = "crate::db::instants::utc")]
     pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "crate::instant::utc")]
+    #[serde(serialize_with = "crate::db::instants::utc")]
     pub updated_at: DateTime<Utc>,
     /// Null unless deleted; deleted sessions only appear as tombstones in
     /// `?updated_since=` lists.
-    #[serde(serialize_with = "crate::instant::utc_opt")]
+    #[serde(serialize_with = "crate::db::instants::utc_opt")]
     pub deleted_at: Option<DateTime<Utc>>,
 }
 
@@ -198,7 +178,7 @@ pub fn local_time(at: NaiveDateTime, timezone: &str) -> String {
         Ok(tz) => tz.offset_from_utc_datetime(&at).fix(),
         Err(_) => FixedOffset::east_opt(0).expect("zero is a valid offset"),
     };
-    crate::instant::with_offset(at, offset)
+    crate::db::instants::with_offset(at, offset)
 }
 
 /// An instant from a client, in UTC at the precision both databases keep.
@@ -343,118 +323,10 @@ pub fn session_for(
             .first(c)
             .optional())?;
     let (session, cohort, membership) = row.ok_or(AppError::NotFound)?;
-    let access = CohortAccess::new(Some(actor), &cohort, membership);
+    let access = cohort.access_of(Some(actor), membership);
     access.require(rule(&access))?;
     Ok((session, cohort, access))
 }
-
-/// What a cached roster needs to know about its session: who may read it,
-/// and the versions that key it.
-#[derive(Debug, Clone, Copy)]
-pub struct RosterVersions {
-    pub cohort_id: CohortId,
-    pub access: CohortAccess,
-    /// Of the session's attendance records (see [`attendance_version`]).
-    pub attendance: i64,
-    /// Of the cohort's learners and their names.
-    pub members: i64,
-}
-
-/// The caller's access to a live session's roster, checked against `rule`
-/// like [`session_for`], and the versions of what the roster is made of
-/// (bumped by triggers on every change; see `crate::cache`), in one round
-/// trip: the caller's flags are read in the same query instead of by
-/// [`Actor::load`], and only the columns needed are read. On PostgreSQL
-/// this cut a cached roster's cost by a quarter.
-pub fn roster_versions(
-    conn: &mut DbConnection,
-    auth: &AuthUser,
-    id: SessionId,
-    rule: impl Fn(&CohortAccess) -> bool,
-) -> Result<RosterVersions, AppError> {
-    let query = sessions::table
-        .inner_join(cohorts_t::table)
-        .left_join(
-            memberships::table.on(memberships::cohort_id
-                .eq(cohorts_t::id)
-                .and(memberships::user_id.eq(auth.id))),
-        )
-        .left_join(users::table.on(users::id.eq(auth.id)))
-        .left_join(
-            country_coordinators::table.on(country_coordinators::user_id.eq(auth.id).and(
-                country_coordinators::country_code
-                    .nullable()
-                    .eq(cohorts_t::country_code),
-            )),
-        )
-        .filter(sessions::id.eq(id))
-        .filter(sessions::deleted_at.is_null());
-    let membership = (memberships::role, memberships::status).nullable();
-    let caller = (users::is_admin, users::is_active).nullable();
-    // Hot path: on the concrete connection (see `db::on_backend!`).
-    #[allow(clippy::type_complexity)]
-    let row: Option<(
-        (CohortId, CohortStatus, Option<String>, i64),
-        Option<Membership>,
-        Option<(bool, bool)>,
-        Option<String>,
-        i64,
-    )> = crate::on_backend!(conn, c => query
-        .select((
-            (
-                cohorts_t::id,
-                cohorts_t::status,
-                cohorts_t::country_code,
-                cohorts_t::members_version,
-            ),
-            membership,
-            caller,
-            country_coordinators::country_code.nullable(),
-            attendance_version(),
-        ))
-        .first(c)
-        .optional())?;
-    let Some(((cohort_id, status, country, members), membership, caller, coordinates, attendance)) =
-        row
-    else {
-        // A deactivated caller is told so before anything else.
-        Actor::load(conn, auth)?;
-        return Err(AppError::NotFound);
-    };
-    let Some((is_admin, true)) = caller else {
-        return Err(AppError::Unauthorized(Msg::InvalidToken));
-    };
-    // The caller as far as this cohort goes: whether they coordinate its country.
-    let actor = Actor {
-        id: auth.id,
-        is_admin,
-        coordinates: coordinates.into_iter().collect(),
-    };
-    let access = CohortAccess::of(&actor, status, country.as_deref(), membership);
-    access.require(rule(&access))?;
-    Ok(RosterVersions {
-        cohort_id,
-        access,
-        attendance,
-        members,
-    })
-}
-
-/// The version of a session's attendance records, for a query over
-/// `sessions`: the sum of its shards (see migration `list_versions`),
-/// which grows with every change to one of them.
-pub fn attendance_version() -> AttendanceVersion {
-    AttendanceVersion
-}
-
-crate::static_sql!(
-    /// The SQL of [`attendance_version`], kept prepared (see
-    /// `crate::static_sql`): re-planning the roster's query cost PostgreSQL
-    /// about 1 ms a request.
-    pub AttendanceVersion: diesel::sql_types::BigInt =
-        "(SELECT CAST(COALESCE(SUM(roster_versions.version), 0) AS BIGINT) \
-         FROM roster_versions WHERE roster_versions.session_id = sessions.id)"
-);
 
 /// The same for an edit: on PostgreSQL the session row stays locked until
 /// the end of the transaction (SQLite's write transaction already excludes
@@ -564,24 +436,19 @@ pub async fn list_sessions(
     }
     let cache = state.cache.clone();
     let answer = db::run(&state.pool, move |conn| {
-        let actor = Actor::load(conn, &auth)?;
+        let actor = crate::users::actor(conn, &auth)?;
         let (cohort, _) =
             cohorts::cohort_for(conn, &actor, id, false, CohortAccess::can_see_private)?;
-        // Everything a page is made of: the cohort's sessions, its time
-        // zone, and the request's filters.
-        let key = format!(
-            "sessions {:?}",
-            (
-                id,
-                cohort.sessions_version,
-                &cohort.timezone,
-                filters.kind,
-                (filters.from, filters.to, filters.updated_since),
-                limit,
-                &after,
-            )
-        );
-        cache.get_or_make(key, || -> Result<Cached, AppError> {
+        let key = SessionPageKey {
+            cohort: id,
+            version: cohort.sessions_version,
+            timezone: cohort.timezone.clone(),
+            kind: filters.kind,
+            window: (filters.from, filters.to, filters.updated_since),
+            limit,
+            after: after.clone(),
+        };
+        cache.get_or_make_for(&key, || -> Result<Cached, AppError> {
             let page = page_of_sessions(conn, &cohort, &filters, limit, order, after)?;
             Ok(Cached::json(&page)?)
         })
@@ -589,6 +456,28 @@ pub async fn list_sessions(
     .await?;
     Ok(cache::respond(&req, &answer, JSON))
 }
+
+/// Everything a page of sessions is made of: the cohort's sessions, its
+/// time zone, and the request's filters.
+// Its fields are read by `Debug`, which makes the key text.
+#[allow(dead_code)]
+#[derive(Debug)]
+struct SessionPageKey {
+    cohort: CohortId,
+    version: i64,
+    timezone: String,
+    kind: Option<SessionKind>,
+    /// `from`, `to` and `updated_since`.
+    window: (
+        Option<NaiveDateTime>,
+        Option<NaiveDateTime>,
+        Option<NaiveDateTime>,
+    ),
+    limit: i64,
+    after: Option<(String, NaiveDateTime, SessionId)>,
+}
+
+impl CacheKey for SessionPageKey {}
 
 /// One page of a cohort's sessions, as [`list_sessions`] describes.
 fn page_of_sessions(
@@ -677,7 +566,7 @@ pub async fn create_session(
     let id = id.into_inner();
     let now = state.clock.now_naive();
     let (session, timezone) = db::run(&state.pool, move |conn| {
-        let actor = Actor::load(conn, &auth)?;
+        let actor = crate::users::actor(conn, &auth)?;
         write_tx(conn, |conn| {
             let (cohort, _) =
                 cohorts::cohort_for(conn, &actor, id, false, CohortAccess::can_manage_sessions)?;
@@ -730,7 +619,7 @@ pub async fn get_session(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let (session, cohort) = db::run(&state.pool, move |conn| {
-        let actor = Actor::load(conn, &auth)?;
+        let actor = crate::users::actor(conn, &auth)?;
         let (session, cohort, _) = session_for(conn, &actor, id, CohortAccess::can_see_private)?;
         Ok((session, cohort))
     })
@@ -761,7 +650,7 @@ pub async fn update_session(
     let id = id.into_inner();
     let now = state.clock.now_naive();
     let (session, timezone) = db::run(&state.pool, move |conn| {
-        let actor = Actor::load(conn, &auth)?;
+        let actor = crate::users::actor(conn, &auth)?;
         write_tx(conn, |conn| {
             let (current, cohort, _) =
                 session_for_update(conn, &actor, id, CohortAccess::can_manage_sessions)?;
@@ -824,7 +713,7 @@ pub async fn delete_session(
     let id = id.into_inner();
     let now = state.clock.now_naive();
     db::run(&state.pool, move |conn| {
-        let actor = Actor::load(conn, &auth)?;
+        let actor = crate::users::actor(conn, &auth)?;
         write_tx(conn, |conn| {
             session_for_update(conn, &actor, id, CohortAccess::can_manage_sessions)?;
             diesel::update(sessions::table.find(id))
@@ -845,16 +734,6 @@ pub async fn delete_session(
 mod tests {
     use super::*;
     use chrono::NaiveDate;
-
-    #[test]
-    fn queries_reading_the_attendance_version_stay_prepared() {
-        use crate::db::kept_prepared;
-        let literal = sessions::table.select(diesel::dsl::sql::<diesel::sql_types::BigInt>("1"));
-        assert!(!kept_prepared(&literal), "the check itself works");
-        assert!(kept_prepared(
-            &sessions::table.select((sessions::id, attendance_version()))
-        ));
-    }
 
     fn at(h: u32) -> NaiveDateTime {
         NaiveDate::from_ymd_opt(2026, 3, 2)

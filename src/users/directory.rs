@@ -11,14 +11,14 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::auth::perm::{can_view_user, Actor};
-use crate::auth::{refresh, AuthUser};
+use crate::access::{can_view_user, Actor};
 use crate::db::{self, write_tx, DbConnection, MultiBackend};
 use crate::error::{AppError, FieldError, Issue, Msg, Problem};
-use crate::extract::Json;
+use crate::http::AuthUser;
+use crate::http::Json;
 use crate::pagination::{page_from, Page, PageParams};
 use crate::schema::users;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::validation::not_blank;
 
 use super::{Language, ProfileType, User, UserChanges, UserDto, UserId};
@@ -28,15 +28,6 @@ diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql
 
 /// Longest accepted `?q=`: a substring search scans rows, keep it bounded.
 pub const MAX_QUERY_CHARS: usize = 100;
-
-pub fn config(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/users").route(web::get().to(list_users)))
-        .service(
-            web::resource("/users/{id}")
-                .route(web::get().to(get_user))
-                .route(web::patch().to(update_user)),
-        );
-}
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -137,7 +128,7 @@ pub async fn list_users(
         ));
     }
     let page = db::run(&state.pool, move |conn| {
-        let actor = Actor::load(conn, &auth)?;
+        let actor = crate::users::actor(conn, &auth)?;
         let countries = listable_countries(&actor, country)?;
         let mut query = users::table.into_boxed::<MultiBackend>();
         if let Some(countries) = countries {
@@ -192,7 +183,7 @@ pub async fn get_user(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let user = db::run(&state.pool, move |conn| {
-        let actor = Actor::load(conn, &auth)?;
+        let actor = crate::users::actor(conn, &auth)?;
         visible_user(conn, &actor, id)
     })
     .await?;
@@ -259,7 +250,7 @@ pub async fn update_user(
     let id = path.into_inner();
     let now = state.clock.now_naive();
     let user = db::run(&state.pool, move |conn| {
-        let actor = Actor::load(conn, &auth)?;
+        let actor = crate::users::actor(conn, &auth)?;
         write_tx(conn, |conn| {
             let target = visible_user(conn, &actor, id)?;
             check_edit(&actor, &target, &body)?;
@@ -288,7 +279,7 @@ pub async fn update_user(
             if body.is_active == Some(false) {
                 // Access tokens die with the flag (every request re-reads
                 // it); refresh tokens are revoked so none can be renewed.
-                let revoked = refresh::revoke_all_for_user(conn, id, None, now)?;
+                let revoked = crate::users::revoke_sessions(conn, id, None, now)?;
                 tracing::info!(user_id = %id, by = %actor.id, revoked, "account deactivated");
             }
             Ok(user)

@@ -10,10 +10,13 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::access::Actor;
 use crate::db::{DbConnection, MultiBackend};
-use crate::schema::{countries, users};
-
-crate::id_type!(UserId);
+use crate::error::{AppError, Msg};
+use crate::http::{AuthUser, MaybeAuthUser};
+use crate::schema::{countries, country_coordinators, refresh_tokens, users};
+use crate::vocab::LoginSessionId;
+pub use crate::vocab::UserId;
 
 crate::text_enum!(
     /// What the member does for a living.
@@ -45,9 +48,9 @@ pub struct User {
     pub language: Language,
     pub is_admin: bool,
     pub is_active: bool,
-    #[diesel(deserialize_as = crate::instant::Ts)]
+    #[diesel(deserialize_as = crate::db::instants::Ts)]
     pub created_at: NaiveDateTime,
-    #[diesel(deserialize_as = crate::instant::Ts)]
+    #[diesel(deserialize_as = crate::db::instants::Ts)]
     pub updated_at: NaiveDateTime,
 }
 
@@ -93,9 +96,9 @@ pub struct UserDto {
     pub is_admin: bool,
     /// False once an administrator deactivated the account.
     pub is_active: bool,
-    #[serde(serialize_with = "crate::instant::utc")]
+    #[serde(serialize_with = "crate::db::instants::utc")]
     pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "crate::instant::utc")]
+    #[serde(serialize_with = "crate::db::instants::utc")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -166,4 +169,60 @@ mod tests {
             "awa.traore@example.com"
         );
     }
+}
+
+/// Revokes every live token of `user` except those of `keep` (the session
+/// that asked, e.g. when changing the password).
+pub fn revoke_sessions(
+    conn: &mut DbConnection,
+    user: UserId,
+    keep: Option<LoginSessionId>,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    let mut q = diesel::update(refresh_tokens::table)
+        .filter(refresh_tokens::user_id.eq(user))
+        .filter(refresh_tokens::revoked_at.is_null())
+        .into_boxed();
+    if let Some(keep) = keep {
+        q = q.filter(refresh_tokens::family_id.ne(keep));
+    }
+    q.set(refresh_tokens::revoked_at.eq(now)).execute(conn)
+}
+
+/// The caller with the rights they hold now; a deleted or deactivated
+/// account is refused as if the token were invalid.
+pub fn actor(conn: &mut DbConnection, auth: &AuthUser) -> Result<Actor, AppError> {
+    actor_by_id(conn, auth.id)
+}
+
+/// The caller of an endpoint open to everyone: `None` when anonymous.
+pub fn optional_actor(
+    conn: &mut DbConnection,
+    auth: MaybeAuthUser,
+) -> Result<Option<Actor>, AppError> {
+    auth.0.map(|a| actor(conn, &a)).transpose()
+}
+
+/// The same for a user identified otherwise (e.g. by a calendar feed token).
+pub fn actor_by_id(conn: &mut DbConnection, id: UserId) -> Result<Actor, AppError> {
+    // One round trip: the account's flags, once per country it coordinates.
+    let query = users::table
+        .left_join(country_coordinators::table)
+        .filter(users::id.eq(id))
+        .select((
+            users::is_admin,
+            users::is_active,
+            country_coordinators::country_code.nullable(),
+        ));
+    // On the concrete connection: see `db::on_backend!` (every request).
+    let rows: Vec<(bool, bool, Option<String>)> = crate::on_backend!(conn, c => query.load(c))?;
+    let Some(&(is_admin, true, _)) = rows.first() else {
+        return Err(AppError::Unauthorized(Msg::InvalidToken));
+    };
+    let coordinates = rows.into_iter().filter_map(|(_, _, c)| c).collect();
+    Ok(Actor {
+        id,
+        is_admin,
+        coordinates,
+    })
 }

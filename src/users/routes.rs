@@ -5,23 +5,14 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::auth::password::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
-use crate::auth::{refresh, AuthUser};
+use crate::crypto::password::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 use crate::db::{self, write_tx};
 use crate::error::{AppError, Issue, Msg, Problem};
-use crate::extract::Json;
-use crate::startup::AppState;
+use crate::http::AuthUser;
+use crate::http::Json;
+use crate::state::AppState;
 use crate::users::{self, Language, ProfileType, UserChanges, UserDto};
 use crate::validation::not_blank;
-
-pub fn config(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/me")
-            .route(web::get().to(get_me))
-            .route(web::patch().to(update_me)),
-    )
-    .service(web::resource("/me/password").route(web::post().to(change_password)));
-}
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct UpdateMeRequest {
@@ -140,7 +131,7 @@ pub async fn change_password(
                 ..Default::default()
             };
             users::update(conn, auth.id, &changes)?;
-            refresh::revoke_all_for_user(conn, auth.id, Some(auth.session), now)?;
+            users::revoke_sessions(conn, auth.id, Some(auth.session), now)?;
             Ok::<_, AppError>(())
         })
     })

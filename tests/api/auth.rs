@@ -307,7 +307,7 @@ async fn missing_malformed_and_forged_tokens_are_401() {
         .assert_problem(401, "unauthorized");
 
     // Same claims, signed with another key.
-    let other = griot::auth::jwt::JwtKeys::new(
+    let other = griot::crypto::jwt::JwtKeys::new(
         &griot::config::Secret::new("another-secret-another-secret-another-secret"),
         900,
     );

@@ -18,7 +18,7 @@ struct Spec {
 fn spec() -> &'static Spec {
     static SPEC: OnceLock<Spec> = OnceLock::new();
     SPEC.get_or_init(|| {
-        let doc: Value = serde_json::from_str(&griot::openapi::spec_json()).expect("spec");
+        let doc: Value = serde_json::from_str(&griot::app::openapi::spec_json()).expect("spec");
         let mut templates = Vec::new();
         for (path, item) in doc["paths"].as_object().expect("paths") {
             for method in item.as_object().expect("path item").keys() {

@@ -10,11 +10,11 @@ use awc::http::Method;
 use chrono::{TimeZone, Utc};
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
-use griot::auth::jwt::JwtKeys;
+use griot::app::Application;
 use griot::clock::{Clock, ManualClock};
 use griot::config::{Secret, Settings};
+use griot::crypto::jwt::JwtKeys;
 use griot::db::{DbConnection, DbPool};
-use griot::startup::Application;
 use griot::users::{Language, NewUser, ProfileType, UserId};
 use serde_json::Value;
 
@@ -209,7 +209,7 @@ fn fresh_database() -> (String, TestDb) {
 /// One argon2 hash of [`PASSWORD`] for users created directly in the database.
 fn password_hash() -> &'static str {
     static HASH: OnceLock<String> = OnceLock::new();
-    HASH.get_or_init(|| griot::auth::password::hash_blocking(PASSWORD).expect("hash"))
+    HASH.get_or_init(|| griot::crypto::password::hash_blocking(PASSWORD).expect("hash"))
 }
 
 pub fn is_postgres() -> bool {

@@ -6,7 +6,7 @@ const COMMITTED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/api-spec/openapi.j
 
 #[test]
 fn committed_openapi_document_is_up_to_date() {
-    let generated = griot::openapi::spec_json();
+    let generated = griot::app::openapi::spec_json();
     if std::env::var_os("UPDATE_OPENAPI").is_some() {
         std::fs::write(COMMITTED, &generated).unwrap();
     }
@@ -19,7 +19,7 @@ fn committed_openapi_document_is_up_to_date() {
 
 #[test]
 fn the_document_is_openapi_3_1_and_documents_problems() {
-    let doc: serde_json::Value = serde_json::from_str(&griot::openapi::spec_json()).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&griot::app::openapi::spec_json()).unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
     assert!(doc["components"]["schemas"]["Problem"].is_object());
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
@@ -44,7 +44,8 @@ async fn the_server_serves_the_document_and_an_explorer() {
     let res = app.get("/api-docs/openapi.json", None).await;
     assert_eq!(res.status, 200);
     let served = res.json();
-    let generated: serde_json::Value = serde_json::from_str(&griot::openapi::spec_json()).unwrap();
+    let generated: serde_json::Value =
+        serde_json::from_str(&griot::app::openapi::spec_json()).unwrap();
     assert_eq!(served, generated);
 
     let docs = app.get("/docs/", None).await;

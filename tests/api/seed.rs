@@ -1,6 +1,6 @@
 //! `griot seed` and the benchmark fixture produce data the API serves.
 
-use griot::seed::{bench_fixture, seed, SeedOptions, SEED_PASSWORD};
+use griot::app::seed::{bench_fixture, seed, SeedOptions, SEED_PASSWORD};
 use serde_json::json;
 
 use crate::helpers::spawn_app;

@@ -596,7 +596,7 @@ async fn refused_edits_change_nothing() {
 
 #[test]
 fn the_directory_and_coordinators_are_documented() {
-    let doc: Value = serde_json::from_str(&griot::openapi::spec_json()).unwrap();
+    let doc: Value = serde_json::from_str(&griot::app::openapi::spec_json()).unwrap();
     for (path, methods) in [
         ("/api/v1/users", &["get"][..]),
         ("/api/v1/users/{id}", &["get", "patch"]),

@@ -1,15 +1,11 @@
-//! Authorisation rules, one function per rule, used by every handler. The
-//! caller's rights come from the database at request time (admin flag,
-//! country coordination), so a revoked right takes effect at once.
+//! Every authorisation rule, one function per rule, pure over an [`Actor`]
+//! and what the request is about; no database here. The caller's rights
+//! are read at request time by `users::actor` (admin flag, country
+//! coordination) and `cohorts::access` (membership), so a revoked right
+//! takes effect at once.
 
-use diesel::prelude::*;
-
-use crate::auth::{AuthUser, MaybeAuthUser};
-use crate::cohorts::{Cohort, CohortStatus, MemberRole, MemberStatus};
-use crate::db::DbConnection;
 use crate::error::{AppError, Msg};
-use crate::schema::{country_coordinators, memberships, users};
-use crate::users::UserId;
+use crate::vocab::{CohortStatus, MemberRole, MemberStatus, UserId};
 
 /// The caller with the rights they hold right now.
 #[derive(Debug, Clone)]
@@ -21,44 +17,6 @@ pub struct Actor {
 }
 
 impl Actor {
-    /// Loads the caller; a deleted or deactivated account is refused as if
-    /// the token were invalid.
-    pub fn load(conn: &mut DbConnection, auth: &AuthUser) -> Result<Actor, AppError> {
-        Actor::load_user(conn, auth.id)
-    }
-
-    /// The caller of an endpoint open to everyone: `None` when anonymous.
-    pub fn load_optional(
-        conn: &mut DbConnection,
-        auth: MaybeAuthUser,
-    ) -> Result<Option<Actor>, AppError> {
-        auth.0.map(|a| Actor::load(conn, &a)).transpose()
-    }
-
-    /// The same for a user identified otherwise (e.g. by a calendar feed token).
-    pub fn load_user(conn: &mut DbConnection, id: UserId) -> Result<Actor, AppError> {
-        // One round trip: the account's flags, once per country it coordinates.
-        let query = users::table
-            .left_join(country_coordinators::table)
-            .filter(users::id.eq(id))
-            .select((
-                users::is_admin,
-                users::is_active,
-                country_coordinators::country_code.nullable(),
-            ));
-        // On the concrete connection: see `db::on_backend!` (every request).
-        let rows: Vec<(bool, bool, Option<String>)> = crate::on_backend!(conn, c => query.load(c))?;
-        let Some(&(is_admin, true, _)) = rows.first() else {
-            return Err(AppError::Unauthorized(Msg::InvalidToken));
-        };
-        let coordinates = rows.into_iter().filter_map(|(_, _, c)| c).collect();
-        Ok(Actor {
-            id,
-            is_admin,
-            coordinates,
-        })
-    }
-
     pub fn coordinates_country(&self, country: &str) -> bool {
         self.coordinates.iter().any(|c| c == country)
     }
@@ -93,37 +51,20 @@ pub struct CohortAccess {
 }
 
 impl CohortAccess {
-    /// Reads the caller's membership of `cohort`.
-    pub fn load(
-        conn: &mut DbConnection,
-        actor: &Actor,
-        cohort: &Cohort,
-    ) -> QueryResult<CohortAccess> {
-        let membership = memberships::table
-            .find((cohort.id, actor.id))
-            .select((memberships::role, memberships::status))
-            .first(conn)
-            .optional()?;
-        Ok(CohortAccess::new(Some(actor), cohort, membership))
-    }
-
-    /// The access of `actor` given its membership of `cohort`, read by the caller.
+    /// The access of `actor` (`None`: anonymous) to a cohort of `status`
+    /// in `country`, given its membership of it.
     pub fn new(
         actor: Option<&Actor>,
-        cohort: &Cohort,
+        status: CohortStatus,
+        country: Option<&str>,
         membership: Option<Membership>,
     ) -> CohortAccess {
         match actor {
             None => CohortAccess {
-                public: cohort.status.is_catalogue(),
+                public: status.is_catalogue(),
                 ..Default::default()
             },
-            Some(actor) => CohortAccess::of(
-                actor,
-                cohort.status,
-                cohort.country_code.as_deref(),
-                membership,
-            ),
+            Some(actor) => CohortAccess::of(actor, status, country, membership),
         }
     }
 

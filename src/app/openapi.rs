@@ -4,7 +4,8 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{attendance, auth, cohorts, countries, error, health, programmes, sessions, users};
+use super::health;
+use crate::{attendance, auth, cohorts, countries, error, programmes, sessions, users};
 
 #[derive(OpenApi)]
 #[openapi(

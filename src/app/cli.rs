@@ -5,12 +5,12 @@ use std::io::{BufRead, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
-use crate::auth::password::{hash_blocking, MIN_PASSWORD_CHARS};
+use crate::app::connect_and_migrate;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
+use crate::crypto::password::{hash_blocking, MIN_PASSWORD_CHARS};
 use crate::db::write_tx;
 use crate::error::AppError;
-use crate::startup::connect_and_migrate;
 use crate::users::{self, normalize_email, Language, NewUser, ProfileType, UserChanges, UserId};
 
 pub fn migrate(settings: &Settings) -> Result<(), String> {

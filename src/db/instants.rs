@@ -10,7 +10,7 @@
 //!
 //! - [`Ts`]: a `Timestamp` column read as `YYYY-MM-DD HH:MM:SS[.f]` on
 //!   SQLite (what diesel writes); use it with
-//!   `#[diesel(deserialize_as = crate::instant::Ts)]` on `NaiveDateTime` fields.
+//!   `#[diesel(deserialize_as = crate::db::instants::Ts)]` on `NaiveDateTime` fields.
 //! - [`utc`] / [`utc_opt`]: `#[serde(serialize_with = ...)]` for
 //!   `DateTime<Utc>` fields, the same text as chrono's `Serialize`.
 //! - [`with_offset`]: RFC 3339 with a numeric offset, as

@@ -1,5 +1,13 @@
-//! Builds the application: pool, migrations, state, routes and middleware.
-//! The binary and the tests start the very same server.
+//! Layer 2: builds the application (pool, migrations, state, middleware
+//! and the one route table in [`routes`]). The binary and the tests start
+//! the very same server. Nothing below this module imports it.
+
+pub mod cli;
+pub mod health;
+pub mod middleware;
+pub mod openapi;
+pub mod routes;
+pub mod seed;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -13,30 +21,15 @@ use actix_web::{web, App, HttpResponse, HttpServer};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::auth::jwt::JwtKeys;
-use crate::auth::password::Passwords;
 use crate::cache::ResponseCache;
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::crypto::jwt::JwtKeys;
+use crate::crypto::password::Passwords;
 use crate::db::{self, DbPool};
 use crate::error::AppError;
-use crate::{
-    attendance, auth, cohorts, countries, extract, health, middleware, openapi, programmes,
-    sessions, users,
-};
-
-/// Shared by every request handler.
-pub struct AppState {
-    pub pool: DbPool,
-    pub clock: Arc<dyn Clock>,
-    pub jwt: JwtKeys,
-    pub passwords: Passwords,
-    pub settings: Arc<Settings>,
-    /// Key from which check-in codes derive (see `attendance::codes`).
-    pub check_in_key: [u8; 32],
-    /// Rosters and session lists already made (see `cache`).
-    pub cache: Arc<ResponseCache>,
-}
+use crate::state::AppState;
+use crate::{attendance, http};
 
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -74,24 +67,12 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .app_data(web::PayloadConfig::new(settings.json_body_limit_bytes))
-                .app_data(extract::query_config())
-                .app_data(extract::path_config())
+                .app_data(http::query_config())
+                .app_data(http::path_config())
                 .wrap(cors(&settings.cors_allowed_origins))
                 .wrap(from_fn(middleware::observe))
                 .wrap(Compress::default())
-                .service(
-                    web::scope("/api/v1")
-                        .configure(auth::routes::config)
-                        .configure(users::routes::config)
-                        .configure(users::directory::config)
-                        .configure(countries::config)
-                        .configure(countries::coordinators::config)
-                        .configure(programmes::config)
-                        .configure(cohorts::config)
-                        .configure(sessions::config)
-                        .configure(attendance::config),
-                )
-                .configure(health::config)
+                .configure(routes::table)
                 .service(web::resource("/docs").route(web::get().to(docs_redirect)))
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", spec.clone()))
                 .default_service(web::to(not_found))
@@ -195,5 +176,37 @@ mod tests {
         assert_eq!(blocking_threads_per_worker(9, 2), 5);
         assert_eq!(blocking_threads_per_worker(2, 4), 2);
         assert_eq!(blocking_threads_per_worker(1, 0), 2);
+    }
+}
+
+/// Every area's closed sets of words, in one place that sees them all.
+#[cfg(test)]
+mod words {
+    use crate::attendance::{AttendanceMethod, AttendanceStatus};
+    use crate::cohorts::{CohortStatus, MemberRole, MemberStatus};
+    use crate::sessions::{SessionKind, SessionStatus};
+    use crate::users::{Language, ProfileType};
+
+    fn same_words<T: serde::Serialize + std::fmt::Display>(all: &[T]) {
+        for v in all {
+            assert_eq!(
+                serde_json::to_value(v).unwrap(),
+                v.to_string(),
+                "serde and SQL words differ"
+            );
+        }
+    }
+
+    #[test]
+    fn serde_and_database_words_agree() {
+        same_words(AttendanceMethod::ALL);
+        same_words(AttendanceStatus::ALL);
+        same_words(CohortStatus::ALL);
+        same_words(MemberRole::ALL);
+        same_words(MemberStatus::ALL);
+        same_words(SessionKind::ALL);
+        same_words(SessionStatus::ALL);
+        same_words(Language::ALL);
+        same_words(ProfileType::ALL);
     }
 }

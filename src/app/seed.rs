@@ -12,18 +12,18 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
 
+use crate::app::connect_and_migrate;
 use crate::attendance::{Attendance, AttendanceMethod, AttendanceStatus};
-use crate::auth::jwt::JwtKeys;
-use crate::auth::password::hash_blocking;
 use crate::clock::{Clock, SystemClock};
 use crate::cohorts::members::Membership;
 use crate::cohorts::{Cohort, CohortId, CohortStatus, MemberRole, MemberStatus};
 use crate::config::Settings;
+use crate::crypto::jwt::JwtKeys;
+use crate::crypto::password::hash_blocking;
 use crate::db::{write_tx, DbConnection};
 use crate::programmes::{Programme, ProgrammeId};
 use crate::schema::{cohorts, country_coordinators, memberships, programmes, sessions, users};
 use crate::sessions::{Session, SessionId, SessionKind, SessionStatus};
-use crate::startup::connect_and_migrate;
 use crate::users::{Language, NewUser, ProfileType, UserId};
 
 /// Every seeded account's password.

@@ -7,12 +7,7 @@ use utoipa::ToSchema;
 
 use crate::db;
 use crate::error::{AppError, Problem};
-use crate::startup::AppState;
-
-pub fn config(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/health/live").route(web::get().to(live)))
-        .service(web::resource("/health/ready").route(web::get().to(ready)));
-}
+use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {

@@ -1,20 +1,20 @@
 //! `AuthUser`: the verified caller, from `Authorization: Bearer <jwt>`. It
 //! checks only the token; handlers that need the account's current state
-//! load an [`Actor`](super::perm::Actor).
+//! load an [`Actor`](crate::access::Actor).
 
 use std::future::{ready, Ready};
 
 use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
 
-use crate::auth::refresh::SessionId;
 use crate::error::{AppError, Msg};
-use crate::startup::AppState;
-use crate::users::UserId;
+use crate::state::AppState;
+use crate::vocab::LoginSessionId;
+use crate::vocab::UserId;
 
 #[derive(Debug, Clone, Copy)]
 pub struct AuthUser {
     pub id: UserId,
-    pub session: SessionId,
+    pub session: LoginSessionId,
 }
 
 impl FromRequest for AuthUser {
@@ -46,7 +46,7 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, AppError> {
     let (id, session) = state.jwt.verify(token, state.clock.now().timestamp())?;
     Ok(AuthUser {
         id,
-        session: SessionId(session),
+        session: LoginSessionId(session),
     })
 }
 

@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use crate::config::Secret;
 use crate::error::{AppError, Msg};
-use crate::users::UserId;
+use crate::vocab::UserId;
 
 pub const ISSUER: &str = "griot";
 pub const AUDIENCE: &str = "griot-api";

@@ -1,0 +1,307 @@
+//! The French and English texts of every error: [`Msg`] for whole answers,
+//! [`Issue`] for one field. French first, as everywhere.
+
+use crate::i18n::Lang;
+
+/// Messages carried by errors, each in French and English.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Msg {
+    MalformedJson,
+    UnsupportedMediaType,
+    InvalidQuery,
+    MissingToken,
+    InvalidToken,
+    ExpiredToken,
+    InvalidCredentials,
+    AccountDisabled,
+    InvalidRefreshToken,
+    RefreshTokenReused,
+    EmailTaken,
+    CountryExists,
+    Duplicate,
+    StillReferenced,
+    AdminOnly,
+    StaffOnly,
+    ProgrammeHasCohorts,
+    NotAcceptingApplications,
+    AlreadyMember,
+    CohortFull,
+    NotYourCountry,
+    CheckInClosed,
+    SessionCancelled,
+    NotALearner,
+    InvalidCalendarToken,
+}
+
+impl Msg {
+    pub(super) fn texts(self) -> (&'static str, &'static str) {
+        match self {
+            Msg::MalformedJson => (
+                "Le corps de la requête n'est pas un JSON valide.",
+                "The request body is not valid JSON.",
+            ),
+            Msg::UnsupportedMediaType => (
+                "Le corps doit être envoyé en application/json.",
+                "The body must be sent as application/json.",
+            ),
+            Msg::InvalidQuery => (
+                "Les paramètres de la requête sont invalides.",
+                "The query parameters are invalid.",
+            ),
+            Msg::MissingToken => (
+                "Authentification requise : envoyez un jeton d'accès (Authorization: Bearer).",
+                "Authentication required: send an access token (Authorization: Bearer).",
+            ),
+            Msg::InvalidToken => (
+                "Le jeton d'accès est invalide.",
+                "The access token is invalid.",
+            ),
+            Msg::ExpiredToken => (
+                "Le jeton d'accès a expiré ; renouvelez-le.",
+                "The access token has expired; refresh it.",
+            ),
+            Msg::InvalidCredentials => (
+                "Adresse e-mail ou mot de passe incorrect.",
+                "Incorrect email address or password.",
+            ),
+            Msg::AccountDisabled => (
+                "Ce compte est désactivé.",
+                "This account is deactivated.",
+            ),
+            Msg::InvalidRefreshToken => (
+                "Le jeton de rafraîchissement est invalide ou expiré ; reconnectez-vous.",
+                "The refresh token is invalid or expired; log in again.",
+            ),
+            Msg::RefreshTokenReused => (
+                "Ce jeton de rafraîchissement a déjà servi : la session est révoquée, reconnectez-vous.",
+                "This refresh token was already used: the session is revoked, log in again.",
+            ),
+            Msg::EmailTaken => (
+                "Un compte existe déjà avec cette adresse e-mail.",
+                "An account already exists with this email address.",
+            ),
+            Msg::CountryExists => ("Ce pays existe déjà.", "This country already exists."),
+            Msg::Duplicate => (
+                "Cette ressource existe déjà.",
+                "This resource already exists.",
+            ),
+            Msg::StillReferenced => (
+                "Cette ressource est encore utilisée ailleurs.",
+                "This resource is still referenced elsewhere.",
+            ),
+            Msg::AdminOnly => (
+                "Réservé aux administrateurs.",
+                "Administrators only.",
+            ),
+            Msg::StaffOnly => (
+                "Réservé aux administrateurs et aux coordinateurs de pays.",
+                "Administrators and country coordinators only.",
+            ),
+            Msg::ProgrammeHasCohorts => (
+                "Ce programme a encore des cohortes ; archivez-les plutôt.",
+                "This programme still has cohorts; archive them instead.",
+            ),
+            Msg::NotAcceptingApplications => (
+                "Cette cohorte n'accepte pas de candidatures en ce moment.",
+                "This cohort is not accepting applications right now.",
+            ),
+            Msg::AlreadyMember => (
+                "Cette personne est déjà inscrite à cette cohorte.",
+                "This person is already enrolled in this cohort.",
+            ),
+            Msg::CohortFull => (
+                "La cohorte est complète.",
+                "The cohort is full.",
+            ),
+            Msg::CheckInClosed => (
+                "Le pointage n'est pas ouvert pour cette séance.",
+                "Check-in is not open for this session.",
+            ),
+            Msg::SessionCancelled => (
+                "Cette séance est annulée.",
+                "This session is cancelled.",
+            ),
+            Msg::NotALearner => (
+                "Seuls les apprenants actifs de la cohorte peuvent pointer.",
+                "Only active learners of the cohort can check in.",
+            ),
+            Msg::NotYourCountry => (
+                "Vous ne coordonnez pas ce pays.",
+                "You do not coordinate this country.",
+            ),
+            Msg::InvalidCalendarToken => (
+                "Ce lien d'agenda est invalide ou révoqué ; créez-en un nouveau.",
+                "This calendar link is invalid or revoked; create a new one.",
+            ),
+        }
+    }
+
+    /// A more precise machine word than the status's generic one, for
+    /// errors a client reacts to differently.
+    pub fn code(self) -> Option<&'static str> {
+        match self {
+            Msg::CheckInClosed => Some("check_in_closed"),
+            Msg::SessionCancelled => Some("session_cancelled"),
+            Msg::NotALearner => Some("not_a_learner"),
+            _ => None,
+        }
+    }
+
+    pub fn text(self, lang: Lang) -> &'static str {
+        let (fr, en) = self.texts();
+        lang.pick(fr, en)
+    }
+}
+
+/// What is wrong with one field.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Issue {
+    Required,
+    Invalid,
+    InvalidType,
+    Email,
+    Length {
+        min: Option<u64>,
+        max: Option<u64>,
+    },
+    Range {
+        min: Option<f64>,
+        max: Option<f64>,
+    },
+    OneOf(Vec<String>),
+    UnknownCountry,
+    UnknownTimezone,
+    IncorrectPassword,
+    Url,
+    /// A change an administrator may not make to their own account.
+    OwnAccount,
+    /// An end (date or instant) that is not after the start.
+    EndBeforeStart,
+    /// A status change the lifecycle does not allow.
+    Transition {
+        from: String,
+        to: String,
+    },
+    /// Capacity below the seats already taken.
+    BelowTaken(i64),
+    NotATrainer,
+    UnknownUser,
+    /// A reference to something that does not exist.
+    Unknown,
+    /// A wrong check-in code, with the tries left in this window.
+    WrongCode {
+        remaining: i32,
+    },
+    NotALearner,
+    Duplicate,
+}
+
+impl Issue {
+    pub fn message(&self, lang: Lang) -> String {
+        let fr = lang == Lang::Fr;
+        match self {
+            Issue::Required => lang
+                .pick("Ce champ est obligatoire.", "This field is required.")
+                .into(),
+            Issue::Invalid => lang.pick("Valeur invalide.", "Invalid value.").into(),
+            Issue::InvalidType => lang
+                .pick("Type de valeur incorrect.", "Wrong type of value.")
+                .into(),
+            Issue::Email => lang
+                .pick("Adresse e-mail invalide.", "Invalid email address.")
+                .into(),
+            Issue::Url => lang
+                .pick("Adresse web (URL) invalide.", "Invalid web address (URL).")
+                .into(),
+            Issue::Length { min, max } => match (min, max, fr) {
+                (Some(a), Some(b), true) => format!("Doit compter entre {a} et {b} caractères."),
+                (Some(a), Some(b), false) => {
+                    format!("Must be between {a} and {b} characters long.")
+                }
+                (Some(a), None, true) => format!("Doit compter au moins {a} caractères."),
+                (Some(a), None, false) => format!("Must be at least {a} characters long."),
+                (None, Some(b), true) => format!("Doit compter au plus {b} caractères."),
+                (None, Some(b), false) => format!("Must be at most {b} characters long."),
+                (None, None, _) => Issue::Invalid.message(lang),
+            },
+            Issue::Range { min, max } => match (min, max, fr) {
+                (Some(a), Some(b), true) => format!("Doit être compris entre {a} et {b}."),
+                (Some(a), Some(b), false) => format!("Must be between {a} and {b}."),
+                (Some(a), None, true) => format!("Doit être au moins {a}."),
+                (Some(a), None, false) => format!("Must be at least {a}."),
+                (None, Some(b), true) => format!("Doit être au plus {b}."),
+                (None, Some(b), false) => format!("Must be at most {b}."),
+                (None, None, _) => Issue::Invalid.message(lang),
+            },
+            Issue::OneOf(words) => {
+                let list = words.join(", ");
+                if fr {
+                    format!("Valeur inconnue ; valeurs permises : {list}.")
+                } else {
+                    format!("Unknown value; allowed values: {list}.")
+                }
+            }
+            Issue::UnknownCountry => lang.pick("Pays inconnu.", "Unknown country.").into(),
+            Issue::UnknownTimezone => lang
+                .pick(
+                    "Fuseau horaire IANA inconnu (ex. Africa/Abidjan).",
+                    "Unknown IANA time zone (e.g. Africa/Abidjan).",
+                )
+                .into(),
+            Issue::IncorrectPassword => lang
+                .pick(
+                    "Mot de passe actuel incorrect.",
+                    "Current password is incorrect.",
+                )
+                .into(),
+            Issue::OwnAccount => lang
+                .pick(
+                    "Impossible sur votre propre compte : demandez à un autre administrateur.",
+                    "Not allowed on your own account: ask another administrator.",
+                )
+                .into(),
+            Issue::EndBeforeStart => lang
+                .pick(
+                    "La fin doit venir après le début.",
+                    "The end must come after the start.",
+                )
+                .into(),
+            Issue::Transition { from, to } => {
+                if fr {
+                    format!("Passage de « {from} » à « {to} » non permis.")
+                } else {
+                    format!("Moving from \"{from}\" to \"{to}\" is not allowed.")
+                }
+            }
+            Issue::BelowTaken(n) => {
+                if fr {
+                    format!("Doit être au moins {n} : places déjà occupées.")
+                } else {
+                    format!("Must be at least {n}: seats already taken.")
+                }
+            }
+            Issue::NotATrainer => lang
+                .pick(
+                    "Cette personne n'est pas formatrice de la cohorte.",
+                    "This person is not a trainer of the cohort.",
+                )
+                .into(),
+            Issue::UnknownUser => lang.pick("Utilisateur inconnu.", "Unknown user.").into(),
+            Issue::Unknown => lang.pick("N'existe pas.", "Does not exist.").into(),
+            Issue::WrongCode { remaining } => {
+                if fr {
+                    format!("Code incorrect ; encore {remaining} essai(s).")
+                } else {
+                    format!("Wrong code; {remaining} attempt(s) left.")
+                }
+            }
+            Issue::NotALearner => lang
+                .pick(
+                    "N'est pas apprenant·e actif·ve de la cohorte.",
+                    "Not an active learner of the cohort.",
+                )
+                .into(),
+            Issue::Duplicate => lang.pick("En double.", "Duplicated.").into(),
+        }
+    }
+}

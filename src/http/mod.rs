@@ -1,0 +1,9 @@
+//! What every handler shares at the HTTP edge: the JSON body and query
+//! extractors that answer in problem+json, and the caller's identity from
+//! the access token. No area is imported here.
+
+pub mod auth;
+pub mod extract;
+
+pub use auth::{AuthUser, MaybeAuthUser};
+pub use extract::{parse_json, path_config, query_config, Json};
