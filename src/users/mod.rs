@@ -158,19 +158,6 @@ pub fn country_exists(conn: &mut DbConnection, code: &str) -> QueryResult<bool> 
     diesel::select(diesel::dsl::exists(countries::table.find(code))).get_result(conn)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn emails_are_trimmed_and_lower_cased() {
-        assert_eq!(
-            normalize_email("  Awa.Traore@Example.COM "),
-            "awa.traore@example.com"
-        );
-    }
-}
-
 /// Revokes every live token of `user` except those of `keep` (the session
 /// that asked, e.g. when changing the password).
 pub fn revoke_sessions(
@@ -225,4 +212,17 @@ pub fn actor_by_id(conn: &mut DbConnection, id: UserId) -> Result<Actor, AppErro
         is_admin,
         coordinates,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_trimmed_and_lower_cased() {
+        assert_eq!(
+            normalize_email("  Awa.Traore@Example.COM "),
+            "awa.traore@example.com"
+        );
+    }
 }
