@@ -5,72 +5,8 @@
 use chrono::Duration;
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app_with, start_time, Session, TestApp, TestResponse, UserSpec};
-
-struct Class {
-    app: TestApp,
-    admin: Session,
-    trainer: Session,
-    learners: Vec<Session>,
-    cohort: String,
-    session: String,
-}
-
-async fn class_with(app: TestApp, names: &[&str]) -> Class {
-    let admin = app.admin();
-    let cohort = app.cohort(&admin, json!({ "capacity": 100 })).await;
-    let trainer = app.user(UserSpec::default());
-    app.enrol(&admin, &cohort, &trainer, "trainer").await;
-    let mut learners = Vec::new();
-    for name in names {
-        let l = app.user(UserSpec {
-            full_name: Some(name),
-            ..Default::default()
-        });
-        app.enrol(&admin, &cohort, &l, "learner").await;
-        learners.push(l);
-    }
-    let session = new_session(&app, &trainer, &cohort, 1).await;
-    Class {
-        app,
-        admin,
-        trainer,
-        learners,
-        cohort,
-        session,
-    }
-}
-
-/// Tokens outlive the hours these tests move the clock by.
-fn long_tokens(s: &mut griot::config::Settings) {
-    s.access_token_ttl_seconds = 86_400;
-}
-
-async fn class(names: &[&str]) -> Class {
-    class_with(spawn_app_with(long_tokens).await, names).await
-}
-
-/// A two-hour master class starting `hours_from_start` after the clock's start.
-async fn new_session(
-    app: &TestApp,
-    staff: &Session,
-    cohort: &str,
-    hours_from_start: i64,
-) -> String {
-    let starts = start_time() + Duration::hours(hours_from_start);
-    let res = app
-        .post(
-            &format!("/api/v1/cohorts/{cohort}/sessions"),
-            Some(&staff.access_token),
-            &json!({
-                "kind": "master_class", "title": "Stratégie de contenu",
-                "starts_at": starts.to_rfc3339(), "ends_at": (starts + Duration::hours(2)).to_rfc3339()
-            }),
-        )
-        .await;
-    assert_eq!(res.status, 201, "{}", res.text());
-    res.json()["id"].as_str().unwrap().to_owned()
-}
+use crate::fixtures::{class, class_on, long_tokens, new_session, Class};
+use crate::helpers::{spawn_app_with, Session, TestApp, TestResponse, UserSpec};
 
 impl Class {
     async fn roster(&self) -> Value {
@@ -458,7 +394,7 @@ async fn the_whole_roster_checks_in_at_once() {
     .await;
     let names: Vec<String> = (0..40).map(|i| format!("Learner {i:02}")).collect();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-    let c = class_with(app, &refs).await;
+    let c = class_on(app, &refs).await;
     c.open_window(15).await;
     let code = c.code().await;
     let results =
@@ -846,7 +782,7 @@ async fn parallel_roll_calls_and_session_changes_in_one_cohort_keep_the_tallies(
     .await;
     let names: Vec<String> = (0..30).map(|i| format!("Learner {i:02}")).collect();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-    let c = class_with(app, &refs).await;
+    let c = class_on(app, &refs).await;
     let mut sessions = vec![c.session.clone()];
     for h in 2..8 {
         sessions.push(new_session(&c.app, &c.trainer, &c.cohort, h * 3).await);

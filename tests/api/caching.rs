@@ -8,57 +8,8 @@ use chrono::Duration;
 use diesel::connection::SimpleConnection;
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app_with, start_time, Session, TestApp, TestResponse, UserSpec};
-
-struct Class {
-    app: TestApp,
-    admin: Session,
-    trainer: Session,
-    learners: Vec<Session>,
-    cohort: String,
-    session: String,
-}
-
-fn long_tokens(s: &mut griot::config::Settings) {
-    s.access_token_ttl_seconds = 86_400;
-}
-
-async fn class_on(app: TestApp, names: &[&str]) -> Class {
-    let admin = app.admin();
-    let cohort = app.cohort(&admin, json!({ "capacity": 100 })).await;
-    let trainer = app.user(UserSpec::default());
-    app.enrol(&admin, &cohort, &trainer, "trainer").await;
-    let mut learners = Vec::new();
-    for name in names {
-        let l = app.user(UserSpec {
-            full_name: Some(name),
-            ..Default::default()
-        });
-        app.enrol(&admin, &cohort, &l, "learner").await;
-        learners.push(l);
-    }
-    let starts = start_time() + Duration::hours(1);
-    let res = app
-        .post(
-            &format!("/api/v1/cohorts/{cohort}/sessions"),
-            Some(&trainer.access_token),
-            &json!({
-                "kind": "master_class", "title": "Stratégie de contenu",
-                "starts_at": starts.to_rfc3339(), "ends_at": (starts + Duration::hours(2)).to_rfc3339()
-            }),
-        )
-        .await;
-    assert_eq!(res.status, 201, "{}", res.text());
-    let session = res.json()["id"].as_str().unwrap().to_owned();
-    Class {
-        app,
-        admin,
-        trainer,
-        learners,
-        cohort,
-        session,
-    }
-}
+use crate::fixtures::{class_on, long_tokens};
+use crate::helpers::{spawn_app_with, Session, TestApp, TestResponse, UserSpec};
 
 /// GET `path`, revalidating with `etag` when given.
 async fn get(app: &TestApp, path: &str, token: &str, etag: Option<&str>) -> TestResponse {

@@ -13,6 +13,7 @@ mod conformance;
 mod coordinators;
 mod countries;
 mod errors;
+mod fixtures;
 mod health;
 mod helpers;
 mod me;
