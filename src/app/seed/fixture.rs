@@ -1,0 +1,132 @@
+//! `griot bench-fixture`: ids and tokens of seeded users for the benchmark.
+
+use std::time::Instant;
+
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::app::connect_and_migrate;
+use crate::clock::{Clock, SystemClock};
+use crate::cohorts::{CohortId, CohortStatus, MemberRole, MemberStatus};
+use crate::config::Settings;
+use crate::crypto::jwt::JwtKeys;
+use crate::crypto::password::hash_blocking;
+use crate::schema::{cohorts, memberships, sessions, users};
+use crate::sessions::{SessionId, SessionStatus};
+use crate::users::UserId;
+
+use super::SEED_PASSWORD;
+
+/// What `scripts/bench.sh` needs to drive a seeded server.
+#[derive(Debug, Serialize)]
+pub struct Fixture {
+    pub cohort_id: CohortId,
+    pub session_id: SessionId,
+    pub storm_session_id: SessionId,
+    pub cohort_ids: Vec<CohortId>,
+    pub trainer_token: String,
+    pub admin_token: String,
+    pub learner_tokens: Vec<String>,
+    pub storm_tokens: Vec<String>,
+    pub roster_user_ids: Vec<UserId>,
+    pub login_emails: Vec<String>,
+    pub login_password: String,
+    pub argon2_hash_ms: f64,
+}
+
+/// Reads a seeded database and mints 24-hour access tokens with the
+/// server's secret.
+pub fn bench_fixture(settings: &Settings, users_wanted: i64) -> Result<Fixture, String> {
+    let pool = connect_and_migrate(settings).map_err(|e| e.0)?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let conn = &mut *conn;
+    let fail = |e: diesel::result::Error| e.to_string();
+    let now = SystemClock.now_naive();
+    let jwt = JwtKeys::new(&settings.jwt_secret, 86_400);
+    let ts = SystemClock.now().timestamp();
+    let token = |id: UserId| {
+        jwt.issue(id, uuid::Uuid::now_v7(), ts)
+            .map_err(|e| e.to_string())
+    };
+
+    let cohort: CohortId = cohorts::table
+        .filter(cohorts::status.eq(CohortStatus::Running))
+        .order(cohorts::id.asc())
+        .select(cohorts::id)
+        .first(conn)
+        .map_err(|_| "no running cohort: run `griot seed` first".to_string())?;
+    let cohort_ids: Vec<CohortId> = cohorts::table
+        .order(cohorts::id.asc())
+        .select(cohorts::id)
+        .load(conn)
+        .map_err(fail)?;
+    let session_id: SessionId = sessions::table
+        .filter(sessions::cohort_id.eq(cohort))
+        .filter(sessions::ends_at.lt(now))
+        .order(sessions::starts_at.desc())
+        .select(sessions::id)
+        .first(conn)
+        .map_err(|_| "the cohort has no past session".to_string())?;
+    let storm_session_id: SessionId = sessions::table
+        .filter(sessions::cohort_id.eq(cohort))
+        .filter(sessions::starts_at.gt(now))
+        .filter(sessions::status.eq(SessionStatus::Scheduled))
+        .order(sessions::starts_at.asc())
+        .select(sessions::id)
+        .first(conn)
+        .map_err(|_| "the cohort has no upcoming session".to_string())?;
+    let members: Vec<(UserId, MemberRole)> = memberships::table
+        .filter(memberships::cohort_id.eq(cohort))
+        .filter(memberships::status.eq(MemberStatus::Active))
+        .select((memberships::user_id, memberships::role))
+        .load(conn)
+        .map_err(fail)?;
+    let trainer = members
+        .iter()
+        .find(|(_, r)| *r == MemberRole::Trainer)
+        .map(|(u, _)| *u)
+        .ok_or("the cohort has no trainer")?;
+    let roster: Vec<UserId> = members
+        .iter()
+        .filter(|(_, r)| *r == MemberRole::Learner)
+        .map(|(u, _)| *u)
+        .collect();
+    let admin: UserId = users::table
+        .filter(users::is_admin.eq(true))
+        .select(users::id)
+        .first(conn)
+        .map_err(|_| "no administrator".to_string())?;
+    let learners: Vec<(UserId, String)> = memberships::table
+        .inner_join(users::table)
+        .filter(memberships::role.eq(MemberRole::Learner))
+        .order(memberships::user_id.asc())
+        .limit(users_wanted)
+        .select((users::id, users::email))
+        .load(conn)
+        .map_err(fail)?;
+    let mut timings: Vec<f64> = (0..5)
+        .map(|_| {
+            let t = Instant::now();
+            let _ = hash_blocking(SEED_PASSWORD);
+            t.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    timings.sort_by(f64::total_cmp);
+    Ok(Fixture {
+        cohort_id: cohort,
+        session_id,
+        storm_session_id,
+        cohort_ids,
+        trainer_token: token(trainer)?,
+        admin_token: token(admin)?,
+        learner_tokens: learners
+            .iter()
+            .map(|(u, _)| token(*u))
+            .collect::<Result<_, _>>()?,
+        storm_tokens: roster.iter().map(|u| token(*u)).collect::<Result<_, _>>()?,
+        roster_user_ids: roster,
+        login_emails: learners.iter().take(200).map(|(_, e)| e.clone()).collect(),
+        login_password: SEED_PASSWORD.into(),
+        argon2_hash_ms: (timings[2] * 100.0).round() / 100.0,
+    })
+}

@@ -1,0 +1,300 @@
+//! `griot seed`: realistic data for development and the benchmark, and
+//! `griot bench-fixture`: what the benchmark needs to drive it (ids and
+//! tokens of seeded users). Seeding inserts in batches, one transaction per
+//! cohort, and gives every seeded account one shared password hash so no
+//! time goes into argon2.
+
+use std::time::Instant;
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::Serialize;
+
+use crate::app::connect_and_migrate;
+use crate::clock::{Clock, SystemClock};
+use crate::cohorts::{Cohort, CohortId, CohortStatus};
+use crate::config::Settings;
+use crate::crypto::password::hash_blocking;
+use crate::db::write_tx;
+use crate::programmes::{Programme, ProgrammeId};
+use crate::schema::{country_coordinators, programmes, users};
+use crate::sessions::SessionKind;
+use crate::users::{Language, NewUser, ProfileType, UserId};
+
+/// Every seeded account's password.
+pub const SEED_PASSWORD: &str = "griot-seed-password";
+pub const SEED_DOMAIN: &str = "seed.griot.invalid";
+
+const COUNTRIES: [(&str, &str); 7] = [
+    ("CI", "Africa/Abidjan"),
+    ("BF", "Africa/Ouagadougou"),
+    ("ML", "Africa/Bamako"),
+    ("TG", "Africa/Lome"),
+    ("BJ", "Africa/Porto-Novo"),
+    ("NE", "Africa/Niamey"),
+    ("CM", "Africa/Douala"),
+];
+
+#[derive(Debug, Clone)]
+pub struct SeedOptions {
+    pub scale: u32,
+    pub cohorts_per_unit: u32,
+    pub learners_per_cohort: u32,
+    pub sessions_per_cohort: u32,
+    pub force: bool,
+}
+
+impl Default for SeedOptions {
+    fn default() -> Self {
+        Self {
+            scale: 1,
+            cohorts_per_unit: 20,
+            learners_per_cohort: 250,
+            sessions_per_cohort: 40,
+            force: false,
+        }
+    }
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct SeedSummary {
+    pub users: usize,
+    pub cohorts: usize,
+    pub sessions: usize,
+    pub attendance: usize,
+    pub seconds: f64,
+}
+
+/// Rows are inserted this many at a time: under SQLite's 32,766 bound
+/// parameters for the widest table.
+pub(super) const CHUNK: usize = 1000;
+
+macro_rules! insert_chunks {
+    ($conn:expr, $table:expr, $rows:expr) => {{
+        for chunk in $rows.chunks(CHUNK) {
+            crate::on_backend!($conn, c => diesel::insert_into($table).values(chunk).execute(c))?;
+        }
+    }};
+}
+
+// After the macro, which they use.
+mod cohort;
+mod fixture;
+
+use cohort::seed_cohort;
+pub use fixture::{bench_fixture, Fixture};
+
+pub(super) fn user<'a>(
+    id: UserId,
+    email: &'a str,
+    hash: &'a str,
+    name: &'a str,
+    country: &'a str,
+    profile: ProfileType,
+    admin: bool,
+    now: NaiveDateTime,
+) -> NewUser<'a> {
+    NewUser {
+        id,
+        email,
+        password_hash: hash,
+        full_name: name,
+        country_code: country,
+        profile_type: profile,
+        language: Language::Fr,
+        is_admin: admin,
+        is_active: true,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+const FIRST: [&str; 16] = [
+    "Awa",
+    "Kofi",
+    "Aminata",
+    "Moussa",
+    "Fatou",
+    "Yao",
+    "Mariam",
+    "Ibrahim",
+    "Adjoa",
+    "Kossi",
+    "Salimata",
+    "Boubacar",
+    "Esi",
+    "Sékou",
+    "Nafissatou",
+    "Jean-Baptiste",
+];
+const LAST: [&str; 16] = [
+    "Traoré",
+    "Mensah",
+    "Diallo",
+    "Koné",
+    "Ouédraogo",
+    "Kouassi",
+    "Sawadogo",
+    "Agbodjan",
+    "Coulibaly",
+    "Hounkpatin",
+    "Issoufou",
+    "Mbarga",
+    "Touré",
+    "Kaboré",
+    "Adjovi",
+    "Eto'o",
+];
+
+pub(super) fn name(rng: &mut StdRng) -> String {
+    format!(
+        "{} {}",
+        FIRST[rng.random_range(0..FIRST.len())],
+        LAST[rng.random_range(0..LAST.len())]
+    )
+}
+
+/// Fills the database; see `issues` #5 for the shape of one scale unit.
+pub fn seed(settings: &Settings, opts: &SeedOptions) -> Result<SeedSummary, String> {
+    let started = Instant::now();
+    let pool = connect_and_migrate(settings).map_err(|e| e.0)?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let existing: i64 = users::table
+        .count()
+        .get_result(&mut conn)
+        .map_err(|e| e.to_string())?;
+    if existing > 0 && !opts.force {
+        return Err(format!(
+            "the database already holds {existing} users; seeding is for empty databases \
+             (pass --force to add seed data anyway)"
+        ));
+    }
+    let hash = hash_blocking(SEED_PASSWORD).map_err(|e| e.to_string())?;
+    let run = &uuid::Uuid::new_v4().simple().to_string()[..6];
+    let now = SystemClock.now_naive();
+    let mut rng = StdRng::seed_from_u64(2026);
+    let mut summary = SeedSummary::default();
+    let conn = &mut *conn;
+    let fail = |e: diesel::result::Error| e.to_string();
+
+    // Staff: one admin, one coordinator per country.
+    write_tx(conn, |conn| {
+        let admin_email = format!("admin-{run}@{SEED_DOMAIN}");
+        diesel::insert_into(users::table)
+            .values(&user(
+                UserId::new(),
+                &admin_email,
+                &hash,
+                "Admin Griot",
+                "CI",
+                ProfileType::Professional,
+                true,
+                now,
+            ))
+            .execute(conn)?;
+        for (i, (code, _)) in COUNTRIES.iter().enumerate() {
+            let id = UserId::new();
+            let email = format!("coordinator-{run}-{i}@{SEED_DOMAIN}");
+            let full_name = name(&mut rng);
+            diesel::insert_into(users::table)
+                .values(&user(
+                    id,
+                    &email,
+                    &hash,
+                    &full_name,
+                    code,
+                    ProfileType::Professional,
+                    false,
+                    now,
+                ))
+                .execute(conn)?;
+            diesel::insert_into(country_coordinators::table)
+                .values((
+                    country_coordinators::country_code.eq(*code),
+                    country_coordinators::user_id.eq(id),
+                    country_coordinators::created_at.eq(now),
+                ))
+                .execute(conn)?;
+        }
+        summary.users += 1 + COUNTRIES.len();
+        Ok::<_, diesel::result::Error>(())
+    })
+    .map_err(fail)?;
+
+    let kinds = SessionKind::ALL;
+    let completed_cohorts = if opts.cohorts_per_unit > 1 {
+        opts.cohorts_per_unit * 3 / 5
+    } else {
+        0
+    };
+    for unit in 0..opts.scale {
+        let programme = Programme {
+            id: ProgrammeId::new(),
+            title: format!("Community management & marketing digital {}", unit + 1),
+            description: "Master classes, études de cas, veille, ateliers créatifs et rencontres."
+                .into(),
+            language: Language::Fr,
+            min_attendance_rate: 75,
+            required_submissions: 2,
+            created_at: now,
+            updated_at: now,
+        };
+        diesel::insert_into(programmes::table)
+            .values(&programme)
+            .execute(conn)
+            .map_err(fail)?;
+        for c in 0..opts.cohorts_per_unit {
+            let (country, timezone) = COUNTRIES[(c as usize) % COUNTRIES.len()];
+            let completed = c < completed_cohorts;
+            // Completed cohorts ran from 200 to 20 days ago; running ones
+            // started 120 days ago and have a few sessions left.
+            let start = if completed {
+                now - Duration::days(200)
+            } else {
+                now - Duration::days(120)
+            };
+            let span_days = 180;
+            let cohort = Cohort {
+                id: CohortId::new(),
+                programme_id: programme.id,
+                name: format!("Cohorte {country} {}-{}", unit + 1, c + 1),
+                country_code: Some(country.into()),
+                timezone: timezone.into(),
+                starts_on: start.date(),
+                ends_on: start.date() + Duration::days(span_days),
+                capacity: opts.learners_per_cohort as i32,
+                auto_accept: c % 2 == 0,
+                status: if completed {
+                    CohortStatus::Completed
+                } else {
+                    CohortStatus::Running
+                },
+                late_after_minutes: 15,
+                created_at: now,
+                updated_at: now,
+                members_version: 0,
+                sessions_version: 0,
+            };
+            let counts = seed_cohort(
+                conn, &cohort, opts, &hash, run, unit, c, kinds, completed, now, &mut rng,
+            )
+            .map_err(fail)?;
+            summary.users += counts.0;
+            summary.sessions += counts.1;
+            summary.attendance += counts.2;
+            summary.cohorts += 1;
+        }
+    }
+    // Fresh statistics, or the planners guess: PostgreSQL ran the attendance
+    // report 2.7x slower on a just-seeded database until autoanalyze came by.
+    let analyze = if conn.is_postgres() {
+        "VACUUM (ANALYZE)"
+    } else {
+        "ANALYZE"
+    };
+    diesel::connection::SimpleConnection::batch_execute(conn, analyze).map_err(fail)?;
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
