@@ -1,7 +1,11 @@
 //! The request's outer layer: a request id (taken from a sane incoming
 //! `X-Request-Id` or made here) on the tracing span and echoed in the
 //! response, one access-log line, and every error rendered as problem+json
-//! in the language of `Accept-Language` (including actix's own 404/405).
+//! in the language of `Accept-Language` (including actix's own 404/405),
+//! and the headers every answer carries: no sniffing, no framing, no
+//! referrer, and `Cache-Control: no-store` on API answers that do not
+//! choose their own caching (tokens and personal data must not be kept by
+//! a shared cache or the browser's disk).
 
 use std::time::Instant;
 
@@ -75,6 +79,7 @@ pub async fn observe(
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         res.headers_mut().insert(REQUEST_ID, value);
     }
+    secure(&mut res);
     let status = res.status().as_u16();
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
     span.in_scope(|| {
@@ -85,6 +90,24 @@ pub async fn observe(
         }
     });
     Ok(res)
+}
+
+/// The headers of [the module](self) that every answer carries.
+fn secure(res: &mut ServiceResponse<BoxBody>) {
+    let api = res.request().path().starts_with("/api/");
+    let headers = res.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    if api && !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
 }
 
 /// The error to re-render, if the response is an error that is not yet a

@@ -103,7 +103,7 @@ impl Modify for BearerAuth {
 }
 
 /// Adds the problems any operation can answer, so each handler documents
-/// only its own: 401 when it needs a token; 400, 413, 415 and 422 when it
+/// only its own: 401 when it needs a token; 400, 408, 413, 415 and 422 when it
 /// takes a body; 400, 404 and 422 when it takes path or query parameters;
 /// 500 and 503 everywhere.
 struct CommonProblems;
@@ -148,6 +148,10 @@ impl Modify for CommonProblems {
                 }
                 if has_body {
                     add("400", "Malformed JSON (`bad_request`)");
+                    add(
+                        "408",
+                        "Body not received within `BODY_READ_TIMEOUT_SECONDS` (`request_timeout`)",
+                    );
                     add("413", "Body too large (`payload_too_large`)");
                     add("415", "Body is not JSON (`unsupported_media_type`)");
                     add("422", "Invalid fields (`validation_failed`, see `errors`)");

@@ -51,6 +51,8 @@ pub enum AppError {
     Conflict(Msg),
     #[error("payload too large")]
     PayloadTooLarge,
+    #[error("request body too slow")]
+    RequestTimeout,
     #[error("unsupported media type")]
     UnsupportedMediaType,
     #[error("rate limited")]
@@ -92,6 +94,7 @@ impl AppError {
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -109,6 +112,7 @@ impl AppError {
             AppError::MethodNotAllowed => "method_not_allowed",
             AppError::Conflict(m) => m.code().unwrap_or("conflict"),
             AppError::PayloadTooLarge => "payload_too_large",
+            AppError::RequestTimeout => "request_timeout",
             AppError::UnsupportedMediaType => "unsupported_media_type",
             AppError::RateLimited => "rate_limited",
             AppError::Unavailable => "service_unavailable",
@@ -126,6 +130,7 @@ impl AppError {
             AppError::MethodNotAllowed => ("Méthode non permise", "Method not allowed"),
             AppError::Conflict(_) => ("Conflit", "Conflict"),
             AppError::PayloadTooLarge => ("Contenu trop volumineux", "Payload too large"),
+            AppError::RequestTimeout => ("Délai dépassé", "Request timeout"),
             AppError::UnsupportedMediaType => (
                 "Type de contenu non pris en charge",
                 "Unsupported media type",
@@ -163,6 +168,10 @@ impl AppError {
             AppError::PayloadTooLarge => generic(
                 "Le corps de la requête dépasse la taille permise.",
                 "The request body exceeds the allowed size.",
+            ),
+            AppError::RequestTimeout => generic(
+                "Le corps de la requête est arrivé trop lentement.",
+                "The request body took too long to arrive.",
             ),
             AppError::UnsupportedMediaType => Msg::UnsupportedMediaType.text(lang).to_owned(),
             AppError::RateLimited => generic(
@@ -310,6 +319,7 @@ mod tests {
             (AppError::Forbidden(None), 403, "forbidden"),
             (AppError::NotFound, 404, "not_found"),
             (AppError::MethodNotAllowed, 405, "method_not_allowed"),
+            (AppError::RequestTimeout, 408, "request_timeout"),
             (AppError::Conflict(Msg::EmailTaken), 409, "conflict"),
             (AppError::PayloadTooLarge, 413, "payload_too_large"),
             (

@@ -2,14 +2,21 @@
 //! parsed with the path of the offending field and then validated, and the
 //! configs that map actix's own query and path errors.
 
+use std::time::Duration;
+
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
+use actix_web::rt::time::timeout;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 use validator::Validate;
 
 use crate::error::{AppError, FieldError, Issue, Msg};
+use crate::state::AppState;
+
+/// The wait for a body when no settings are at hand (unit tests).
+const DEFAULT_BODY_PATIENCE: Duration = Duration::from_secs(60);
 
 /// A JSON body that has been parsed and validated.
 #[derive(Debug)]
@@ -27,11 +34,21 @@ where
             m.subtype() == mime_json() || m.suffix().is_some_and(|s| s == mime_json())
         });
         let body = web::Bytes::from_request(req, payload);
+        let patience = req
+            .app_data::<web::Data<AppState>>()
+            .map_or(DEFAULT_BODY_PATIENCE, |s| {
+                Duration::from_secs(s.settings.body_read_timeout_seconds)
+            });
         Box::pin(async move {
             if !is_json {
                 return Err(AppError::UnsupportedMediaType);
             }
-            let bytes = body.await.map_err(|e| {
+            // A body dripped a byte at a time would hold a connection and a
+            // buffer for ever: past the setting, the request is refused.
+            let body = timeout(patience, body)
+                .await
+                .map_err(|_| AppError::RequestTimeout)?;
+            let bytes = body.map_err(|e| {
                 if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
                     AppError::PayloadTooLarge
                 } else {

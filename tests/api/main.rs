@@ -20,6 +20,7 @@ mod me;
 mod members;
 mod openapi;
 mod programmes;
+mod security;
 mod seed;
 mod sessions;
 mod users;

@@ -1,0 +1,130 @@
+//! What every answer carries whatever its route: headers that keep browsers
+//! from sniffing, framing or leaking the URL, and no storage of tokens or
+//! personal data by caches.
+
+use serde_json::json;
+
+use crate::fixtures::class;
+use crate::helpers::{spawn_app, spawn_app_with, TestResponse};
+
+fn assert_secure(res: &TestResponse, what: &str) {
+    assert_eq!(
+        res.header("x-content-type-options").as_deref(),
+        Some("nosniff"),
+        "{what}"
+    );
+    assert_eq!(
+        res.header("x-frame-options").as_deref(),
+        Some("DENY"),
+        "{what}"
+    );
+    assert_eq!(
+        res.header("referrer-policy").as_deref(),
+        Some("no-referrer"),
+        "{what}"
+    );
+}
+
+#[actix_rt::test]
+async fn every_answer_carries_the_security_headers() {
+    // Arrange
+    let app = spawn_app().await;
+
+    // Act
+    let answers = [
+        ("live probe", app.get("/health/live", None).await),
+        ("unknown path", app.get("/api/v1/nowhere", None).await),
+        ("no token", app.get("/api/v1/me", None).await),
+        ("catalogue", app.get("/api/v1/cohorts", None).await),
+        (
+            "bad body",
+            app.post("/api/v1/auth/login", None, &json!({})).await,
+        ),
+    ];
+
+    // Assert
+    for (what, res) in &answers {
+        assert_secure(res, what);
+    }
+}
+
+#[actix_rt::test]
+async fn tokens_and_personal_data_are_never_stored_and_cached_answers_keep_their_rules() {
+    // Arrange
+    let c = class(&["Awa"]).await;
+    let learner = &c.learners[0];
+
+    // Act
+    let login = c.app.login(&learner.email, crate::helpers::PASSWORD).await;
+    let me = c.app.get("/api/v1/me", Some(&learner.access_token)).await;
+    let users = c
+        .app
+        .get("/api/v1/users", Some(&c.admin.access_token))
+        .await;
+    let roster = c
+        .app
+        .get(
+            &format!("/api/v1/sessions/{}/attendance", c.session),
+            Some(&c.trainer.access_token),
+        )
+        .await;
+
+    // Assert
+    for (what, res) in [("login", &login), ("me", &me), ("users", &users)] {
+        assert_eq!(res.status, 200, "{what}: {}", res.text());
+        assert_eq!(
+            res.header("cache-control").as_deref(),
+            Some("no-store"),
+            "{what}"
+        );
+        assert_secure(res, what);
+    }
+    assert_eq!(roster.status, 200);
+    assert_eq!(
+        roster.header("cache-control").as_deref(),
+        Some("private, no-cache")
+    );
+    assert_secure(&roster, "roster");
+}
+
+#[actix_rt::test]
+async fn a_body_sent_too_slowly_is_refused_with_a_problem() {
+    // Arrange: a server that waits one second for a body, and a client
+    // that announces 100 bytes, sends 9 and then nothing.
+    let app = spawn_app_with(|s| s.body_read_timeout_seconds = 1).await;
+    let address = app.address.trim_start_matches("http://").to_owned();
+
+    // Act: the reply (or the connection closing) ends the read.
+    let reply = actix_rt::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(address).expect("connect");
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+            .expect("read timeout");
+        stream
+            .write_all(
+                b"POST /api/v1/auth/login HTTP/1.1\r\nHost: griot\r\n\
+                  Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"email\"",
+            )
+            .expect("write");
+        let mut reply = Vec::new();
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stream.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            reply.extend_from_slice(&buf[..n]);
+            if reply.windows(4).any(|w| w == b"\r\n\r\n") && reply.ends_with(b"}") {
+                break;
+            }
+        }
+        String::from_utf8_lossy(&reply).into_owned()
+    })
+    .await
+    .expect("client thread");
+
+    // Assert
+    assert!(reply.starts_with("HTTP/1.1 408"), "{reply}");
+    assert!(reply.contains("application/problem+json"), "{reply}");
+    assert!(reply.contains("request_timeout"), "{reply}");
+}
