@@ -63,6 +63,17 @@ pub async fn observe(
         path = %req.path(),
     );
     let started = Instant::now();
+    // Text hygiene for every query string, before any handler sees it.
+    if let Some(name) = crate::http::query_with_control(req.query_string()) {
+        let problem = AppError::field(name, crate::error::Issue::ControlCharacter).render(lang);
+        let mut res = req.into_response(problem);
+        if let Ok(value) = HeaderValue::from_str(&request_id) {
+            res.headers_mut().insert(REQUEST_ID, value);
+        }
+        secure(&mut res);
+        span.in_scope(|| tracing::info!(status = 422, "request refused: control character"));
+        return Ok(res);
+    }
     let mut res = match next.call(req).instrument(span.clone()).await {
         Ok(res) => res.map_into_boxed_body(),
         // Only middleware fails this way (e.g. a malformed CORS preflight);

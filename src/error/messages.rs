@@ -194,6 +194,9 @@ pub enum Issue {
     },
     NotALearner,
     Duplicate,
+    /// Text with a NUL or another control character (tab and line breaks
+    /// aside), which no field takes.
+    ControlCharacter,
 }
 
 impl Issue {
@@ -302,6 +305,12 @@ impl Issue {
                 )
                 .into(),
             Issue::Duplicate => lang.pick("En double.", "Duplicated.").into(),
+            Issue::ControlCharacter => lang
+                .pick(
+                    "Contient un caractère de contrôle non permis.",
+                    "Contains a control character that is not allowed.",
+                )
+                .into(),
         }
     }
 }

@@ -66,14 +66,98 @@ fn mime_json() -> &'static str {
     "json"
 }
 
-/// Parses JSON; syntax errors are 400, shape errors 422 naming the field.
+/// Parses JSON; syntax errors are 400, shape errors 422 naming the field,
+/// and so is text with a control character (see [`control_free`]).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    if may_hold_controls(bytes) {
+        if let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) {
+            if let Some(path) = first_control(&value, String::new()) {
+                let field = if path.is_empty() { "body".into() } else { path };
+                return Err(AppError::field(field, Issue::ControlCharacter));
+            }
+        }
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(shape_error)?;
     // Trailing garbage after the value is malformed JSON too.
     de.end()
         .map_err(|_| AppError::BadRequest(Msg::MalformedJson))?;
     Ok(value)
+}
+
+/// Whether a text may go to the database: NUL and the other control
+/// characters are refused everywhere (PostgreSQL rejects NUL outright, the
+/// others end up in calendar files, CSV exports and logs); tab and line
+/// breaks stay, descriptions have paragraphs.
+pub fn control_free(text: &str) -> bool {
+    !text
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+}
+
+/// A cheap look at the raw bytes: a forbidden character in a JSON string
+/// can only be an escape (`\u…`), DEL, or a C1 character (UTF-8 `C2 80`–`C2 9F`).
+/// Bodies without any skip the second look.
+fn may_hold_controls(bytes: &[u8]) -> bool {
+    bytes
+        .windows(2)
+        .any(|w| matches!(w, [b'\\', b'u'] | [0xC2, 0x80..=0x9F]) || w[0] == 0x7F || w[1] == 0x7F)
+}
+
+/// The path (`records[2].note`) of the first string with a forbidden character.
+fn first_control(value: &serde_json::Value, path: String) -> Option<String> {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => (!control_free(s)).then_some(path),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| first_control(v, format!("{path}[{i}]"))),
+        Value::Object(fields) => fields.iter().find_map(|(k, v)| {
+            let here = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            first_control(v, here)
+        }),
+        _ => None,
+    }
+}
+
+/// The name of the first query parameter whose decoded value (or name)
+/// holds a forbidden character (see [`control_free`]).
+pub fn query_with_control(query: &str) -> Option<String> {
+    if !query.contains('%') && control_free(query) {
+        return None;
+    }
+    query.split('&').find_map(|pair| {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let decode = |s: &str| {
+            let bytes = percent_decode(s.replace('+', " ").as_bytes());
+            String::from_utf8_lossy(&bytes).into_owned()
+        };
+        let clean = control_free(&decode(name)) && control_free(&decode(value));
+        (!clean).then(|| decode(name))
+    })
+}
+
+fn percent_decode(bytes: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if let (b'%', Some(&h), Some(&l)) = (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+            if let (Some(h), Some(l)) = (hex(h), hex(l)) {
+                out.push(h << 4 | l);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    out
 }
 
 fn shape_error(e: serde_path_to_error::Error<serde_json::Error>) -> AppError {
@@ -132,6 +216,43 @@ pub fn path_config() -> web::PathConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_refused_but_tabs_and_line_breaks_kept() {
+        assert!(control_free("Ligne 1\nLigne 2\tfin\r\n"));
+        for bad in ["a\u{0}b", "\u{1b}[31m", "x\u{7f}", "\u{85}"] {
+            assert!(!control_free(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_json_string_with_a_control_character_names_its_field() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Marks {
+            records: Vec<serde_json::Value>,
+        }
+        let body = br#"{"records":[{"note":"ok"},{"note":"a\u0000b"}]}"#;
+        match parse_json::<Marks>(body) {
+            Err(AppError::Validation(errors)) => {
+                assert_eq!(errors[0].field, "records[1].note");
+                assert_eq!(errors[0].issue, Issue::ControlCharacter);
+            }
+            other => panic!("{other:?}"),
+        }
+        let fine = br#"{"records":[{"note":"\u00e9t\u00e9\n"}]}"#;
+        assert!(parse_json::<Marks>(fine).is_ok());
+    }
+
+    #[test]
+    fn query_parameters_with_control_characters_are_named() {
+        assert_eq!(query_with_control("q=%00").as_deref(), Some("q"));
+        assert_eq!(query_with_control("limit=5&q=a%1Fb").as_deref(), Some("q"));
+        assert_eq!(query_with_control("q=%C2%85").as_deref(), Some("q"));
+        assert_eq!(query_with_control("q=caf%C3%A9&limit=5"), None);
+        assert_eq!(query_with_control("q=a+b%20c"), None);
+        assert_eq!(query_with_control(""), None);
+    }
     use serde::Deserialize;
 
     #[derive(Debug, Deserialize)]

@@ -6,4 +6,4 @@ pub mod auth;
 pub mod extract;
 
 pub use auth::{AuthUser, MaybeAuthUser};
-pub use extract::{parse_json, path_config, query_config, Json};
+pub use extract::{control_free, parse_json, path_config, query_config, query_with_control, Json};

@@ -128,3 +128,97 @@ async fn a_body_sent_too_slowly_is_refused_with_a_problem() {
     assert!(reply.contains("application/problem+json"), "{reply}");
     assert!(reply.contains("request_timeout"), "{reply}");
 }
+
+#[actix_rt::test]
+async fn nul_and_control_characters_are_refused_with_a_422_naming_the_field() {
+    // Arrange
+    let c = class(&["Awa"]).await;
+    let (app, admin, learner) = (&c.app, &c.admin, &c.learners[0]);
+    let programme = app.programme(admin).await;
+    let nul = "a\u{0}b";
+
+    // Act
+    let answers = [
+        (
+            "email",
+            app.post(
+                "/api/v1/auth/login",
+                None,
+                &json!({ "email": "a\u{0}@example.org", "password": "whatever-123" }),
+            )
+            .await,
+        ),
+        (
+            "country_code",
+            app.post(
+                "/api/v1/auth/register",
+                None,
+                &json!({ "email": "new@example.org", "password": "a long password 1",
+                         "full_name": "New", "country_code": "C\u{0}" }),
+            )
+            .await,
+        ),
+        (
+            "full_name",
+            app.patch(
+                "/api/v1/me",
+                Some(&learner.access_token),
+                &json!({ "full_name": nul }),
+            )
+            .await,
+        ),
+        (
+            "description",
+            app.patch(
+                &format!("/api/v1/programmes/{programme}"),
+                Some(&admin.access_token),
+                &json!({ "description": "x\u{1b}[31m" }),
+            )
+            .await,
+        ),
+        (
+            "title",
+            app.patch(
+                &format!("/api/v1/sessions/{}", c.session),
+                Some(&c.trainer.access_token),
+                &json!({ "title": nul }),
+            )
+            .await,
+        ),
+        (
+            "records[0].note",
+            app.put(
+                &format!("/api/v1/sessions/{}/attendance", c.session),
+                Some(&c.trainer.access_token),
+                &json!({ "records": [{ "user_id": learner.user_id, "status": "present", "note": nul }] }),
+            )
+            .await,
+        ),
+        (
+            "q",
+            app.get("/api/v1/users?q=%00", Some(&admin.access_token))
+                .await,
+        ),
+    ];
+
+    // Assert: refused, the field named, and nothing changed.
+    for (field, res) in &answers {
+        let problem = res.assert_problem(422, "validation_failed");
+        assert!(problem["errors"][*field].is_array(), "{field}: {problem}");
+        assert_secure(res, field);
+    }
+    let me = app.get("/api/v1/me", Some(&learner.access_token)).await;
+    assert_eq!(me.json()["full_name"], "Awa");
+    let roster = app
+        .get(
+            &format!("/api/v1/sessions/{}/attendance", c.session),
+            Some(&c.trainer.access_token),
+        )
+        .await;
+    assert_eq!(
+        roster.json()["items"][0]["status"],
+        "unmarked",
+        "{}",
+        roster.text()
+    );
+}
