@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use griot::app::Application;
-use griot::app::{cli, openapi};
+use griot::app::{backup, cli, openapi};
 use griot::clock::SystemClock;
 use griot::config::Settings;
 use griot::telemetry;
@@ -55,6 +55,9 @@ enum Command {
         #[arg(long, default_value_t = 1000)]
         users: i64,
     },
+    /// Write a consistent copy of the SQLite database to FILE while the
+    /// server runs (on PostgreSQL, use pg_dump).
+    Backup { file: std::path::PathBuf },
     /// Print the OpenAPI document.
     Openapi,
     /// Exit 0 if the server on BIND_ADDR is ready (for container probes).
@@ -88,6 +91,7 @@ fn main() -> ExitCode {
             force,
         } => seed(&settings, scale, cohorts, force),
         Command::BenchFixture { out, users } => bench_fixture(settings, &out, users),
+        Command::Backup { file } => backup::backup(&settings, &file),
         Command::Openapi => Ok(()),
     };
     match result {

@@ -2,6 +2,7 @@
 //! and the one route table in [`routes`]). The binary and the tests start
 //! the very same server. Nothing below this module imports it.
 
+pub mod backup;
 pub mod cli;
 pub mod health;
 pub mod middleware;

@@ -263,6 +263,29 @@ fn sqlite_writers(conn: &mut SqliteConnection) -> QueryResult<Arc<FairMutex<()>>
     Ok(queues.entry(file).or_default().clone())
 }
 
+/// Writes a consistent snapshot of an SQLite database to `target` while the
+/// server keeps running (`VACUUM INTO`: one read transaction, so writers
+/// are not blocked in WAL mode). PostgreSQL has `pg_dump` for this.
+pub fn backup(conn: &mut DbConnection, target: &Path) -> Result<(), String> {
+    let DbConnection::Sqlite(lite) = conn else {
+        return Err("on PostgreSQL, back up with pg_dump (see README, \"Backups\")".into());
+    };
+    if target.exists() {
+        return Err(format!(
+            "{} already exists; choose a new file",
+            target.display()
+        ));
+    }
+    let path = target
+        .to_str()
+        .ok_or_else(|| format!("{} is not a UTF-8 path", target.display()))?;
+    diesel::sql_query("VACUUM INTO ?")
+        .bind::<Text, _>(path)
+        .execute(lite)
+        .map(|_| ())
+        .map_err(|e| format!("backup to {path} failed: {e}"))
+}
+
 impl DbConnection {
     pub fn is_postgres(&self) -> bool {
         matches!(self, DbConnection::Pg(_))

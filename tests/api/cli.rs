@@ -199,3 +199,43 @@ fn the_server_reports_ready_and_stops_cleanly_on_sigterm() {
         "healthcheck should fail once the server is gone"
     );
 }
+
+#[actix_rt::test]
+async fn a_backup_taken_while_serving_restores_to_a_working_server() {
+    // Arrange: a running server with an account.
+    let dir = tempfile::tempdir().unwrap();
+    let app = spawn_app().await;
+    app.register("kept@example.org").await;
+    let copy = dir.path().join("copy.db");
+
+    // Act
+    let out = griot(&app.database_url, dir.path())
+        .arg("backup")
+        .arg(&copy)
+        .output()
+        .unwrap();
+
+    // Assert
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if crate::helpers::is_postgres() {
+        assert!(!out.status.success());
+        assert!(stderr.contains("pg_dump"), "{stderr}");
+        return;
+    }
+    assert!(out.status.success(), "{stderr}");
+    // A second backup to the same file is refused rather than overwriting.
+    let again = griot(&app.database_url, dir.path())
+        .arg("backup")
+        .arg(&copy)
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    // The copy, served on its own, holds the account.
+    let restored = app
+        .on_database(format!("sqlite://{}", copy.display()))
+        .await;
+    let res = restored
+        .login("kept@example.org", crate::helpers::PASSWORD)
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+}

@@ -312,6 +312,19 @@ impl TestApp {
     /// Runs a closure on a database connection (for arranging state).
     /// A second server process on the same database, with the same
     /// settings (a scale-out of two); it must outlive none of `self`.
+    /// A server on another database, e.g. a restored backup.
+    pub async fn on_database(&self, database_url: String) -> TestApp {
+        let settings = self.settings.clone();
+        spawn_app_on(database_url.clone(), TestDb::Borrowed, move |s| {
+            *s = Settings {
+                bind_addr: "127.0.0.1:0".into(),
+                database_url,
+                ..settings
+            };
+        })
+        .await
+    }
+
     pub async fn sibling(&self) -> TestApp {
         self.sibling_with(|_| {}).await
     }
