@@ -57,6 +57,27 @@ pub struct Settings {
     pub attendance_late_weight: f64,
     /// Memory for cached rosters and session lists, per process (0: off).
     pub response_cache_mb: usize,
+    /// Sign-in throttling (see `auth::throttle`).
+    pub throttle: Throttle,
+    /// Take the client's address from `X-Forwarded-For` (behind a proxy
+    /// that sets it) rather than from the connection.
+    pub trust_forwarded_for: bool,
+}
+
+/// Limits on sign-in and registration attempts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Throttle {
+    /// Failed sign-ins an account may have before each further attempt must
+    /// wait a back-off that doubles (1 s, 2 s, 4 s …).
+    pub account_free_failures: i32,
+    /// The longest back-off, in seconds.
+    pub account_max_backoff_seconds: i64,
+    /// Failed sign-ins one client address may make per window.
+    pub client_max_failures: i32,
+    /// Registrations one client address may make per window.
+    pub client_max_registrations: i32,
+    /// The window of the client limits, in seconds.
+    pub client_window_seconds: i64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -142,7 +163,37 @@ impl Settings {
             check_in_max_failures: number(&get, "CHECK_IN_MAX_FAILURES", 5, 1, 50)?,
             attendance_late_weight: number(&get, "ATTENDANCE_LATE_WEIGHT", 0.8, 0.0, 1.0)?,
             response_cache_mb: number(&get, "RESPONSE_CACHE_MB", 32, 0, 4_096)?,
+            throttle: Throttle {
+                account_free_failures: number(&get, "LOGIN_FREE_FAILURES", 5, 1, 100)?,
+                account_max_backoff_seconds: number(
+                    &get,
+                    "LOGIN_MAX_BACKOFF_SECONDS",
+                    900,
+                    1,
+                    86_400,
+                )?,
+                client_max_failures: number(&get, "CLIENT_MAX_LOGIN_FAILURES", 100, 1, 1_000_000)?,
+                client_max_registrations: number(
+                    &get,
+                    "CLIENT_MAX_REGISTRATIONS",
+                    50,
+                    1,
+                    1_000_000,
+                )?,
+                client_window_seconds: number(&get, "CLIENT_WINDOW_SECONDS", 600, 1, 86_400)?,
+            },
+            trust_forwarded_for: flag(&get, "TRUST_FORWARDED_FOR")?,
         })
+    }
+}
+
+fn flag(get: &impl Fn(&str) -> Option<String>, key: &str) -> Result<bool, ConfigError> {
+    match get(key).as_deref().map(str::trim) {
+        None | Some("" | "0" | "false") => Ok(false),
+        Some("1" | "true") => Ok(true),
+        Some(other) => Err(ConfigError(format!(
+            "{key} must be `true` or `false`, not `{other}`"
+        ))),
     }
 }
 

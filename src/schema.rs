@@ -177,6 +177,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    throttles (key) {
+        key -> Text,
+        hits -> Integer,
+        window_start -> BigInt,
+        penalty -> BigInt,
+        blocked_until -> BigInt,
+    }
+}
+
 diesel::joinable!(users -> countries (country_code));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(country_coordinators -> users (user_id));
@@ -218,4 +228,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     check_in_windows,
     check_in_failures,
     roster_versions,
+    throttles,
 );

@@ -3,3 +3,4 @@
 
 pub mod refresh;
 pub mod routes;
+pub mod throttle;

@@ -57,6 +57,9 @@ pub enum AppError {
     UnsupportedMediaType,
     #[error("rate limited")]
     RateLimited,
+    /// Too many sign-in or registration attempts: retry after this many seconds.
+    #[error("throttled for {0} s")]
+    Throttled(u64),
     #[error("service unavailable")]
     Unavailable,
     #[error("internal error: {0}")]
@@ -96,7 +99,7 @@ impl AppError {
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            AppError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            AppError::RateLimited | AppError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -114,7 +117,7 @@ impl AppError {
             AppError::PayloadTooLarge => "payload_too_large",
             AppError::RequestTimeout => "request_timeout",
             AppError::UnsupportedMediaType => "unsupported_media_type",
-            AppError::RateLimited => "rate_limited",
+            AppError::RateLimited | AppError::Throttled(_) => "rate_limited",
             AppError::Unavailable => "service_unavailable",
             AppError::Internal(_) => "internal_error",
         }
@@ -135,7 +138,9 @@ impl AppError {
                 "Type de contenu non pris en charge",
                 "Unsupported media type",
             ),
-            AppError::RateLimited => ("Trop de requêtes", "Too many requests"),
+            AppError::RateLimited | AppError::Throttled(_) => {
+                ("Trop de requêtes", "Too many requests")
+            }
             AppError::Unavailable => ("Service indisponible", "Service unavailable"),
             AppError::Internal(_) => ("Erreur interne", "Internal error"),
         };
@@ -178,6 +183,13 @@ impl AppError {
                 "Trop de tentatives ; réessayez plus tard.",
                 "Too many attempts; try again later.",
             ),
+            AppError::Throttled(seconds) => {
+                if lang == Lang::Fr {
+                    format!("Trop de tentatives ; réessayez dans {seconds} s.")
+                } else {
+                    format!("Too many attempts; try again in {seconds} s.")
+                }
+            }
             AppError::Unavailable => generic(
                 "Le service est momentanément indisponible ; réessayez.",
                 "The service is temporarily unavailable; try again.",
@@ -221,8 +233,14 @@ impl AppError {
         if matches!(self, AppError::Unauthorized(_)) {
             builder.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
-        if matches!(self, AppError::Unavailable | AppError::RateLimited) {
-            builder.insert_header((header::RETRY_AFTER, "5"));
+        match self {
+            AppError::Unavailable | AppError::RateLimited => {
+                builder.insert_header((header::RETRY_AFTER, "5"));
+            }
+            AppError::Throttled(seconds) => {
+                builder.insert_header((header::RETRY_AFTER, seconds.to_string()));
+            }
+            _ => {}
         }
         builder.json(self.problem(lang))
     }
@@ -328,6 +346,7 @@ mod tests {
                 "unsupported_media_type",
             ),
             (AppError::RateLimited, 429, "rate_limited"),
+            (AppError::Throttled(7), 429, "rate_limited"),
             (AppError::Unavailable, 503, "service_unavailable"),
             (AppError::Internal("boom".into()), 500, "internal_error"),
         ];

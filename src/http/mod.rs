@@ -3,7 +3,9 @@
 //! the access token. No area is imported here.
 
 pub mod auth;
+pub mod client;
 pub mod extract;
 
 pub use auth::{AuthUser, MaybeAuthUser};
+pub use client::ClientAddr;
 pub use extract::{control_free, parse_json, path_config, query_config, query_with_control, Json};
