@@ -11,12 +11,12 @@ use super::codes;
 use super::queries::lock_session;
 use super::rows::{Attendance, AttendanceChange, AttendanceMethod, AttendanceStatus, Window};
 use crate::access::CohortAccess;
-use crate::cohorts::{MemberRole, MemberStatus};
+
 use crate::db::{write_tx, DbConnection};
 use crate::error::{AppError, Issue, Msg};
 use crate::http::AuthUser;
 use crate::sessions::{self, Session, SessionStatus};
-use crate::vocab::SessionId;
+use crate::vocab::{MemberRole, MemberStatus, SessionId};
 
 impl Window {
     fn is_open(&self, now: NaiveDateTime) -> bool {
