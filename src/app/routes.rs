@@ -23,7 +23,10 @@ pub fn table(cfg: &mut web::ServiceConfig) {
                     .route(patch().to(users::routes::update_me)),
             )
             .service(resource("/me/password").route(post().to(users::routes::change_password)))
-            .service(resource("/me/attendance").route(get().to(attendance::report::my_attendance)))
+            .service(
+                resource("/me/attendance")
+                    .route(get().to(attendance::report_routes::my_attendance)),
+            )
             .service(
                 resource("/me/calendar-token")
                     .route(post().to(sessions::calendar::create_token))
@@ -99,7 +102,7 @@ pub fn table(cfg: &mut web::ServiceConfig) {
             )
             .service(
                 resource("/cohorts/{id}/attendance")
-                    .route(get().to(attendance::report::cohort_report)),
+                    .route(get().to(attendance::report_routes::cohort_report)),
             )
             // Sessions: the session itself, its attendance and self check-in.
             .service(
@@ -110,22 +113,24 @@ pub fn table(cfg: &mut web::ServiceConfig) {
             )
             .service(
                 resource("/sessions/{id}/attendance")
-                    .route(get().to(attendance::roster))
-                    .route(put().to(attendance::mark)),
+                    .route(get().to(attendance::routes::roster))
+                    .route(put().to(attendance::routes::mark)),
             )
             .service(
-                resource("/sessions/{id}/attendance/history").route(get().to(attendance::history)),
+                resource("/sessions/{id}/attendance/history")
+                    .route(get().to(attendance::routes::history)),
             )
             .service(
                 resource("/sessions/{id}/check-in-window")
-                    .route(post().to(attendance::checkin::open_window)),
+                    .route(post().to(attendance::checkin_routes::open_window)),
             )
             .service(
                 resource("/sessions/{id}/check-in-code")
-                    .route(get().to(attendance::checkin::current_code)),
+                    .route(get().to(attendance::checkin_routes::current_code)),
             )
             .service(
-                resource("/sessions/{id}/check-in").route(post().to(attendance::checkin::check_in)),
+                resource("/sessions/{id}/check-in")
+                    .route(post().to(attendance::checkin_routes::check_in)),
             ),
     )
     // Probes, outside the versioned API.

@@ -1,0 +1,176 @@
+//! Self check-in. A trainer opens a window; the learner types (or scans)
+//! the current code; the server records `present`, or `late` past the
+//! cohort's threshold after the start. A few wrong codes per learner and
+//! window, then 429, so six digits cannot be brute-forced.
+
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+
+use super::checkin_dto::CheckInCode;
+use super::checkin_queries as q;
+use super::codes;
+use super::queries::lock_session;
+use super::rows::{Attendance, AttendanceChange, AttendanceMethod, AttendanceStatus, Window};
+use crate::access::CohortAccess;
+
+use crate::db::{write_tx, DbConnection};
+use crate::error::{AppError, Issue, Msg};
+use crate::http::AuthUser;
+use crate::sessions::{self, Session, SessionStatus};
+use crate::vocab::{MemberRole, MemberStatus, SessionId};
+
+impl Window {
+    fn is_open(&self, now: NaiveDateTime) -> bool {
+        self.opened_at <= now && now < self.closes_at
+    }
+
+    fn key(&self, server_key: &[u8; 32]) -> [u8; 32] {
+        codes::window_key(server_key, &self.session_id.to_string(), self.opened_at)
+    }
+}
+
+fn code_body(window: &Window, server_key: &[u8; 32], now: DateTime<Utc>) -> CheckInCode {
+    let step = codes::step(now, window.rotate_seconds);
+    let code = codes::code_at(&window.key(server_key), step);
+    CheckInCode {
+        qr_payload: format!(
+            "griot:check-in?session_id={}&code={code}",
+            window.session_id
+        ),
+        code,
+        rotates_every_seconds: window.rotate_seconds,
+        code_valid_until: codes::step_ends(step, window.rotate_seconds),
+        closes_at: window.closes_at.and_utc(),
+    }
+}
+
+/// Opens (or reopens) the session's window for `minutes` (trainer): the
+/// current code of the new window.
+pub fn open_window(
+    conn: &mut DbConnection,
+    auth: &AuthUser,
+    id: SessionId,
+    minutes: i64,
+    now: DateTime<Utc>,
+    rotate_seconds: i32,
+    server_key: &[u8; 32],
+) -> Result<CheckInCode, AppError> {
+    let actor = crate::users::actor(conn, auth)?;
+    let window = write_tx(conn, |conn| {
+        let (session, _, _) =
+            sessions::session_for(conn, &actor, id, CohortAccess::can_manage_sessions)?;
+        if session.status == SessionStatus::Cancelled {
+            return Err(AppError::Conflict(Msg::SessionCancelled));
+        }
+        let window = Window {
+            session_id: id,
+            opened_by: actor.id,
+            opened_at: now.naive_utc(),
+            closes_at: (now + Duration::minutes(minutes)).naive_utc(),
+            rotate_seconds,
+        };
+        q::replace_window(conn, &window)?;
+        Ok(window)
+    })?;
+    Ok(code_body(&window, server_key, now))
+}
+
+/// The current code of the session's open window (trainer).
+pub fn current_code(
+    conn: &mut DbConnection,
+    auth: &AuthUser,
+    id: SessionId,
+    now: DateTime<Utc>,
+    server_key: &[u8; 32],
+) -> Result<CheckInCode, AppError> {
+    let actor = crate::users::actor(conn, auth)?;
+    sessions::session_for(conn, &actor, id, CohortAccess::can_manage_sessions)?;
+    let window = match q::find_window(conn, id)? {
+        Some(w) if w.is_open(now.naive_utc()) => w,
+        _ => return Err(AppError::Conflict(Msg::CheckInClosed)),
+    };
+    Ok(code_body(&window, server_key, now))
+}
+
+enum Outcome {
+    Recorded(Attendance, bool),
+    Wrong { remaining: i32 },
+    TooManyTries,
+}
+
+/// What a self check-in records at `now`.
+pub fn status_for(
+    session: &Session,
+    late_after_minutes: i32,
+    now: NaiveDateTime,
+) -> AttendanceStatus {
+    if now > session.starts_at + Duration::minutes(i64::from(late_after_minutes)) {
+        AttendanceStatus::Late
+    } else {
+        AttendanceStatus::Present
+    }
+}
+
+/// A learner checks in with `code`: the record, and whether this check-in
+/// made it (else it was there already). A wrong code is counted, and the
+/// count committed, before the error is returned.
+pub fn check_in(
+    conn: &mut DbConnection,
+    auth: &AuthUser,
+    id: SessionId,
+    code: &str,
+    now: DateTime<Utc>,
+    server_key: &[u8; 32],
+    max_failures: i32,
+) -> Result<(Attendance, bool), AppError> {
+    let actor = crate::users::actor(conn, auth)?;
+    let outcome = write_tx(conn, |conn| {
+        lock_session(conn, id, false)?;
+        let (session, cohort, access) =
+            sessions::session_for(conn, &actor, id, CohortAccess::can_see_private)?;
+        if access.membership != Some((MemberRole::Learner, MemberStatus::Active)) {
+            return Err(AppError::Forbidden(Some(Msg::NotALearner)));
+        }
+        if session.status == SessionStatus::Cancelled {
+            return Err(AppError::Conflict(Msg::SessionCancelled));
+        }
+        let window = match q::find_window(conn, id)? {
+            Some(w) if w.is_open(now.naive_utc()) => w,
+            _ => return Err(AppError::Conflict(Msg::CheckInClosed)),
+        };
+        let failures_key = (id, actor.id, window.opened_at);
+        let failures: i32 = q::failures(conn, failures_key)?.unwrap_or(0);
+        if failures >= max_failures {
+            return Ok(Outcome::TooManyTries);
+        }
+        if !codes::accepts(&window.key(server_key), now, window.rotate_seconds, code) {
+            // Committed with the transaction: the error is returned after it.
+            q::record_failure(conn, failures_key, failures)?;
+            return Ok(Outcome::Wrong {
+                remaining: max_failures - failures - 1,
+            });
+        }
+        let record = Attendance {
+            session_id: id,
+            user_id: actor.id,
+            status: status_for(&session, cohort.late_after_minutes, now.naive_utc()),
+            method: AttendanceMethod::Code,
+            note: None,
+            marked_by: actor.id,
+            marked_at: now.naive_utc(),
+        };
+        // An existing record (an earlier check-in, or the trainer's mark) stays.
+        let inserted = q::insert_if_unmarked(conn, &record)?;
+        if inserted == 1 {
+            q::insert_change(conn, AttendanceChange::of(&record, None))?;
+        }
+        let stored = q::find_record(conn, id, actor.id)?;
+        Ok(Outcome::Recorded(stored, inserted == 1))
+    })?;
+    match outcome {
+        Outcome::Recorded(record, created) => Ok((record, created)),
+        Outcome::Wrong { remaining } => {
+            Err(AppError::field("code", Issue::WrongCode { remaining }))
+        }
+        Outcome::TooManyTries => Err(AppError::RateLimited),
+    }
+}
