@@ -122,6 +122,12 @@ impl CohortAccess {
         self.staff || self.is_trainer()
     }
 
+    /// Withdrawing `member` from the cohort: staff, or the member
+    /// themselves.
+    pub fn can_withdraw_member(&self, actor: &Actor, member: UserId) -> bool {
+        actor.id == member || self.can_manage_cohort()
+    }
+
     /// Turns a rule into a result: 404 for those who may not even know the
     /// resource exists, 403 for insiders without the right.
     pub fn require(&self, allowed: bool) -> Result<(), AppError> {
@@ -138,6 +144,49 @@ impl CohortAccess {
 /// Admin, or coordinator of the cohort's country.
 pub fn is_cohort_staff(actor: &Actor, country: Option<&str>) -> bool {
     actor.is_admin || country.is_some_and(|c| actor.coordinates_country(c))
+}
+
+/// A cohort may be created in, or moved to, `country` (`None`:
+/// pan-African) only by its staff there: admins anywhere, coordinators in
+/// their own country.
+pub fn require_cohort_country(actor: &Actor, country: Option<&str>) -> Result<(), AppError> {
+    if is_cohort_staff(actor, country) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(Some(Msg::NotYourCountry)))
+    }
+}
+
+/// Moving a cohort's status: forward for its staff, any way for admins.
+pub fn can_move_cohort_status(actor: &Actor, from: CohortStatus, to: CohortStatus) -> bool {
+    from.can_move_to(to, actor.is_admin)
+}
+
+/// Which cohorts a listing shows the caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CohortScope {
+    /// Admins: every cohort.
+    All,
+    /// Anonymous callers: the catalogue (open and running cohorts).
+    Catalogue,
+    /// Signed-in callers: the catalogue, the cohorts of the countries they
+    /// coordinate and those they have a membership of, even pending.
+    CatalogueAndMine {
+        user: UserId,
+        coordinates: Vec<String>,
+    },
+}
+
+/// The cohorts `actor` (`None`: anonymous) may list.
+pub fn cohort_scope(actor: Option<&Actor>) -> CohortScope {
+    match actor {
+        Some(a) if a.is_admin => CohortScope::All,
+        Some(a) => CohortScope::CatalogueAndMine {
+            user: a.id,
+            coordinates: a.coordinates.clone(),
+        },
+        None => CohortScope::Catalogue,
+    }
 }
 
 #[cfg(test)]
@@ -169,5 +218,61 @@ mod tests {
         assert!(!can_view_user(&coordinator, someone, "TG"));
         assert!(can_view_user(&actor(true, &[]), someone, "TG"));
         assert!(can_view_user(&coordinator, coordinator.id, "TG"));
+    }
+
+    #[test]
+    fn cohorts_are_placed_by_their_staff() {
+        assert!(require_cohort_country(&actor(true, &[]), None).is_ok());
+        assert!(require_cohort_country(&actor(true, &[]), Some("TG")).is_ok());
+        let coordinator = actor(false, &["ML"]);
+        assert!(require_cohort_country(&coordinator, Some("ML")).is_ok());
+        assert!(matches!(
+            require_cohort_country(&coordinator, Some("TG")),
+            Err(AppError::Forbidden(Some(Msg::NotYourCountry)))
+        ));
+        assert!(matches!(
+            require_cohort_country(&coordinator, None),
+            Err(AppError::Forbidden(Some(Msg::NotYourCountry)))
+        ));
+    }
+
+    #[test]
+    fn only_admins_move_a_cohort_back() {
+        use CohortStatus::*;
+        let coordinator = actor(false, &["ML"]);
+        assert!(can_move_cohort_status(&coordinator, Draft, Open));
+        assert!(!can_move_cohort_status(&coordinator, Running, Open));
+        assert!(can_move_cohort_status(&actor(true, &[]), Archived, Open));
+    }
+
+    #[test]
+    fn members_may_withdraw_themselves_and_staff_anyone() {
+        let learner = actor(false, &[]);
+        let other = UserId::new();
+        let as_learner = CohortAccess::of(
+            &learner,
+            CohortStatus::Open,
+            Some("ML"),
+            Some((MemberRole::Learner, MemberStatus::Active)),
+        );
+        assert!(as_learner.can_withdraw_member(&learner, learner.id));
+        assert!(!as_learner.can_withdraw_member(&learner, other));
+        let coordinator = actor(false, &["ML"]);
+        let as_staff = CohortAccess::of(&coordinator, CohortStatus::Open, Some("ML"), None);
+        assert!(as_staff.can_withdraw_member(&coordinator, other));
+    }
+
+    #[test]
+    fn listings_show_admins_everything_and_others_the_catalogue_and_theirs() {
+        assert_eq!(cohort_scope(None), CohortScope::Catalogue);
+        assert_eq!(cohort_scope(Some(&actor(true, &["ML"]))), CohortScope::All);
+        let coordinator = actor(false, &["ML"]);
+        assert_eq!(
+            cohort_scope(Some(&coordinator)),
+            CohortScope::CatalogueAndMine {
+                user: coordinator.id,
+                coordinates: vec!["ML".to_owned()],
+            }
+        );
     }
 }

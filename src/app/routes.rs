@@ -70,26 +70,27 @@ pub fn table(cfg: &mut web::ServiceConfig) {
             // Cohorts and their members, sessions, calendar and report.
             .service(
                 resource("/cohorts")
-                    .route(get().to(cohorts::list_cohorts))
-                    .route(post().to(cohorts::create_cohort)),
+                    .route(get().to(cohorts::routes::list_cohorts))
+                    .route(post().to(cohorts::routes::create_cohort)),
             )
             .service(
                 resource("/cohorts/{id}")
-                    .route(get().to(cohorts::get_cohort))
-                    .route(patch().to(cohorts::update_cohort)),
+                    .route(get().to(cohorts::routes::get_cohort))
+                    .route(patch().to(cohorts::routes::update_cohort)),
             )
             .service(
-                resource("/cohorts/{id}/applications").route(post().to(cohorts::members::apply)),
+                resource("/cohorts/{id}/applications")
+                    .route(post().to(cohorts::members::routes::apply)),
             )
             .service(
                 resource("/cohorts/{id}/members")
-                    .route(get().to(cohorts::members::list_members))
-                    .route(post().to(cohorts::members::add_member)),
+                    .route(get().to(cohorts::members::routes::list_members))
+                    .route(post().to(cohorts::members::routes::add_member)),
             )
             .service(
                 resource("/cohorts/{id}/members/{user_id}")
-                    .route(patch().to(cohorts::members::update_member))
-                    .route(delete().to(cohorts::members::remove_member)),
+                    .route(patch().to(cohorts::members::routes::update_member))
+                    .route(delete().to(cohorts::members::routes::remove_member)),
             )
             .service(
                 resource("/cohorts/{id}/sessions")
