@@ -31,11 +31,11 @@ pub fn table(cfg: &mut web::ServiceConfig) {
             )
             .service(resource("/me/calendar.ics").route(get().to(sessions::calendar::my_feed)))
             // The user directory.
-            .service(resource("/users").route(get().to(users::directory::list_users)))
+            .service(resource("/users").route(get().to(users::routes::list_users)))
             .service(
                 resource("/users/{id}")
-                    .route(get().to(users::directory::get_user))
-                    .route(patch().to(users::directory::update_user)),
+                    .route(get().to(users::routes::get_user))
+                    .route(patch().to(users::routes::update_user)),
             )
             // Country chapters.
             .service(
