@@ -141,39 +141,48 @@ pub fn update_user(
     now: NaiveDateTime,
 ) -> Result<UserDto, AppError> {
     let actor = crate::users::actor(conn, auth)?;
-    let user = write_tx(conn, |conn| {
-        let target = visible_user(conn, &actor, id)?;
-        check_edit(&actor, &target, &body)?;
-        let country_code = body.country_code.map(|c| c.to_uppercase());
-        if let Some(code) = &country_code {
-            if !queries::country_exists(conn, code)? {
-                return Err(AppError::field("country_code", Issue::UnknownCountry));
-            }
-            // Oneself may move anywhere, as with `/me`.
-            if !can_move_user_to(&actor, target.id, code) {
-                return Err(AppError::Forbidden(Some(Msg::NotYourCountry)));
-            }
-        }
-        let changes = UserChanges {
-            full_name: body.full_name.map(|n| n.trim().to_owned()),
-            country_code,
-            profile_type: body.profile_type,
-            language: body.language,
-            is_active: body.is_active,
-            is_admin: body.is_admin,
-            updated_at: Some(now),
-            ..Default::default()
-        };
-        let user = queries::update(conn, id, &changes)?;
-        if body.is_active == Some(false) {
-            // Access tokens die with the flag (every request re-reads
-            // it); refresh tokens are revoked so none can be renewed.
-            let revoked = queries::revoke_sessions(conn, id, None, now)?;
-            tracing::info!(user_id = %id, by = %actor.id, revoked, "account deactivated");
-        }
-        Ok(user)
-    })?;
+    let user = write_tx(conn, |conn| edit_user(conn, &actor, id, body, now))?;
     Ok(UserDto::from(user))
+}
+
+/// The checks and writes of [`update_user`], inside its transaction.
+fn edit_user(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: UserId,
+    body: UpdateUserRequest,
+    now: NaiveDateTime,
+) -> Result<User, AppError> {
+    let target = visible_user(conn, actor, id)?;
+    check_edit(actor, &target, &body)?;
+    let country_code = body.country_code.map(|c| c.to_uppercase());
+    if let Some(code) = &country_code {
+        if !queries::country_exists(conn, code)? {
+            return Err(AppError::field("country_code", Issue::UnknownCountry));
+        }
+        // Oneself may move anywhere, as with `/me`.
+        if !can_move_user_to(actor, target.id, code) {
+            return Err(AppError::Forbidden(Some(Msg::NotYourCountry)));
+        }
+    }
+    let changes = UserChanges {
+        full_name: body.full_name.map(|n| n.trim().to_owned()),
+        country_code,
+        profile_type: body.profile_type,
+        language: body.language,
+        is_active: body.is_active,
+        is_admin: body.is_admin,
+        updated_at: Some(now),
+        ..Default::default()
+    };
+    let user = queries::update(conn, id, &changes)?;
+    if body.is_active == Some(false) {
+        // Access tokens die with the flag (every request re-reads
+        // it); refresh tokens are revoked so none can be renewed.
+        let revoked = queries::revoke_sessions(conn, id, None, now)?;
+        tracing::info!(user_id = %id, by = %actor.id, revoked, "account deactivated");
+    }
+    Ok(user)
 }
 
 #[cfg(test)]
