@@ -35,6 +35,18 @@ pub fn can_view_user(actor: &Actor, user_id: UserId, user_country: &str) -> bool
     actor.is_admin || actor.id == user_id || actor.coordinates_country(user_country)
 }
 
+/// Who may move the account `user_id` to `country`: admins anywhere,
+/// anyone themselves anywhere (as `/me` allows), coordinators only to a
+/// country they coordinate.
+pub fn can_move_user_to(actor: &Actor, user_id: UserId, country: &str) -> bool {
+    actor.is_admin || actor.id == user_id || actor.coordinates_country(country)
+}
+
+/// Who may see a country's coordinators: admins and those coordinators.
+pub fn can_view_coordinators(actor: &Actor, country: &str) -> bool {
+    actor.is_admin || actor.coordinates_country(country)
+}
+
 /// A member's role and status in a cohort.
 pub type Membership = (MemberRole, MemberStatus);
 
@@ -274,5 +286,23 @@ mod tests {
                 coordinates: vec!["ML".to_owned()],
             }
         );
+    }
+
+    #[test]
+    fn coordinators_move_members_only_to_their_countries() {
+        let coordinator = actor(false, &["ML"]);
+        let member = UserId::new();
+        assert!(can_move_user_to(&coordinator, member, "ML"));
+        assert!(!can_move_user_to(&coordinator, member, "TG"));
+        assert!(can_move_user_to(&coordinator, coordinator.id, "TG"));
+        assert!(can_move_user_to(&actor(true, &[]), member, "TG"));
+    }
+
+    #[test]
+    fn coordinators_are_listed_to_admins_and_to_themselves() {
+        assert!(can_view_coordinators(&actor(true, &[]), "TG"));
+        assert!(can_view_coordinators(&actor(false, &["ML"]), "ML"));
+        assert!(!can_view_coordinators(&actor(false, &["ML"]), "TG"));
+        assert!(!can_view_coordinators(&actor(false, &[]), "ML"));
     }
 }

@@ -34,38 +34,38 @@ pub fn table(cfg: &mut web::ServiceConfig) {
             )
             .service(resource("/me/calendar.ics").route(get().to(sessions::calendar::my_feed)))
             // The user directory.
-            .service(resource("/users").route(get().to(users::directory::list_users)))
+            .service(resource("/users").route(get().to(users::routes::list_users)))
             .service(
                 resource("/users/{id}")
-                    .route(get().to(users::directory::get_user))
-                    .route(patch().to(users::directory::update_user)),
+                    .route(get().to(users::routes::get_user))
+                    .route(patch().to(users::routes::update_user)),
             )
             // Country chapters.
             .service(
                 resource("/countries")
-                    .route(get().to(countries::list_countries))
-                    .route(post().to(countries::create_country)),
+                    .route(get().to(countries::routes::list_countries))
+                    .route(post().to(countries::routes::create_country)),
             )
             .service(
                 resource("/countries/{code}/coordinators")
-                    .route(get().to(countries::coordinators::list_coordinators)),
+                    .route(get().to(countries::routes::list_coordinators)),
             )
             .service(
                 resource("/countries/{code}/coordinators/{user_id}")
-                    .route(put().to(countries::coordinators::add_coordinator))
-                    .route(delete().to(countries::coordinators::remove_coordinator)),
+                    .route(put().to(countries::routes::add_coordinator))
+                    .route(delete().to(countries::routes::remove_coordinator)),
             )
             // Programmes.
             .service(
                 resource("/programmes")
-                    .route(get().to(programmes::list_programmes))
-                    .route(post().to(programmes::create_programme)),
+                    .route(get().to(programmes::routes::list_programmes))
+                    .route(post().to(programmes::routes::create_programme)),
             )
             .service(
                 resource("/programmes/{id}")
-                    .route(get().to(programmes::get_programme))
-                    .route(patch().to(programmes::update_programme))
-                    .route(delete().to(programmes::delete_programme)),
+                    .route(get().to(programmes::routes::get_programme))
+                    .route(patch().to(programmes::routes::update_programme))
+                    .route(delete().to(programmes::routes::delete_programme)),
             )
             // Cohorts and their members, sessions, calendar and report.
             .service(

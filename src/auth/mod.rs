@@ -1,6 +1,10 @@
 //! Signing in: registration, login, token refresh and logout. Who is
 //! calling is the `http::AuthUser` extractor; what they may do is `access`.
 
-pub mod refresh;
+pub mod dto;
+pub mod queries;
+pub mod refresh_service;
 pub mod routes;
+pub mod rows;
+pub mod service;
 pub mod throttle;

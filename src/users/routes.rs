@@ -1,36 +1,19 @@
-//! The caller's own account: read, edit, change password.
+//! The caller's own account (read, edit, change password) and the user
+//! directory, for staff.
 
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
-use utoipa::ToSchema;
-use validator::Validate;
 
-use crate::crypto::password::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
-use crate::db::{self, write_tx};
-use crate::error::{AppError, Issue, Msg, Problem};
+use crate::db;
+use crate::error::{AppError, Problem};
 use crate::http::AuthUser;
 use crate::http::Json;
+use crate::pagination::{Page, PageParams};
 use crate::state::AppState;
-use crate::users::{self, Language, ProfileType, UserChanges, UserDto};
-use crate::validation::not_blank;
+use crate::vocab::UserId;
 
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-pub struct UpdateMeRequest {
-    #[validate(custom(function = "not_blank"), length(max = 120))]
-    pub full_name: Option<String>,
-    #[validate(length(equal = 2))]
-    pub country_code: Option<String>,
-    pub profile_type: Option<ProfileType>,
-    pub language: Option<Language>,
-}
-
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-pub struct ChangePasswordRequest {
-    #[validate(length(min = 1, max = MAX_PASSWORD_CHARS))]
-    pub current_password: String,
-    #[validate(length(min = MIN_PASSWORD_CHARS, max = MAX_PASSWORD_CHARS))]
-    pub new_password: String,
-}
+use super::directory_service;
+use super::dto::{ChangePasswordRequest, UpdateMeRequest, UpdateUserRequest, UserDto, UserFilter};
+use super::service;
 
 /// `GET /api/v1/me`: the signed-in account.
 #[utoipa::path(
@@ -42,15 +25,8 @@ pub struct ChangePasswordRequest {
     )
 )]
 pub async fn get_me(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpResponse, AppError> {
-    let user = db::run(&state.pool, move |conn| load_active(conn, &auth)).await?;
-    Ok(HttpResponse::Ok().json(UserDto::from(user)))
-}
-
-fn load_active(conn: &mut db::DbConnection, auth: &AuthUser) -> Result<users::User, AppError> {
-    match users::find(conn, auth.id)? {
-        Some(user) if user.is_active => Ok(user),
-        _ => Err(AppError::Unauthorized(Msg::InvalidToken)),
-    }
+    let user = db::run(&state.pool, move |conn| service::me(conn, auth.id)).await?;
+    Ok(HttpResponse::Ok().json(user))
 }
 
 /// `PATCH /api/v1/me`: edit one's name, country, profile type or language.
@@ -71,27 +47,10 @@ pub async fn update_me(
 ) -> Result<HttpResponse, AppError> {
     let now = state.clock.now_naive();
     let user = db::run(&state.pool, move |conn| {
-        write_tx(conn, |conn| {
-            load_active(conn, &auth)?;
-            let country_code = body.country_code.map(|c| c.to_uppercase());
-            if let Some(code) = &country_code {
-                if !users::country_exists(conn, code)? {
-                    return Err(AppError::field("country_code", Issue::UnknownCountry));
-                }
-            }
-            let changes = UserChanges {
-                full_name: body.full_name.map(|n| n.trim().to_owned()),
-                country_code,
-                profile_type: body.profile_type,
-                language: body.language,
-                updated_at: Some(now),
-                ..Default::default()
-            };
-            Ok(users::update(conn, auth.id, &changes)?)
-        })
+        service::update_me(conn, auth.id, body, now)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(UserDto::from(user)))
+    Ok(HttpResponse::Ok().json(user))
 }
 
 /// `POST /api/v1/me/password`: change password; other sessions are signed out.
@@ -110,32 +69,95 @@ pub async fn change_password(
     auth: AuthUser,
     Json(body): Json<ChangePasswordRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let user = db::run(&state.pool, move |conn| load_active(conn, &auth)).await?;
-    let ok = state
-        .passwords
-        .verify(Some(user.password_hash), body.current_password)
-        .await?;
-    if !ok {
-        return Err(AppError::field(
-            "current_password",
-            Issue::IncorrectPassword,
-        ));
-    }
-    let hash = state.passwords.hash(body.new_password).await?;
-    let now = state.clock.now_naive();
-    db::run(&state.pool, move |conn| {
-        write_tx(conn, |conn| {
-            let changes = UserChanges {
-                password_hash: Some(hash),
-                updated_at: Some(now),
-                ..Default::default()
-            };
-            users::update(conn, auth.id, &changes)?;
-            users::revoke_sessions(conn, auth.id, Some(auth.session), now)?;
-            Ok::<_, AppError>(())
-        })
+    service::change_password(
+        &state.pool,
+        &state.passwords,
+        state.clock.as_ref(),
+        auth.id,
+        auth.session,
+        body,
+    )
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `GET /api/v1/users`: accounts the caller oversees (admin: all; coordinator: their countries).
+#[utoipa::path(
+    get, path = "/api/v1/users", tag = "users",
+    security(("bearer" = [])),
+    params(UserFilter, PageParams),
+    responses(
+        (status = 200, description = "Ordered by id (creation order)", body = Page<UserDto>),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Neither admin nor coordinator, or a country the caller does not coordinate", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list_users(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    filter: web::Query<UserFilter>,
+    params: web::Query<PageParams>,
+) -> Result<HttpResponse, AppError> {
+    let limit = params.limit()?;
+    let after: Option<UserId> = params.cursor()?;
+    let search = directory_service::search(filter.into_inner())?;
+    let page = db::run(&state.pool, move |conn| {
+        directory_service::list_users(conn, &auth, search, after, limit)
     })
     .await?;
-    tracing::info!(user_id = %auth.id, "password changed; other sessions revoked");
-    Ok(HttpResponse::NoContent().finish())
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// `GET /api/v1/users/{id}`: one account (admin, its country's coordinator, or oneself).
+#[utoipa::path(
+    get, path = "/api/v1/users/{id}", tag = "users",
+    security(("bearer" = [])),
+    params(("id" = UserId, Path)),
+    responses(
+        (status = 200, body = UserDto),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown, or not visible to the caller", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_user(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<UserId>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let user = db::run(&state.pool, move |conn| {
+        directory_service::get_user(conn, &auth, id)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(user))
+}
+
+/// `PATCH /api/v1/users/{id}`: edit an account (staff, or one's own profile); deactivating signs it out.
+#[utoipa::path(
+    patch, path = "/api/v1/users/{id}", tag = "users",
+    security(("bearer" = [])),
+    params(("id" = UserId, Path)),
+    request_body = UpdateUserRequest,
+    responses(
+        (status = 200, body = UserDto),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "An admin-only field, an admin's account, or a country the coordinator does not coordinate", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown, or not visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field, unknown country, or an admin deactivating or demoting themselves", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn update_user(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<UserId>,
+    Json(body): Json<UpdateUserRequest>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let now = state.clock.now_naive();
+    let user = db::run(&state.pool, move |conn| {
+        directory_service::update_user(conn, &auth, id, body, now)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(user))
 }

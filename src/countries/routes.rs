@@ -1,19 +1,55 @@
-//! Country coordinators: admins appoint and remove them; admins and the
-//! country's own coordinators see who they are. Rights are read on every
-//! request, so an appointment or removal takes effect on the next one.
+//! Country chapters and their coordinators.
 
 use actix_web::{web, HttpResponse};
-use diesel::prelude::*;
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
-use crate::access::require_admin;
 use crate::db;
-use crate::error::{AppError, Msg, Problem};
+use crate::error::{AppError, Problem};
 use crate::http::AuthUser;
+use crate::http::Json;
 use crate::pagination::Page;
-use crate::schema::{country_coordinators, users};
 use crate::state::AppState;
-use crate::users::{User, UserDto, UserId};
+use crate::users::{UserDto, UserId};
+
+use super::dto::{CountryDto, CreateCountryRequest};
+use super::service;
+
+/// `GET /api/v1/countries`: every country chapter (public).
+#[utoipa::path(
+    get, path = "/api/v1/countries", tag = "countries",
+    responses((status = 200, body = Page<CountryDto>))
+)]
+pub async fn list_countries(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let page = db::run(&state.pool, service::list_countries).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "public, max-age=300"))
+        .json(page))
+}
+
+/// `POST /api/v1/countries`: add a country chapter (admin).
+#[utoipa::path(
+    post, path = "/api/v1/countries", tag = "countries",
+    security(("bearer" = [])),
+    request_body = CreateCountryRequest,
+    responses(
+        (status = 201, body = CountryDto),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn create_country(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    Json(body): Json<CreateCountryRequest>,
+) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now_naive();
+    let country = db::run(&state.pool, move |conn| {
+        service::create_country(conn, &auth, body, now)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(country))
+}
 
 /// `GET /api/v1/countries/{code}/coordinators`: the country's coordinators (admin, or one of them).
 #[utoipa::path(
@@ -33,26 +69,10 @@ pub async fn list_coordinators(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let code = path.into_inner().to_uppercase();
-    let rows = db::run(&state.pool, move |conn| {
-        let actor = crate::users::actor(conn, &auth)?;
-        if super::find(conn, &code)?.is_none() {
-            return Err(AppError::NotFound);
-        }
-        if !actor.is_admin && !actor.coordinates_country(&code) {
-            return Err(AppError::Forbidden(Some(Msg::NotYourCountry)));
-        }
-        Ok(users::table
-            .inner_join(country_coordinators::table)
-            .filter(country_coordinators::country_code.eq(&code))
-            .order((users::full_name.asc(), users::id.asc()))
-            .select(User::as_select())
-            .load(conn)?)
+    let page = db::run(&state.pool, move |conn| {
+        service::list_coordinators(conn, &auth, &code)
     })
     .await?;
-    let page = Page {
-        items: rows.into_iter().map(UserDto::from).collect(),
-        next_cursor: None,
-    };
     Ok(HttpResponse::Ok().json(page))
 }
 
@@ -77,27 +97,9 @@ pub async fn add_coordinator(
     let code = code.to_uppercase();
     let now = state.clock.now_naive();
     db::run(&state.pool, move |conn| {
-        require_admin(&crate::users::actor(conn, &auth)?)?;
-        if super::find(conn, &code)?.is_none() || crate::users::find(conn, user_id)?.is_none() {
-            return Err(AppError::NotFound);
-        }
-        let appointed = diesel::insert_into(country_coordinators::table)
-            .values((
-                country_coordinators::country_code.eq(&code),
-                country_coordinators::user_id.eq(user_id),
-                country_coordinators::created_at.eq(now),
-            ))
-            .execute(conn);
-        match appointed {
-            // Already a coordinator: the PUT states a fact, so it holds.
-            Ok(_) | Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
-                Ok(())
-            }
-            Err(e) => Err(e.into()),
-        }
+        service::add_coordinator(conn, &auth, &code, user_id, now)
     })
     .await?;
-    tracing::info!(user_id = %user_id, by = %auth.id, "coordinator appointed");
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -121,19 +123,8 @@ pub async fn remove_coordinator(
     let (code, user_id) = path.into_inner();
     let code = code.to_uppercase();
     db::run(&state.pool, move |conn| {
-        require_admin(&crate::users::actor(conn, &auth)?)?;
-        let removed = diesel::delete(
-            country_coordinators::table
-                .filter(country_coordinators::country_code.eq(&code))
-                .filter(country_coordinators::user_id.eq(user_id)),
-        )
-        .execute(conn)?;
-        if removed == 0 {
-            return Err(AppError::NotFound);
-        }
-        Ok(())
+        service::remove_coordinator(conn, &auth, &code, user_id)
     })
     .await?;
-    tracing::info!(user_id = %user_id, by = %auth.id, "coordinator removed");
     Ok(HttpResponse::NoContent().finish())
 }

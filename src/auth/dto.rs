@@ -1,0 +1,57 @@
+//! What clients send to sign in and what they get back.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+use crate::crypto::password::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
+use crate::users::{Language, ProfileType, UserDto};
+use crate::validation::{not_blank, trimmed};
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct RegisterRequest {
+    #[validate(email, length(max = 254))]
+    #[serde(deserialize_with = "trimmed")]
+    #[schema(example = "awa.traore@example.com")]
+    pub email: String,
+    /// At least 10 characters.
+    #[validate(length(min = MIN_PASSWORD_CHARS, max = MAX_PASSWORD_CHARS))]
+    pub password: String,
+    #[validate(custom(function = "not_blank"), length(max = 120))]
+    pub full_name: String,
+    /// ISO 3166-1 alpha-2 code of a known country, e.g. `CI`.
+    #[validate(length(equal = 2))]
+    pub country_code: String,
+    pub profile_type: ProfileType,
+    /// Defaults to `fr`.
+    pub language: Option<Language>,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct LoginRequest {
+    #[validate(length(min = 1, max = 254))]
+    #[serde(deserialize_with = "trimmed")]
+    pub email: String,
+    #[validate(length(min = 1, max = MAX_PASSWORD_CHARS))]
+    pub password: String,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct RefreshRequest {
+    #[validate(length(min = 1, max = 200))]
+    pub refresh_token: String,
+}
+
+/// Tokens for a session, with the account they belong to.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuthResponse {
+    pub user: UserDto,
+    /// Short-lived JWT for `Authorization: Bearer`.
+    pub access_token: String,
+    /// Opaque; single use: every refresh returns a new one.
+    pub refresh_token: String,
+    #[schema(example = "Bearer")]
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+}

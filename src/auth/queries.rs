@@ -1,0 +1,68 @@
+//! Every query of the auth area: refresh tokens by hash, spending and
+//! revoking them, and whether their account is still active.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::schema::{refresh_tokens, users};
+use crate::vocab::UserId;
+
+use super::rows::{NewRefreshToken, RefreshToken, RefreshTokenId, SessionId};
+
+pub fn insert_token(conn: &mut DbConnection, new: NewRefreshToken<'_>) -> QueryResult<usize> {
+    diesel::insert_into(refresh_tokens::table)
+        .values(new)
+        .execute(conn)
+}
+
+pub fn find_by_hash(conn: &mut DbConnection, hash: &str) -> QueryResult<Option<RefreshToken>> {
+    refresh_tokens::table
+        .filter(refresh_tokens::token_hash.eq(hash))
+        .select(RefreshToken::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Marks the token `id` used, only if nobody has: 0 rows when it was spent
+/// already.
+pub fn spend(
+    conn: &mut DbConnection,
+    id: RefreshTokenId,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::id.eq(id))
+            .filter(refresh_tokens::used_at.is_null()),
+    )
+    .set(refresh_tokens::used_at.eq(now))
+    .execute(conn)
+}
+
+pub fn account_is_active(conn: &mut DbConnection, user: UserId) -> QueryResult<bool> {
+    users::table.find(user).select(users::is_active).first(conn)
+}
+
+pub fn revoke_family(
+    conn: &mut DbConnection,
+    family: SessionId,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::family_id.eq(family))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(now))
+    .execute(conn)
+}
+
+/// The family of the token whose hash is `hash`, if any.
+pub fn family_of(conn: &mut DbConnection, hash: String) -> QueryResult<Option<SessionId>> {
+    refresh_tokens::table
+        .filter(refresh_tokens::token_hash.eq(hash))
+        .select(refresh_tokens::family_id)
+        .first(conn)
+        .optional()
+}

@@ -1,0 +1,146 @@
+//! Every query of the users area: accounts by id or e-mail, inserts and
+//! updates, the rights an actor is loaded from, and the directory listing.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::{DbConnection, MultiBackend};
+use crate::schema::{countries, country_coordinators, refresh_tokens, users};
+use crate::vocab::{LoginSessionId, UserId};
+
+use super::rows::{normalize_email, NewUser, User, UserChanges};
+
+// Portable case folding: `ilike` does not exist on the multi backend.
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+pub fn find(conn: &mut DbConnection, id: UserId) -> QueryResult<Option<User>> {
+    // On the concrete connection: see `db::on_backend!` (hot path).
+    crate::on_backend!(conn, c => users::table
+        .find(id)
+        .select(User::as_select())
+        .first(c)
+        .optional())
+}
+
+pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<User>> {
+    users::table
+        .filter(users::email.eq(normalize_email(email)))
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert(conn: &mut DbConnection, new: &NewUser<'_>) -> QueryResult<User> {
+    diesel::insert_into(users::table)
+        .values(new)
+        .returning(<User as Selectable<MultiBackend>>::construct_selection())
+        .get_result(conn)
+}
+
+pub fn update(conn: &mut DbConnection, id: UserId, changes: &UserChanges) -> QueryResult<User> {
+    diesel::update(users::table.find(id))
+        .set(changes)
+        .returning(<User as Selectable<MultiBackend>>::construct_selection())
+        .get_result(conn)
+}
+
+pub fn country_exists(conn: &mut DbConnection, code: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(countries::table.find(code))).get_result(conn)
+}
+
+/// Revokes every live token of `user` except those of `keep` (the session
+/// that asked, e.g. when changing the password).
+pub fn revoke_sessions(
+    conn: &mut DbConnection,
+    user: UserId,
+    keep: Option<LoginSessionId>,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    let mut q = diesel::update(refresh_tokens::table)
+        .filter(refresh_tokens::user_id.eq(user))
+        .filter(refresh_tokens::revoked_at.is_null())
+        .into_boxed();
+    if let Some(keep) = keep {
+        q = q.filter(refresh_tokens::family_id.ne(keep));
+    }
+    q.set(refresh_tokens::revoked_at.eq(now)).execute(conn)
+}
+
+/// The account's `(is_admin, is_active, coordinated country)`, once per
+/// country it coordinates (once with `None` if it coordinates none); no
+/// row if the account does not exist.
+pub fn rights(
+    conn: &mut DbConnection,
+    id: UserId,
+) -> QueryResult<Vec<(bool, bool, Option<String>)>> {
+    // One round trip: the account's flags, once per country it coordinates.
+    let query = users::table
+        .left_join(country_coordinators::table)
+        .filter(users::id.eq(id))
+        .select((
+            users::is_admin,
+            users::is_active,
+            country_coordinators::country_code.nullable(),
+        ));
+    // On the concrete connection: see `db::on_backend!` (every request).
+    crate::on_backend!(conn, c => query.load(c))
+}
+
+/// A `LIKE` pattern matching `q` anywhere, lower-cased, with the wildcards
+/// `%` and `_` (and the escape `\` itself) taken literally.
+pub fn contains_pattern(q: &str) -> String {
+    let mut pattern = String::with_capacity(q.len() + 2);
+    pattern.push('%');
+    for c in q.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// One page of the directory, by id: members of `countries` (`None`: all)
+/// whose name or e-mail contains `q`, after `after`; `limit + 1` rows so
+/// the caller knows whether there is a next page.
+pub fn directory_page(
+    conn: &mut DbConnection,
+    countries: Option<Vec<String>>,
+    q: Option<String>,
+    after: Option<UserId>,
+    limit: i64,
+) -> QueryResult<Vec<User>> {
+    let mut query = users::table.into_boxed::<MultiBackend>();
+    if let Some(countries) = countries {
+        query = query.filter(users::country_code.eq_any(countries));
+    }
+    if let Some(q) = q {
+        let pattern = contains_pattern(&q);
+        query = query.filter(
+            lower(users::full_name)
+                .like(pattern.clone())
+                .escape('\\')
+                .or(lower(users::email).like(pattern).escape('\\')),
+        );
+    }
+    if let Some(after) = after {
+        query = query.filter(users::id.gt(after));
+    }
+    query
+        .order(users::id.asc())
+        .limit(limit + 1)
+        .select(User::as_select())
+        .load(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_match_substrings_literally() {
+        assert_eq!(contains_pattern("TraORé"), "%traoré%");
+        assert_eq!(contains_pattern("50%_a\\b"), "%50\\%\\_a\\\\b%");
+    }
+}
