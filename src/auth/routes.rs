@@ -4,7 +4,7 @@ use actix_web::{web, HttpResponse};
 
 use crate::db;
 use crate::error::{AppError, Problem};
-use crate::http::Json;
+use crate::http::{ClientAddr, Json};
 use crate::state::AppState;
 
 use super::dto::{AuthResponse, LoginRequest, RefreshRequest, RegisterRequest};
@@ -13,6 +13,17 @@ use super::service::{self, SignedIn};
 /// The tokens of `signed_in`, the access token issued now.
 fn tokens(state: &AppState, signed_in: SignedIn) -> Result<AuthResponse, AppError> {
     service::auth_response(&state.jwt, state.clock.now().timestamp(), signed_in)
+}
+
+fn sign_in(state: &AppState, client: ClientAddr) -> service::SignIn<'_> {
+    service::SignIn {
+        pool: &state.pool,
+        passwords: &state.passwords,
+        clock: state.clock.as_ref(),
+        ttl_days: state.settings.refresh_token_ttl_days,
+        limits: state.settings.throttle,
+        client: client.0,
+    }
 }
 
 /// `POST /api/v1/auth/register`: create an account and sign in.
@@ -24,20 +35,16 @@ fn tokens(state: &AppState, signed_in: SignedIn) -> Result<AuthResponse, AppErro
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Email already registered", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many registrations from this client address (`rate_limited`)", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds until a new attempt is counted"))),
     )
 )]
 pub async fn register(
     state: web::Data<AppState>,
+    client: ClientAddr,
     Json(body): Json<RegisterRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let signed_in = service::register(
-        &state.pool,
-        &state.passwords,
-        state.clock.as_ref(),
-        state.settings.refresh_token_ttl_days,
-        body,
-    )
-    .await?;
+    let signed_in = service::register(sign_in(&state, client), body).await?;
     Ok(HttpResponse::Created().json(tokens(&state, signed_in)?))
 }
 
@@ -50,20 +57,16 @@ pub async fn register(
         (status = 401, description = "Wrong email or password", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Account deactivated", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Back-off of this account, or too many failures from this client address (`rate_limited`); no password was checked", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds until the next attempt is accepted"))),
     )
 )]
 pub async fn login(
     state: web::Data<AppState>,
+    client: ClientAddr,
     Json(body): Json<LoginRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let signed_in = service::login(
-        &state.pool,
-        &state.passwords,
-        state.clock.as_ref(),
-        state.settings.refresh_token_ttl_days,
-        body,
-    )
-    .await?;
+    let signed_in = service::login(sign_in(&state, client), body).await?;
     Ok(HttpResponse::Ok().json(tokens(&state, signed_in)?))
 }
 

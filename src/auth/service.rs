@@ -14,6 +14,8 @@ use crate::vocab::UserId;
 use super::dto::{AuthResponse, LoginRequest, RegisterRequest};
 use super::refresh_service::{self as refresh, Rotation};
 use super::rows::SessionId;
+use super::throttle;
+use crate::config::Throttle;
 
 /// A new or renewed session: the account, and the refresh token (clear
 /// text, shown once) of its family.
@@ -45,20 +47,40 @@ pub fn auth_response(
     })
 }
 
+/// What signing in needs from the application: the database, the password
+/// pool, the clock, and the limits (see [`throttle`]).
+pub struct SignIn<'a> {
+    pub pool: &'a DbPool,
+    pub passwords: &'a Passwords,
+    pub clock: &'a dyn Clock,
+    pub ttl_days: i64,
+    pub limits: Throttle,
+    /// The client's address, for the per-client limits.
+    pub client: String,
+}
+
 /// Creates an account and signs it in.
-pub async fn register(
-    pool: &DbPool,
-    passwords: &Passwords,
-    clock: &dyn Clock,
-    ttl_days: i64,
-    body: RegisterRequest,
-) -> Result<SignedIn, AppError> {
+pub async fn register(ctx: SignIn<'_>, body: RegisterRequest) -> Result<SignedIn, AppError> {
+    let SignIn {
+        pool,
+        passwords,
+        clock,
+        ttl_days,
+        limits,
+        client,
+    } = ctx;
     let email = normalize_email(&body.email);
     let country = body.country_code.to_uppercase();
-    // Cheap checks first, so a doomed request spends no argon2 time.
+    // Cheap checks first, so a doomed request spends no argon2 time; every
+    // attempt counts against the client's registrations.
     {
         let (email, country) = (email.clone(), country.clone());
-        db::run(pool, move |conn| check_registrable(conn, &email, &country)).await?;
+        let now = clock.now().timestamp();
+        db::run(pool, move |conn| {
+            throttle::client_registers(conn, &limits, &client, now)?;
+            check_registrable(conn, &email, &country)
+        })
+        .await?;
     }
     let hash = passwords.hash(body.password).await?;
     let account = Account {
@@ -135,16 +157,28 @@ fn create_account(
     })
 }
 
-/// Exchanges an e-mail and password for a new session.
-pub async fn login(
-    pool: &DbPool,
-    passwords: &Passwords,
-    clock: &dyn Clock,
-    ttl_days: i64,
-    body: LoginRequest,
-) -> Result<SignedIn, AppError> {
-    let email = body.email;
-    let user = db::run(pool, move |conn| Ok(users::find_by_email(conn, &email)?)).await?;
+/// Exchanges an e-mail and password for a new session. The throttles are
+/// checked, and the attempt counted, before the password is hashed.
+pub async fn login(ctx: SignIn<'_>, body: LoginRequest) -> Result<SignedIn, AppError> {
+    let SignIn {
+        pool,
+        passwords,
+        clock,
+        ttl_days,
+        limits,
+        client,
+    } = ctx;
+    let email = normalize_email(&body.email);
+    let user = {
+        let (email, client) = (email.clone(), client.clone());
+        let now = clock.now().timestamp();
+        db::run(pool, move |conn| {
+            throttle::client_may_sign_in(conn, &limits, &client, now)?;
+            throttle::account_attempt(conn, &limits, &email, now)?;
+            Ok(users::find_by_email(conn, &email)?)
+        })
+        .await?
+    };
     // Unknown accounts are checked against a dummy hash: same answer, same time.
     let ok = passwords
         .verify(
@@ -154,21 +188,34 @@ pub async fn login(
         .await?;
     let user = match user {
         Some(user) if ok => user,
-        _ => return Err(AppError::Unauthorized(Msg::InvalidCredentials)),
+        _ => {
+            let now = clock.now().timestamp();
+            db::run(pool, move |conn| {
+                Ok(throttle::client_failed(conn, &limits, &client, now)?)
+            })
+            .await?;
+            return Err(AppError::Unauthorized(Msg::InvalidCredentials));
+        }
     };
-    if !user.is_active {
-        return Err(AppError::Forbidden(Some(Msg::AccountDisabled)));
-    }
     let now = clock.now_naive();
-    let user_id = user.id;
-    let (session, refresh_token) = db::run(pool, move |conn| {
+    let (user_id, active) = (user.id, user.is_active);
+    let session = db::run(pool, move |conn| {
+        // The right password clears the account's back-off, even when the
+        // account turns out to be deactivated.
+        throttle::account_succeeded(conn, &email)?;
+        if !active {
+            return Ok(None);
+        }
         let session = SessionId::new();
-        Ok((
+        Ok(Some((
             session,
             refresh::issue(conn, user_id, session, now, ttl_days)?,
-        ))
+        )))
     })
     .await?;
+    let Some((session, refresh_token)) = session else {
+        return Err(AppError::Forbidden(Some(Msg::AccountDisabled)));
+    };
     Ok(SignedIn {
         user,
         session,

@@ -23,4 +23,5 @@ mod programmes;
 mod security;
 mod seed;
 mod sessions;
+mod throttle;
 mod users;
