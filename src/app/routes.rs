@@ -26,10 +26,12 @@ pub fn table(cfg: &mut web::ServiceConfig) {
             .service(resource("/me/attendance").route(get().to(attendance::report::my_attendance)))
             .service(
                 resource("/me/calendar-token")
-                    .route(post().to(sessions::calendar::create_token))
-                    .route(delete().to(sessions::calendar::revoke_token)),
+                    .route(post().to(sessions::calendar::routes::create_token))
+                    .route(delete().to(sessions::calendar::routes::revoke_token)),
             )
-            .service(resource("/me/calendar.ics").route(get().to(sessions::calendar::my_feed)))
+            .service(
+                resource("/me/calendar.ics").route(get().to(sessions::calendar::routes::my_feed)),
+            )
             // The user directory.
             .service(resource("/users").route(get().to(users::directory::list_users)))
             .service(
@@ -90,12 +92,12 @@ pub fn table(cfg: &mut web::ServiceConfig) {
             )
             .service(
                 resource("/cohorts/{id}/sessions")
-                    .route(get().to(sessions::list_sessions))
-                    .route(post().to(sessions::create_session)),
+                    .route(get().to(sessions::routes::list_sessions))
+                    .route(post().to(sessions::routes::create_session)),
             )
             .service(
                 resource("/cohorts/{id}/calendar.ics")
-                    .route(get().to(sessions::calendar::cohort_feed)),
+                    .route(get().to(sessions::calendar::routes::cohort_feed)),
             )
             .service(
                 resource("/cohorts/{id}/attendance")
@@ -104,9 +106,9 @@ pub fn table(cfg: &mut web::ServiceConfig) {
             // Sessions: the session itself, its attendance and self check-in.
             .service(
                 resource("/sessions/{id}")
-                    .route(get().to(sessions::get_session))
-                    .route(patch().to(sessions::update_session))
-                    .route(delete().to(sessions::delete_session)),
+                    .route(get().to(sessions::routes::get_session))
+                    .route(patch().to(sessions::routes::update_session))
+                    .route(delete().to(sessions::routes::delete_session)),
             )
             .service(
                 resource("/sessions/{id}/attendance")
