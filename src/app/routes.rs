@@ -29,10 +29,12 @@ pub fn table(cfg: &mut web::ServiceConfig) {
             )
             .service(
                 resource("/me/calendar-token")
-                    .route(post().to(sessions::calendar::create_token))
-                    .route(delete().to(sessions::calendar::revoke_token)),
+                    .route(post().to(sessions::calendar::routes::create_token))
+                    .route(delete().to(sessions::calendar::routes::revoke_token)),
             )
-            .service(resource("/me/calendar.ics").route(get().to(sessions::calendar::my_feed)))
+            .service(
+                resource("/me/calendar.ics").route(get().to(sessions::calendar::routes::my_feed)),
+            )
             // The user directory.
             .service(resource("/users").route(get().to(users::routes::list_users)))
             .service(
@@ -94,12 +96,12 @@ pub fn table(cfg: &mut web::ServiceConfig) {
             )
             .service(
                 resource("/cohorts/{id}/sessions")
-                    .route(get().to(sessions::list_sessions))
-                    .route(post().to(sessions::create_session)),
+                    .route(get().to(sessions::routes::list_sessions))
+                    .route(post().to(sessions::routes::create_session)),
             )
             .service(
                 resource("/cohorts/{id}/calendar.ics")
-                    .route(get().to(sessions::calendar::cohort_feed)),
+                    .route(get().to(sessions::calendar::routes::cohort_feed)),
             )
             .service(
                 resource("/cohorts/{id}/attendance")
@@ -108,9 +110,9 @@ pub fn table(cfg: &mut web::ServiceConfig) {
             // Sessions: the session itself, its attendance and self check-in.
             .service(
                 resource("/sessions/{id}")
-                    .route(get().to(sessions::get_session))
-                    .route(patch().to(sessions::update_session))
-                    .route(delete().to(sessions::delete_session)),
+                    .route(get().to(sessions::routes::get_session))
+                    .route(patch().to(sessions::routes::update_session))
+                    .route(delete().to(sessions::routes::delete_session)),
             )
             .service(
                 resource("/sessions/{id}/attendance")
