@@ -85,7 +85,12 @@ pub async fn observe(
     };
 
     if let Some(problem) = as_problem(&res, lang) {
+        // A 405 keeps the `Allow` its resource set (RFC 9110 §15.5.6).
+        let allow = res.headers().get(header::ALLOW).cloned();
         res = res.into_response(problem);
+        if let Some(allow) = allow {
+            res.headers_mut().insert(header::ALLOW, allow);
+        }
     }
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         res.headers_mut().insert(REQUEST_ID, value);

@@ -1,9 +1,13 @@
 //! The one route table: every path the server answers, grouped by URL
 //! prefix, each pointing at its handler. To find the code behind a path,
 //! find the path here. The OpenAPI document lists the same handlers
-//! (`app::openapi`); a test checks that the two agree.
+//! (`app::openapi`); a test below checks that every operation of the
+//! document is routed here. A method a path does not serve gets a 405 with
+//! the `Allow` header that RFC 9110 requires.
 
-use actix_web::web::{self, delete, get, patch, post, put, resource, scope};
+use actix_web::http::{header, Method};
+use actix_web::web::{self, resource, scope};
+use actix_web::{FromRequest, Handler, HttpResponse, Resource, Responder, Route};
 
 use super::health;
 use crate::{attendance, auth, cohorts, countries, programmes, sessions, users};
@@ -12,131 +16,256 @@ pub fn table(cfg: &mut web::ServiceConfig) {
     cfg.service(
         scope("/api/v1")
             // Signing in.
-            .service(resource("/auth/register").route(post().to(auth::routes::register)))
-            .service(resource("/auth/login").route(post().to(auth::routes::login)))
-            .service(resource("/auth/refresh").route(post().to(auth::routes::refresh_tokens)))
-            .service(resource("/auth/logout").route(post().to(auth::routes::logout)))
+            .service(at("/auth/register", [post(auth::routes::register)]))
+            .service(at("/auth/login", [post(auth::routes::login)]))
+            .service(at("/auth/refresh", [post(auth::routes::refresh_tokens)]))
+            .service(at("/auth/logout", [post(auth::routes::logout)]))
             // The signed-in account.
-            .service(
-                resource("/me")
-                    .route(get().to(users::routes::get_me))
-                    .route(patch().to(users::routes::update_me)),
-            )
-            .service(resource("/me/password").route(post().to(users::routes::change_password)))
-            .service(
-                resource("/me/attendance")
-                    .route(get().to(attendance::report_routes::my_attendance)),
-            )
-            .service(
-                resource("/me/calendar-token")
-                    .route(post().to(sessions::calendar::routes::create_token))
-                    .route(delete().to(sessions::calendar::routes::revoke_token)),
-            )
-            .service(
-                resource("/me/calendar.ics").route(get().to(sessions::calendar::routes::my_feed)),
-            )
+            .service(at(
+                "/me",
+                [get(users::routes::get_me), patch(users::routes::update_me)],
+            ))
+            .service(at("/me/password", [post(users::routes::change_password)]))
+            .service(at(
+                "/me/attendance",
+                [get(attendance::report_routes::my_attendance)],
+            ))
+            .service(at(
+                "/me/calendar-token",
+                [
+                    post(sessions::calendar::routes::create_token),
+                    delete(sessions::calendar::routes::revoke_token),
+                ],
+            ))
+            .service(at(
+                "/me/calendar.ics",
+                [get(sessions::calendar::routes::my_feed)],
+            ))
             // The user directory.
-            .service(resource("/users").route(get().to(users::routes::list_users)))
-            .service(
-                resource("/users/{id}")
-                    .route(get().to(users::routes::get_user))
-                    .route(patch().to(users::routes::update_user)),
-            )
+            .service(at("/users", [get(users::routes::list_users)]))
+            .service(at(
+                "/users/{id}",
+                [
+                    get(users::routes::get_user),
+                    patch(users::routes::update_user),
+                ],
+            ))
             // Country chapters.
-            .service(
-                resource("/countries")
-                    .route(get().to(countries::routes::list_countries))
-                    .route(post().to(countries::routes::create_country)),
-            )
-            .service(
-                resource("/countries/{code}/coordinators")
-                    .route(get().to(countries::routes::list_coordinators)),
-            )
-            .service(
-                resource("/countries/{code}/coordinators/{user_id}")
-                    .route(put().to(countries::routes::add_coordinator))
-                    .route(delete().to(countries::routes::remove_coordinator)),
-            )
+            .service(at(
+                "/countries",
+                [
+                    get(countries::routes::list_countries),
+                    post(countries::routes::create_country),
+                ],
+            ))
+            .service(at(
+                "/countries/{code}/coordinators",
+                [get(countries::routes::list_coordinators)],
+            ))
+            .service(at(
+                "/countries/{code}/coordinators/{user_id}",
+                [
+                    put(countries::routes::add_coordinator),
+                    delete(countries::routes::remove_coordinator),
+                ],
+            ))
             // Programmes.
-            .service(
-                resource("/programmes")
-                    .route(get().to(programmes::routes::list_programmes))
-                    .route(post().to(programmes::routes::create_programme)),
-            )
-            .service(
-                resource("/programmes/{id}")
-                    .route(get().to(programmes::routes::get_programme))
-                    .route(patch().to(programmes::routes::update_programme))
-                    .route(delete().to(programmes::routes::delete_programme)),
-            )
+            .service(at(
+                "/programmes",
+                [
+                    get(programmes::routes::list_programmes),
+                    post(programmes::routes::create_programme),
+                ],
+            ))
+            .service(at(
+                "/programmes/{id}",
+                [
+                    get(programmes::routes::get_programme),
+                    patch(programmes::routes::update_programme),
+                    delete(programmes::routes::delete_programme),
+                ],
+            ))
             // Cohorts and their members, sessions, calendar and report.
-            .service(
-                resource("/cohorts")
-                    .route(get().to(cohorts::routes::list_cohorts))
-                    .route(post().to(cohorts::routes::create_cohort)),
-            )
-            .service(
-                resource("/cohorts/{id}")
-                    .route(get().to(cohorts::routes::get_cohort))
-                    .route(patch().to(cohorts::routes::update_cohort)),
-            )
-            .service(
-                resource("/cohorts/{id}/applications")
-                    .route(post().to(cohorts::members::routes::apply)),
-            )
-            .service(
-                resource("/cohorts/{id}/members")
-                    .route(get().to(cohorts::members::routes::list_members))
-                    .route(post().to(cohorts::members::routes::add_member)),
-            )
-            .service(
-                resource("/cohorts/{id}/members/{user_id}")
-                    .route(patch().to(cohorts::members::routes::update_member))
-                    .route(delete().to(cohorts::members::routes::remove_member)),
-            )
-            .service(
-                resource("/cohorts/{id}/sessions")
-                    .route(get().to(sessions::routes::list_sessions))
-                    .route(post().to(sessions::routes::create_session)),
-            )
-            .service(
-                resource("/cohorts/{id}/calendar.ics")
-                    .route(get().to(sessions::calendar::routes::cohort_feed)),
-            )
-            .service(
-                resource("/cohorts/{id}/attendance")
-                    .route(get().to(attendance::report_routes::cohort_report)),
-            )
+            .service(at(
+                "/cohorts",
+                [
+                    get(cohorts::routes::list_cohorts),
+                    post(cohorts::routes::create_cohort),
+                ],
+            ))
+            .service(at(
+                "/cohorts/{id}",
+                [
+                    get(cohorts::routes::get_cohort),
+                    patch(cohorts::routes::update_cohort),
+                ],
+            ))
+            .service(at(
+                "/cohorts/{id}/applications",
+                [post(cohorts::members::routes::apply)],
+            ))
+            .service(at(
+                "/cohorts/{id}/members",
+                [
+                    get(cohorts::members::routes::list_members),
+                    post(cohorts::members::routes::add_member),
+                ],
+            ))
+            .service(at(
+                "/cohorts/{id}/members/{user_id}",
+                [
+                    patch(cohorts::members::routes::update_member),
+                    delete(cohorts::members::routes::remove_member),
+                ],
+            ))
+            .service(at(
+                "/cohorts/{id}/sessions",
+                [
+                    get(sessions::routes::list_sessions),
+                    post(sessions::routes::create_session),
+                ],
+            ))
+            .service(at(
+                "/cohorts/{id}/calendar.ics",
+                [get(sessions::calendar::routes::cohort_feed)],
+            ))
+            .service(at(
+                "/cohorts/{id}/attendance",
+                [get(attendance::report_routes::cohort_report)],
+            ))
             // Sessions: the session itself, its attendance and self check-in.
-            .service(
-                resource("/sessions/{id}")
-                    .route(get().to(sessions::routes::get_session))
-                    .route(patch().to(sessions::routes::update_session))
-                    .route(delete().to(sessions::routes::delete_session)),
-            )
-            .service(
-                resource("/sessions/{id}/attendance")
-                    .route(get().to(attendance::routes::roster))
-                    .route(put().to(attendance::routes::mark)),
-            )
-            .service(
-                resource("/sessions/{id}/attendance/history")
-                    .route(get().to(attendance::routes::history)),
-            )
-            .service(
-                resource("/sessions/{id}/check-in-window")
-                    .route(post().to(attendance::checkin_routes::open_window)),
-            )
-            .service(
-                resource("/sessions/{id}/check-in-code")
-                    .route(get().to(attendance::checkin_routes::current_code)),
-            )
-            .service(
-                resource("/sessions/{id}/check-in")
-                    .route(post().to(attendance::checkin_routes::check_in)),
-            ),
+            .service(at(
+                "/sessions/{id}",
+                [
+                    get(sessions::routes::get_session),
+                    patch(sessions::routes::update_session),
+                    delete(sessions::routes::delete_session),
+                ],
+            ))
+            .service(at(
+                "/sessions/{id}/attendance",
+                [
+                    get(attendance::routes::roster),
+                    put(attendance::routes::mark),
+                ],
+            ))
+            .service(at(
+                "/sessions/{id}/attendance/history",
+                [get(attendance::routes::history)],
+            ))
+            .service(at(
+                "/sessions/{id}/check-in-window",
+                [post(attendance::checkin_routes::open_window)],
+            ))
+            .service(at(
+                "/sessions/{id}/check-in-code",
+                [get(attendance::checkin_routes::current_code)],
+            ))
+            .service(at(
+                "/sessions/{id}/check-in",
+                [post(attendance::checkin_routes::check_in)],
+            )),
     )
     // Probes, outside the versioned API.
-    .service(resource("/health/live").route(get().to(health::live)))
-    .service(resource("/health/ready").route(get().to(health::ready)));
+    .service(at("/health/live", [get(health::live)]))
+    .service(at("/health/ready", [get(health::ready)]));
+}
+
+/// A path served by `routes`; any other method is answered 405 with
+/// `Allow` naming these (the middleware turns it into a problem and keeps
+/// the header).
+fn at<const N: usize>(path: &str, routes: [(Method, Route); N]) -> Resource {
+    let allow = routes
+        .iter()
+        .map(|(m, _)| m.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut res = resource(path);
+    for (_, route) in routes {
+        res = res.route(route);
+    }
+    res.default_service(web::to(move || {
+        let allow = allow.clone();
+        async move {
+            HttpResponse::MethodNotAllowed()
+                .insert_header((header::ALLOW, allow))
+                .finish()
+        }
+    }))
+}
+
+macro_rules! method {
+    ($name:ident, $method:ident) => {
+        fn $name<F, Args>(handler: F) -> (Method, Route)
+        where
+            F: Handler<Args>,
+            Args: FromRequest + 'static,
+            F::Output: Responder + 'static,
+        {
+            (Method::$method, web::method(Method::$method).to(handler))
+        }
+    };
+}
+method!(get, GET);
+method!(post, POST);
+method!(put, PUT);
+method!(patch, PATCH);
+method!(delete, DELETE);
+
+#[cfg(test)]
+mod tests {
+    use actix_web::http::StatusCode;
+    use actix_web::{test, App};
+    use utoipa::OpenApi;
+
+    use super::table;
+
+    /// Every operation of the OpenAPI document reaches a handler of this
+    /// table: routed, it is neither 404 nor 405 before the handler runs
+    /// (without the application's state, handlers fail their extractors
+    /// with other statuses).
+    #[actix_web::test]
+    async fn every_documented_operation_is_routed() {
+        let app = test::init_service(App::new().configure(table)).await;
+        let doc = crate::app::openapi::ApiDoc::openapi();
+        let id = "0190b6e4-5b8e-7c4a-9f1e-2d3c4b5a6978";
+        let mut checked = 0;
+        for (path, item) in &doc.paths.paths {
+            let concrete = path
+                .replace("{code}", "CI")
+                .split('/')
+                .map(|seg| if seg.starts_with('{') { id } else { seg })
+                .collect::<Vec<_>>()
+                .join("/");
+            let ops = [
+                ("GET", item.get.is_some()),
+                ("POST", item.post.is_some()),
+                ("PUT", item.put.is_some()),
+                ("PATCH", item.patch.is_some()),
+                ("DELETE", item.delete.is_some()),
+            ];
+            for (method, _) in ops.iter().filter(|(_, documented)| *documented) {
+                let req = test::TestRequest::default()
+                    .method(method.parse().unwrap())
+                    .uri(&concrete)
+                    .to_request();
+                let status = test::call_service(&app, req).await.status();
+                assert!(
+                    status != StatusCode::NOT_FOUND && status != StatusCode::METHOD_NOT_ALLOWED,
+                    "{method} {path} is documented but answers {status}"
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked >= 40, "only {checked} operations checked");
+    }
+
+    #[actix_web::test]
+    async fn an_unserved_method_names_the_served_ones() {
+        let app = test::init_service(App::new().configure(table)).await;
+        let req = test::TestRequest::put().uri("/api/v1/me").to_request();
+        let res = test::call_service(&app, req).await;
+        assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(res.headers().get("allow").unwrap(), "GET, PATCH");
+    }
 }

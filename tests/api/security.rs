@@ -222,3 +222,28 @@ async fn nul_and_control_characters_are_refused_with_a_422_naming_the_field() {
         roster.text()
     );
 }
+
+#[actix_rt::test]
+async fn a_405_names_the_allowed_methods_in_either_language() {
+    // Arrange
+    let app = spawn_app().await;
+
+    // Act
+    let fr = app.delete("/api/v1/auth/login", None).await;
+    let en = app
+        .request(
+            awc::http::Method::PUT,
+            "/api/v1/sessions/0190b6e4-5b8e-7c4a-9f1e-2d3c4b5a6978",
+            None,
+            None,
+            &[("Accept-Language", "en")],
+        )
+        .await;
+
+    // Assert
+    fr.assert_problem(405, "method_not_allowed");
+    assert_eq!(fr.header("allow").as_deref(), Some("POST"));
+    en.assert_problem(405, "method_not_allowed");
+    assert_eq!(en.header("allow").as_deref(), Some("GET, PATCH, DELETE"));
+    assert_eq!(en.header("content-language").as_deref(), Some("en"));
+}
