@@ -178,6 +178,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    revoked_sessions (id) {
+        id -> Text,
+        user_id -> Text,
+        revoked_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     throttles (key) {
         key -> Text,
         hits -> Integer,
@@ -229,4 +237,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     check_in_failures,
     roster_versions,
     throttles,
+    revoked_sessions,
 );

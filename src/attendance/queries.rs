@@ -197,7 +197,8 @@ impl CacheKey for RosterKey {}
 /// like `sessions::session_for`, and the versions of what the roster is
 /// made of (bumped by triggers on every change; see `crate::cache`), in one
 /// round trip: the caller's flags are read in the same query instead of by
-/// [`Actor::load`], and only the columns needed are read. On PostgreSQL
+/// `users::actor` (its login session included), and only the columns
+/// needed are read. On PostgreSQL
 /// this cut a cached roster's cost by a quarter.
 pub fn roster_versions(
     conn: &mut DbConnection,
@@ -232,6 +233,7 @@ pub fn roster_versions(
         Option<(bool, bool)>,
         Option<String>,
         i64,
+        bool,
     )> = crate::on_backend!(conn, c => query
         .select((
             (
@@ -244,17 +246,24 @@ pub fn roster_versions(
             caller,
             country_coordinators::country_code.nullable(),
             attendance_version(),
+            crate::users::session_revoked(auth.session),
         ))
         .first(c)
         .optional())?;
-    let Some(((cohort_id, status, country, members), membership, caller, coordinates, attendance)) =
-        row
+    let Some((
+        (cohort_id, status, country, members),
+        membership,
+        caller,
+        coordinates,
+        attendance,
+        revoked,
+    )) = row
     else {
         // A deactivated caller is told so before anything else.
         crate::users::actor(conn, auth)?;
         return Err(AppError::NotFound);
     };
-    let Some((is_admin, true)) = caller else {
+    let (Some((is_admin, true)), false) = (caller, revoked) else {
         return Err(AppError::Unauthorized(Msg::InvalidToken));
     };
     // The caller as far as this cohort goes: whether they coordinate its country.

@@ -44,11 +44,21 @@ pub fn account_is_active(conn: &mut DbConnection, user: UserId) -> QueryResult<b
     users::table.find(user).select(users::is_active).first(conn)
 }
 
+/// Ends the login session `family`: its refresh tokens, and its access
+/// tokens with them (`users::record_revoked`).
 pub fn revoke_family(
     conn: &mut DbConnection,
     family: SessionId,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
+    let owner: Option<UserId> = refresh_tokens::table
+        .filter(refresh_tokens::family_id.eq(family))
+        .select(refresh_tokens::user_id)
+        .first(conn)
+        .optional()?;
+    if let Some(owner) = owner {
+        crate::users::record_revoked(conn, owner, &[family], now)?;
+    }
     diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::family_id.eq(family))

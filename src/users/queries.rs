@@ -5,13 +5,35 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::{DbConnection, MultiBackend};
-use crate::schema::{countries, country_coordinators, refresh_tokens, users};
+use crate::schema::{countries, country_coordinators, refresh_tokens, revoked_sessions, users};
 use crate::vocab::{LoginSessionId, UserId};
 
 use super::rows::{normalize_email, NewUser, User, UserChanges};
 
 // Portable case folding: `ilike` does not exist on the multi backend.
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+/// Whether the login session `session` has been ended, as a column.
+pub fn session_revoked(
+    session: LoginSessionId,
+) -> diesel::dsl::exists<diesel::dsl::Find<revoked_sessions::table, LoginSessionId>> {
+    diesel::dsl::exists(revoked_sessions::table.find(session))
+}
+
+/// The account, and whether `session` (the caller's login session) has
+/// been ended.
+pub fn find_in_session(
+    conn: &mut DbConnection,
+    id: UserId,
+    session: LoginSessionId,
+) -> QueryResult<Option<(User, bool)>> {
+    // On the concrete connection: see `db::on_backend!` (hot path).
+    crate::on_backend!(conn, c => users::table
+        .find(id)
+        .select((User::as_select(), session_revoked(session)))
+        .first(c)
+        .optional())
+}
 
 pub fn find(conn: &mut DbConnection, id: UserId) -> QueryResult<Option<User>> {
     // On the concrete connection: see `db::on_backend!` (hot path).
@@ -49,13 +71,25 @@ pub fn country_exists(conn: &mut DbConnection, code: &str) -> QueryResult<bool> 
 }
 
 /// Revokes every live token of `user` except those of `keep` (the session
-/// that asked, e.g. when changing the password).
+/// that asked, e.g. when changing the password), and their access tokens
+/// with them (see [`record_revoked`]).
 pub fn revoke_sessions(
     conn: &mut DbConnection,
     user: UserId,
     keep: Option<LoginSessionId>,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
+    let mut live = refresh_tokens::table
+        .filter(refresh_tokens::user_id.eq(user))
+        .filter(refresh_tokens::revoked_at.is_null())
+        .select(refresh_tokens::family_id)
+        .distinct()
+        .into_boxed::<MultiBackend>();
+    if let Some(keep) = keep {
+        live = live.filter(refresh_tokens::family_id.ne(keep));
+    }
+    let families: Vec<LoginSessionId> = live.load(conn)?;
+    record_revoked(conn, user, &families, now)?;
     let mut q = diesel::update(refresh_tokens::table)
         .filter(refresh_tokens::user_id.eq(user))
         .filter(refresh_tokens::revoked_at.is_null())
@@ -66,14 +100,50 @@ pub fn revoke_sessions(
     q.set(refresh_tokens::revoked_at.eq(now)).execute(conn)
 }
 
-/// The account's `(is_admin, is_active, coordinated country)`, once per
-/// country it coordinates (once with `None` if it coordinates none); no
-/// row if the account does not exist.
+/// Ends `user`'s login sessions `families` for their access tokens too:
+/// every authenticated request checks its session against this list
+/// ([`rights`]). Revoking a session twice keeps the first instant.
+pub fn record_revoked(
+    conn: &mut DbConnection,
+    user: UserId,
+    families: &[LoginSessionId],
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    if families.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<_> = families
+        .iter()
+        .map(|f| {
+            (
+                revoked_sessions::id.eq(*f),
+                revoked_sessions::user_id.eq(user),
+                revoked_sessions::revoked_at.eq(now),
+            )
+        })
+        .collect();
+    // Upsert and multi-row insert: on the concrete connection (DATABASE.md).
+    crate::on_backend!(conn, c => diesel::insert_into(revoked_sessions::table)
+        .values(&rows)
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    Ok(())
+}
+
+/// `(is_admin, is_active, coordinated country, session revoked)`.
+pub type Rights = (bool, bool, Option<String>, bool);
+
+/// The account's [`Rights`], once per country it coordinates (once with `None` if it
+/// coordinates none); no row if the account does not exist. `session` is
+/// the login session of the caller's access token.
 pub fn rights(
     conn: &mut DbConnection,
     id: UserId,
-) -> QueryResult<Vec<(bool, bool, Option<String>)>> {
-    // One round trip: the account's flags, once per country it coordinates.
+    session: LoginSessionId,
+) -> QueryResult<Vec<Rights>> {
+    // One round trip: the account's flags, once per country it coordinates,
+    // and whether the session was ended (a primary-key probe of a table
+    // that holds only recent revocations).
     let query = users::table
         .left_join(country_coordinators::table)
         .filter(users::id.eq(id))
@@ -81,6 +151,7 @@ pub fn rights(
             users::is_admin,
             users::is_active,
             country_coordinators::country_code.nullable(),
+            session_revoked(session),
         ));
     // On the concrete connection: see `db::on_backend!` (every request).
     crate::on_backend!(conn, c => query.load(c))
@@ -142,5 +213,22 @@ mod tests {
     fn patterns_match_substrings_literally() {
         assert_eq!(contains_pattern("TraORé"), "%traoré%");
         assert_eq!(contains_pattern("50%_a\\b"), "%50\\%\\_a\\\\b%");
+    }
+
+    /// Every request reads the caller's rights: its query must stay
+    /// prepared with the session check in it.
+    #[test]
+    fn the_rights_query_stays_prepared_with_its_session_check() {
+        let session = LoginSessionId(uuid::Uuid::nil());
+        let query = users::table
+            .left_join(country_coordinators::table)
+            .filter(users::id.eq(UserId::new()))
+            .select((
+                users::is_admin,
+                users::is_active,
+                country_coordinators::country_code.nullable(),
+                session_revoked(session),
+            ));
+        assert!(crate::db::kept_prepared(&query));
     }
 }

@@ -25,7 +25,7 @@ use super::service;
     )
 )]
 pub async fn get_me(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpResponse, AppError> {
-    let user = db::run(&state.pool, move |conn| service::me(conn, auth.id)).await?;
+    let user = db::run(&state.pool, move |conn| service::me(conn, &auth)).await?;
     Ok(HttpResponse::Ok().json(user))
 }
 
@@ -47,7 +47,7 @@ pub async fn update_me(
 ) -> Result<HttpResponse, AppError> {
     let now = state.clock.now_naive();
     let user = db::run(&state.pool, move |conn| {
-        service::update_me(conn, auth.id, body, now)
+        service::update_me(conn, &auth, body, now)
     })
     .await?;
     Ok(HttpResponse::Ok().json(user))

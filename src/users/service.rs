@@ -18,7 +18,7 @@ use super::rows::{User, UserChanges};
 /// The caller with the rights they hold now; a deleted or deactivated
 /// account is refused as if the token were invalid.
 pub fn actor(conn: &mut DbConnection, auth: &AuthUser) -> Result<Actor, AppError> {
-    actor_by_id(conn, auth.id)
+    load_actor(conn, auth.id, auth.session)
 }
 
 /// The caller of an endpoint open to everyone: `None` when anonymous.
@@ -31,11 +31,24 @@ pub fn optional_actor(
 
 /// The same for a user identified otherwise (e.g. by a calendar feed token).
 pub fn actor_by_id(conn: &mut DbConnection, id: UserId) -> Result<Actor, AppError> {
-    let rows = queries::rights(conn, id)?;
-    let Some(&(is_admin, true, _)) = rows.first() else {
+    // Not signed in through a login session (a feed token, say): the nil
+    // session is never revoked.
+    load_actor(conn, id, LoginSessionId(uuid::Uuid::nil()))
+}
+
+/// The account's rights, refused like a bad token when the account is
+/// gone or deactivated or its login session was ended (logout, a reused
+/// refresh token, a password change).
+fn load_actor(
+    conn: &mut DbConnection,
+    id: UserId,
+    session: LoginSessionId,
+) -> Result<Actor, AppError> {
+    let rows = queries::rights(conn, id, session)?;
+    let Some(&(is_admin, true, _, false)) = rows.first() else {
         return Err(AppError::Unauthorized(Msg::InvalidToken));
     };
-    let coordinates = rows.into_iter().filter_map(|(_, _, c)| c).collect();
+    let coordinates = rows.into_iter().filter_map(|(_, _, c, _)| c).collect();
     Ok(Actor {
         id,
         is_admin,
@@ -43,29 +56,34 @@ pub fn actor_by_id(conn: &mut DbConnection, id: UserId) -> Result<Actor, AppErro
     })
 }
 
-/// The caller's account, as long as it is active: otherwise their token is
-/// refused.
-fn load_active(conn: &mut DbConnection, id: UserId) -> Result<User, AppError> {
-    match queries::find(conn, id)? {
-        Some(user) if user.is_active => Ok(user),
+/// The caller's account, as long as it is active and their login session
+/// live: otherwise their token is refused.
+fn load_active(
+    conn: &mut DbConnection,
+    id: UserId,
+    session: LoginSessionId,
+) -> Result<User, AppError> {
+    match queries::find_in_session(conn, id, session)? {
+        Some((user, false)) if user.is_active => Ok(user),
         _ => Err(AppError::Unauthorized(Msg::InvalidToken)),
     }
 }
 
 /// The signed-in account.
-pub fn me(conn: &mut DbConnection, id: UserId) -> Result<UserDto, AppError> {
-    Ok(UserDto::from(load_active(conn, id)?))
+pub fn me(conn: &mut DbConnection, auth: &AuthUser) -> Result<UserDto, AppError> {
+    Ok(UserDto::from(load_active(conn, auth.id, auth.session)?))
 }
 
 /// Edits one's own name, country, profile type or language.
 pub fn update_me(
     conn: &mut DbConnection,
-    id: UserId,
+    auth: &AuthUser,
     body: UpdateMeRequest,
     now: NaiveDateTime,
 ) -> Result<UserDto, AppError> {
+    let id = auth.id;
     let user = write_tx(conn, |conn| {
-        load_active(conn, id)?;
+        load_active(conn, id, auth.session)?;
         let country_code = body.country_code.map(|c| c.to_uppercase());
         if let Some(code) = &country_code {
             if !queries::country_exists(conn, code)? {
@@ -95,7 +113,7 @@ pub async fn change_password(
     session: LoginSessionId,
     body: ChangePasswordRequest,
 ) -> Result<(), AppError> {
-    let account = db::run(pool, move |conn| load_active(conn, user)).await?;
+    let account = db::run(pool, move |conn| load_active(conn, user, session)).await?;
     let ok = passwords
         .verify(Some(account.password_hash), body.current_password)
         .await?;

@@ -5,7 +5,9 @@
 use serde_json::json;
 
 use crate::fixtures::class;
-use crate::helpers::{spawn_app, spawn_app_with, TestResponse};
+use crate::helpers::{
+    session_from, spawn_app, spawn_app_with, Session, TestApp, TestResponse, PASSWORD,
+};
 
 fn assert_secure(res: &TestResponse, what: &str) {
     assert_eq!(
@@ -55,7 +57,7 @@ async fn tokens_and_personal_data_are_never_stored_and_cached_answers_keep_their
     let learner = &c.learners[0];
 
     // Act
-    let login = c.app.login(&learner.email, crate::helpers::PASSWORD).await;
+    let login = c.app.login(&learner.email, PASSWORD).await;
     let me = c.app.get("/api/v1/me", Some(&learner.access_token)).await;
     let users = c
         .app
@@ -246,4 +248,100 @@ async fn a_405_names_the_allowed_methods_in_either_language() {
     en.assert_problem(405, "method_not_allowed");
     assert_eq!(en.header("allow").as_deref(), Some("GET, PATCH, DELETE"));
     assert_eq!(en.header("content-language").as_deref(), Some("en"));
+}
+
+async fn sign_in(app: &TestApp, email: &str) -> Session {
+    let res = app.login(email, PASSWORD).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    session_from(&res.json())
+}
+
+async fn me_status(app: &TestApp, s: &Session) -> u16 {
+    app.get("/api/v1/me", Some(&s.access_token)).await.status
+}
+
+#[actix_rt::test]
+async fn an_access_token_dies_with_its_session_on_logout_reuse_and_password_change() {
+    // Arrange: sessions of one account, and another account.
+    let app = spawn_app().await;
+    let first = app.register("awa@example.org").await;
+    let second = sign_in(&app, "awa@example.org").await;
+    let third = sign_in(&app, "awa@example.org").await;
+    let other = app.register("bakary@example.org").await;
+    assert_eq!(me_status(&app, &first).await, 200);
+
+    // Act 1: logout ends the first session at once.
+    let res = app
+        .post(
+            "/api/v1/auth/logout",
+            None,
+            &json!({ "refresh_token": first.refresh_token }),
+        )
+        .await;
+    assert_eq!(res.status, 204, "{}", res.text());
+    assert_eq!(me_status(&app, &first).await, 401);
+
+    // Act 2: a spent refresh token presented again ends its whole session.
+    let renewed = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            &json!({ "refresh_token": second.refresh_token }),
+        )
+        .await;
+    assert_eq!(renewed.status, 200);
+    let renewed = session_from(&renewed.json());
+    let reused = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            &json!({ "refresh_token": second.refresh_token }),
+        )
+        .await;
+    assert_eq!(reused.status, 401);
+    assert_eq!(me_status(&app, &second).await, 401);
+    assert_eq!(me_status(&app, &renewed).await, 401);
+
+    // Act 3: a password change ends every other session, not its own.
+    let fourth = sign_in(&app, "awa@example.org").await;
+    let res = app
+        .post(
+            "/api/v1/me/password",
+            Some(&fourth.access_token),
+            &json!({ "current_password": PASSWORD,
+                     "new_password": "another long password" }),
+        )
+        .await;
+    assert_eq!(res.status, 204, "{}", res.text());
+
+    // Assert: every path that reads the caller refuses the ended sessions.
+    assert_eq!(me_status(&app, &third).await, 401);
+    assert_eq!(me_status(&app, &fourth).await, 200);
+    assert_eq!(me_status(&app, &other).await, 200);
+    let listed = app
+        .get("/api/v1/programmes", Some(&third.access_token))
+        .await;
+    assert_eq!(listed.status, 401);
+}
+
+#[actix_rt::test]
+async fn directory_search_takes_wildcards_literally() {
+    // Arrange
+    let c = class(&["Awa Traoré", "Bakary Diallo"]).await;
+
+    // Act
+    let search = |q: &'static str| {
+        let app = &c.app;
+        let token = c.admin.access_token.clone();
+        async move {
+            let res = app.get(&format!("/api/v1/users?q={q}"), Some(&token)).await;
+            assert_eq!(res.status, 200, "{}", res.text());
+            res.json()["items"].as_array().unwrap().len()
+        }
+    };
+
+    // Assert
+    assert_eq!(search("_").await, 0);
+    assert_eq!(search("%25").await, 0);
+    assert_eq!(search("awa").await, 1);
 }
