@@ -3,6 +3,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::sql_types::{Integer, Text, Timestamp};
 
 use super::rows::{Attendance, AttendanceChange, Window};
 use crate::db::DbConnection;
@@ -29,32 +30,42 @@ pub fn replace_window(conn: &mut DbConnection, window: &Window) -> QueryResult<(
     Ok(())
 }
 
-/// How many wrong codes the learner has sent in this window, if any.
-pub fn failures(conn: &mut DbConnection, key: FailuresKey) -> QueryResult<Option<i32>> {
-    check_in_failures::table
-        .find(key)
-        .select(check_in_failures::failures)
-        .first(conn)
-        .optional()
+/// Takes one of the learner's tries in this window, unless all `max` are
+/// spent: the tries used, this one included, or `None`. Counted by the
+/// database in one statement, so parallel tries cannot read the same count
+/// and all get through.
+pub fn take_try(conn: &mut DbConnection, key: FailuresKey, max: i32) -> QueryResult<Option<i32>> {
+    #[derive(QueryableByName)]
+    struct Used {
+        #[diesel(sql_type = Integer)]
+        failures: i32,
+    }
+    let (session, user, opened_at) = key;
+    let sql = conn.numbered_sql(TAKE_TRY);
+    let used: Option<Used> = crate::on_backend!(conn, c => diesel::sql_query(&sql)
+        .bind::<Text, _>(session)
+        .bind::<Text, _>(user)
+        .bind::<Timestamp, _>(opened_at)
+        .bind::<Integer, _>(max)
+        .get_result(c)
+        .optional())?;
+    Ok(used.map(|u| u.failures))
 }
 
-/// Counts one more wrong code, `failures` being the count read before.
-pub fn record_failure(conn: &mut DbConnection, key: FailuresKey, failures: i32) -> QueryResult<()> {
-    let (session, user, opened_at) = key;
-    if failures == 0 {
-        diesel::insert_into(check_in_failures::table)
-            .values((
-                check_in_failures::session_id.eq(session),
-                check_in_failures::user_id.eq(user),
-                check_in_failures::opened_at.eq(opened_at),
-                check_in_failures::failures.eq(1),
-            ))
-            .execute(conn)?;
-    } else {
-        diesel::update(check_in_failures::table.find(key))
-            .set(check_in_failures::failures.eq(failures + 1))
-            .execute(conn)?;
-    }
+/// `$1` session, `$2` learner, `$3` window opening, `$4` most tries.
+const TAKE_TRY: &str = "\
+INSERT INTO check_in_failures (session_id, user_id, opened_at, failures) \
+VALUES ($1, $2, $3, 1) \
+ON CONFLICT (session_id, user_id, opened_at) DO UPDATE \
+SET failures = check_in_failures.failures + 1 \
+WHERE check_in_failures.failures < $4 \
+RETURNING failures";
+
+/// Gives back the try of a right code: only wrong codes count.
+pub fn give_back_try(conn: &mut DbConnection, key: FailuresKey) -> QueryResult<()> {
+    diesel::update(check_in_failures::table.find(key))
+        .set(check_in_failures::failures.eq(check_in_failures::failures - 1))
+        .execute(conn)?;
     Ok(())
 }
 

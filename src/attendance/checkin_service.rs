@@ -138,17 +138,19 @@ pub fn check_in(
             _ => return Err(AppError::Conflict(Msg::CheckInClosed)),
         };
         let failures_key = (id, actor.id, window.opened_at);
-        let failures: i32 = q::failures(conn, failures_key)?.unwrap_or(0);
-        if failures >= max_failures {
+        // The try is taken before the code is compared, and given back if
+        // the code is right: however many arrive at once, at most
+        // `max_failures` wrong codes are ever compared.
+        let Some(used) = q::take_try(conn, failures_key, max_failures)? else {
             return Ok(Outcome::TooManyTries);
-        }
+        };
         if !codes::accepts(&window.key(server_key), now, window.rotate_seconds, code) {
             // Committed with the transaction: the error is returned after it.
-            q::record_failure(conn, failures_key, failures)?;
             return Ok(Outcome::Wrong {
-                remaining: max_failures - failures - 1,
+                remaining: max_failures - used,
             });
         }
+        q::give_back_try(conn, failures_key)?;
         let record = Attendance {
             session_id: id,
             user_id: actor.id,

@@ -30,7 +30,7 @@ pub fn account_attempt(
     now: i64,
 ) -> Result<(), AppError> {
     let key = format!("account:{email}");
-    let sql = for_backend(ACCOUNT_ATTEMPT, conn);
+    let sql = conn.numbered_sql(ACCOUNT_ATTEMPT);
     let counted: Vec<Hits> = crate::on_backend!(conn, c => diesel::sql_query(&sql)
         .bind::<Text, _>(&key)
         .bind::<BigInt, _>(now)
@@ -165,7 +165,7 @@ fn count_in_window(
     window: i64,
     now: i64,
 ) -> QueryResult<Counted> {
-    let sql = for_backend(WINDOW_HIT, conn);
+    let sql = conn.numbered_sql(WINDOW_HIT);
     crate::on_backend!(conn, c => diesel::sql_query(&sql)
         .bind::<Text, _>(key)
         .bind::<BigInt, _>(now)
@@ -204,27 +204,12 @@ ON CONFLICT (key) DO UPDATE SET \
         ELSE throttles.window_start END \
 RETURNING hits, window_start";
 
-/// The upserts above are raw SQL (the multi backend has no upsert; see
-/// DATABASE.md), written with PostgreSQL's `$n` placeholders, which SQLite
-/// reads as `?n`.
-fn for_backend(sql: &str, conn: &DbConnection) -> String {
-    if conn.is_postgres() {
-        sql.to_owned()
-    } else {
-        sql.replace('$', "?")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn sqlite_reads_the_same_numbered_placeholders() {
-        assert_eq!(
-            "VALUES ($1, $2) WHERE x <= $2".replace('$', "?"),
-            "VALUES (?1, ?2) WHERE x <= ?2"
-        );
+    fn retry_after_is_at_least_a_second() {
         assert_eq!(retry_after(10, 10), 1);
         assert_eq!(retry_after(5, 10), 1);
         assert_eq!(retry_after(70, 10), 60);

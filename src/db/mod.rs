@@ -290,6 +290,17 @@ impl DbConnection {
     pub fn is_postgres(&self) -> bool {
         matches!(self, DbConnection::Pg(_))
     }
+
+    /// Raw SQL for this backend, written with PostgreSQL's numbered `$n`
+    /// placeholders, which SQLite reads as `?n`: for the few statements
+    /// the multi backend cannot express (upserts with a guarded update).
+    pub fn numbered_sql(&self, sql: &str) -> String {
+        if self.is_postgres() {
+            sql.to_owned()
+        } else {
+            sql.replace('$', "?")
+        }
+    }
 }
 
 #[cfg(test)]

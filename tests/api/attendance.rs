@@ -307,6 +307,31 @@ async fn wrong_codes_are_limited_per_window() {
 }
 
 #[actix_rt::test]
+async fn parallel_wrong_codes_get_only_the_allowed_tries() {
+    // Arrange
+    let c = class(&["A"]).await;
+    c.open_window(30).await;
+    let learner = &c.learners[0];
+    let right: u32 = c.code().await.parse().unwrap();
+    let codes: Vec<String> = (1..=60)
+        .map(|k| format!("{:06}", (right + 1000 * k) % 1_000_000))
+        .collect();
+
+    // Act: 60 different wrong codes at once.
+    let answers =
+        futures_util::future::join_all(codes.iter().map(|code| c.check_in(learner, code))).await;
+
+    // Assert: exactly five were compared, every other one waited.
+    let statuses: Vec<u16> = answers.iter().map(|r| r.status).collect();
+    let compared = statuses.iter().filter(|s| **s == 422).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!((compared, refused), (5, 55), "{statuses:?}");
+    c.check_in(learner, &format!("{right:06}"))
+        .await
+        .assert_problem(429, "rate_limited");
+}
+
+#[actix_rt::test]
 async fn check_in_is_refused_outside_the_window_when_cancelled_and_for_non_learners() {
     let c = class(&["A"]).await;
     let learner = &c.learners[0];
