@@ -2,6 +2,32 @@
 
 use validator::ValidationError;
 
+/// The years an instant or a date may fall in: beyond them a value is a
+/// typo, and PostgreSQL and SQLite would not agree on it.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
+
+/// An instant within [`YEARS`] and not a leap second (`23:59:60`), which
+/// chrono reads but PostgreSQL turns into the next minute.
+pub fn sane_instant(at: &chrono::DateTime<chrono::FixedOffset>) -> Result<(), ValidationError> {
+    use chrono::{Datelike, Timelike};
+    let utc = at.naive_utc();
+    if YEARS.contains(&utc.year()) && at.nanosecond() < 1_000_000_000 {
+        Ok(())
+    } else {
+        Err(ValidationError::new("instant"))
+    }
+}
+
+/// A calendar date within [`YEARS`].
+pub fn sane_date(on: &chrono::NaiveDate) -> Result<(), ValidationError> {
+    use chrono::Datelike;
+    if YEARS.contains(&on.year()) {
+        Ok(())
+    } else {
+        Err(ValidationError::new("instant"))
+    }
+}
+
 pub fn not_blank(value: &str) -> Result<(), ValidationError> {
     if value.trim().is_empty() {
         Err(ValidationError::new("required"))
@@ -47,6 +73,19 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instants_must_be_plausible() {
+        let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap();
+        assert!(sane_instant(&at("2027-01-01T23:59:59Z")).is_ok());
+        assert!(sane_instant(&at("1900-01-01T00:00:00Z")).is_ok());
+        assert!(sane_instant(&at("2027-01-01T23:59:60Z")).is_err());
+        assert!(sane_instant(&at("0001-01-01T00:00:00Z")).is_err());
+        assert!(sane_instant(&at("9999-12-31T00:00:00Z")).is_err());
+        let on = |y| chrono::NaiveDate::from_ymd_opt(y, 1, 1).unwrap();
+        assert!(sane_date(&on(2026)).is_ok());
+        assert!(sane_date(&on(1)).is_err());
+    }
 
     #[test]
     fn rules() {

@@ -7,7 +7,7 @@ use validator::Validate;
 
 use super::rows::Cohort;
 use crate::programmes::ProgrammeId;
-use crate::validation::{iana_timezone, not_blank};
+use crate::validation::{iana_timezone, not_blank, sane_date};
 use crate::vocab::{CohortId, CohortStatus};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -66,7 +66,9 @@ pub struct CreateCohortRequest {
     /// IANA zone; defaults to the country's. Required for pan-African cohorts.
     #[validate(custom(function = "iana_timezone"))]
     pub timezone: Option<String>,
+    #[validate(custom(function = "sane_date"))]
     pub starts_on: NaiveDate,
+    #[validate(custom(function = "sane_date"))]
     pub ends_on: NaiveDate,
     #[validate(range(min = 1, max = 100000))]
     pub capacity: i32,
@@ -89,7 +91,9 @@ pub struct UpdateCohortRequest {
     pub country_code: Option<Option<String>>,
     #[validate(custom(function = "iana_timezone"))]
     pub timezone: Option<String>,
+    #[validate(custom(function = "sane_date"))]
     pub starts_on: Option<NaiveDate>,
+    #[validate(custom(function = "sane_date"))]
     pub ends_on: Option<NaiveDate>,
     #[validate(range(min = 1, max = 100000))]
     pub capacity: Option<i32>,

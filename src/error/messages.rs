@@ -194,6 +194,12 @@ pub enum Issue {
     },
     NotALearner,
     Duplicate,
+    /// An instant or date outside 1900–2200, or a leap second.
+    Implausible,
+    /// A span (a session) longer than this many days.
+    LongerThan {
+        days: i64,
+    },
     /// Text with a NUL or another control character (tab and line breaks
     /// aside), which no field takes.
     ControlCharacter,
@@ -305,6 +311,19 @@ impl Issue {
                 )
                 .into(),
             Issue::Duplicate => lang.pick("En double.", "Duplicated.").into(),
+            Issue::Implausible => lang
+                .pick(
+                    "Doit tomber entre 1900 et 2200, sans seconde intercalaire.",
+                    "Must fall between 1900 and 2200, without a leap second.",
+                )
+                .into(),
+            Issue::LongerThan { days } => {
+                if fr {
+                    format!("Ne peut pas durer plus de {days} jours.")
+                } else {
+                    format!("Cannot last more than {days} days.")
+                }
+            }
             Issue::ControlCharacter => lang
                 .pick(
                     "Contient un caractère de contrôle non permis.",

@@ -312,6 +312,7 @@ fn issue_from_validator(e: &validator::ValidationError) -> Issue {
         "required" => Issue::Required,
         "unknown_country" => Issue::UnknownCountry,
         "unknown_timezone" => Issue::UnknownTimezone,
+        "instant" => Issue::Implausible,
         _ => Issue::Invalid,
     }
 }

@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidateUrl, ValidationError};
 
 use super::rows::{Session, SessionKind, SessionStatus};
-use crate::validation::{double_option, not_blank};
+use crate::validation::{double_option, not_blank, sane_instant};
 use crate::vocab::{CohortId, SessionId, UserId};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -112,9 +112,11 @@ pub struct CreateSessionRequest {
     pub description: Option<String>,
     /// RFC 3339 with any offset; stored in UTC.
     #[schema(example = "2026-03-02T09:00:00+01:00")]
+    #[validate(custom(function = "sane_instant"))]
     pub starts_at: DateTime<FixedOffset>,
     /// After `starts_at`.
     #[schema(example = "2026-03-02T11:00:00+01:00")]
+    #[validate(custom(function = "sane_instant"))]
     pub ends_at: DateTime<FixedOffset>,
     /// `http` or `https` link to join online.
     #[validate(custom(function = "http_url"), length(max = 2000))]
@@ -139,7 +141,9 @@ pub struct UpdateSessionRequest {
     #[validate(length(max = 10000))]
     #[schema(value_type = Option<String>)]
     pub description: Option<Option<String>>,
+    #[validate(custom(function = "sane_instant"))]
     pub starts_at: Option<DateTime<FixedOffset>>,
+    #[validate(custom(function = "sane_instant"))]
     pub ends_at: Option<DateTime<FixedOffset>>,
     #[serde(default, deserialize_with = "double_option")]
     #[validate(custom(function = "http_url"), length(max = 2000))]

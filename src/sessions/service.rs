@@ -50,6 +50,9 @@ fn session_to_edit(
     Ok((session, cohort, access))
 }
 
+/// The longest a session may last: a residential bootcamp, not a season.
+pub const MAX_SESSION_DAYS: i64 = 31;
+
 /// The rules a request cannot check on its own: lead trainer and order of
 /// start and end.
 fn check(
@@ -62,6 +65,13 @@ fn check(
     let mut errors = Vec::new();
     if ends_at <= starts_at {
         errors.push(FieldError::new("ends_at", Issue::EndBeforeStart));
+    } else if ends_at - starts_at > chrono::Duration::days(MAX_SESSION_DAYS) {
+        errors.push(FieldError::new(
+            "ends_at",
+            Issue::LongerThan {
+                days: MAX_SESSION_DAYS,
+            },
+        ));
     }
     if let Some(trainer) = trainer {
         if !queries::is_active_trainer(conn, cohort, trainer)? {

@@ -345,3 +345,47 @@ async fn directory_search_takes_wildcards_literally() {
     assert_eq!(search("%25").await, 0);
     assert_eq!(search("awa").await, 1);
 }
+
+#[actix_rt::test]
+async fn leap_seconds_implausible_years_and_endless_sessions_are_refused() {
+    // Arrange
+    let c = class(&[]).await;
+    let schedule = |starts: &'static str, ends: &'static str| {
+        let (app, cohort, token) = (&c.app, c.cohort.clone(), c.trainer.access_token.clone());
+        async move {
+            app.post(
+                &format!("/api/v1/cohorts/{cohort}/sessions"),
+                Some(&token),
+                &json!({ "kind": "meetup", "title": "Rencontre",
+                         "starts_at": starts, "ends_at": ends }),
+            )
+            .await
+        }
+    };
+
+    // Act and assert: each refused with the field named, nothing stored.
+    for (starts, ends, field) in [
+        ("2027-01-01T23:59:60Z", "2027-01-02T00:00:00Z", "starts_at"),
+        ("0001-01-01T09:00:00Z", "0001-01-01T10:00:00Z", "starts_at"),
+        ("2027-01-01T09:00:00Z", "9999-01-01T10:00:00Z", "ends_at"),
+        ("2027-01-01T09:00:00Z", "2100-01-01T10:00:00Z", "ends_at"),
+    ] {
+        let res = schedule(starts, ends).await;
+        let problem = res.assert_problem(422, "validation_failed");
+        assert!(
+            problem["errors"][field].is_array(),
+            "{starts} {ends}: {problem}"
+        );
+    }
+    let listed = c
+        .app
+        .get(
+            &format!("/api/v1/cohorts/{}/sessions", c.cohort),
+            Some(&c.trainer.access_token),
+        )
+        .await;
+    assert_eq!(listed.json()["items"].as_array().unwrap().len(), 1);
+    // A three-day bootcamp is fine.
+    let res = schedule("2027-01-01T09:00:00Z", "2027-01-04T17:00:00Z").await;
+    assert_eq!(res.status, 201, "{}", res.text());
+}
