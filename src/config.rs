@@ -59,6 +59,8 @@ pub struct Settings {
     pub response_cache_mb: usize,
     /// Sign-in throttling (see `auth::throttle`).
     pub throttle: Throttle,
+    /// Seconds between housekeeping runs of each process (0: none).
+    pub housekeeping_interval_seconds: u64,
     /// Take the client's address from `X-Forwarded-For` (behind a proxy
     /// that sets it) rather than from the connection.
     pub trust_forwarded_for: bool,
@@ -182,6 +184,13 @@ impl Settings {
                 )?,
                 client_window_seconds: number(&get, "CLIENT_WINDOW_SECONDS", 600, 1, 86_400)?,
             },
+            housekeeping_interval_seconds: number(
+                &get,
+                "HOUSEKEEPING_INTERVAL_SECONDS",
+                3_600,
+                0,
+                604_800,
+            )?,
             trust_forwarded_for: flag(&get, "TRUST_FORWARDED_FOR")?,
         })
     }

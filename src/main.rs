@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use griot::app::Application;
-use griot::app::{backup, cli, openapi};
+use griot::app::{backup, cli, housekeeping, openapi};
 use griot::clock::SystemClock;
 use griot::config::Settings;
 use griot::telemetry;
@@ -58,6 +58,10 @@ enum Command {
     /// Write a consistent copy of the SQLite database to FILE while the
     /// server runs (on PostgreSQL, use pg_dump).
     Backup { file: std::path::PathBuf },
+    /// Delete what nothing needs any more (expired tokens, old check-in
+    /// rows and throttles) once, and print what went; the server also does
+    /// this every HOUSEKEEPING_INTERVAL_SECONDS.
+    Housekeeping,
     /// Print the OpenAPI document.
     Openapi,
     /// Exit 0 if the server on BIND_ADDR is ready (for container probes).
@@ -92,6 +96,7 @@ fn main() -> ExitCode {
         } => seed(&settings, scale, cohorts, force),
         Command::BenchFixture { out, users } => bench_fixture(settings, &out, users),
         Command::Backup { file } => backup::backup(&settings, &file),
+        Command::Housekeeping => housekeeping::command(&settings),
         Command::Openapi => Ok(()),
     };
     match result {

@@ -5,6 +5,7 @@
 pub mod backup;
 pub mod cli;
 pub mod health;
+pub mod housekeeping;
 pub mod middleware;
 pub mod openapi;
 pub mod routes;
@@ -62,6 +63,14 @@ impl Application {
             cache: Arc::new(ResponseCache::new(settings.response_cache_mb << 20)),
             settings: Arc::new(settings.clone()),
         });
+        if settings.housekeeping_interval_seconds > 0 {
+            housekeeping::spawn_timer(
+                pool.clone(),
+                state.settings.clone(),
+                state.clock.clone(),
+                Duration::from_secs(settings.housekeeping_interval_seconds),
+            );
+        }
         let spec = openapi::ApiDoc::openapi();
         let server = HttpServer::new(move || {
             let settings = &state.settings;

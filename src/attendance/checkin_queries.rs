@@ -96,3 +96,16 @@ pub fn find_record(
         .select(Attendance::as_select())
         .first(conn)
 }
+
+/// Check-in windows closed before `before`, and the wrong tries of windows
+/// opened before it (a window lasts at most four hours). For
+/// housekeeping; how many rows went.
+pub fn forget_closed_windows(conn: &mut DbConnection, before: NaiveDateTime) -> QueryResult<usize> {
+    let windows =
+        diesel::delete(check_in_windows::table.filter(check_in_windows::closes_at.lt(before)))
+            .execute(conn)?;
+    let tries =
+        diesel::delete(check_in_failures::table.filter(check_in_failures::opened_at.lt(before)))
+            .execute(conn)?;
+    Ok(windows + tries)
+}

@@ -76,3 +76,9 @@ pub fn family_of(conn: &mut DbConnection, hash: String) -> QueryResult<Option<Se
         .first(conn)
         .optional()
 }
+
+/// Refresh tokens past their expiry: none can be spent any more. For
+/// housekeeping; how many went.
+pub fn delete_expired_tokens(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(refresh_tokens::table.filter(refresh_tokens::expires_at.lt(now))).execute(conn)
+}

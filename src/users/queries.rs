@@ -130,6 +130,13 @@ pub fn record_revoked(
     Ok(())
 }
 
+/// Revocations older than `before`: every access token of those sessions
+/// has expired by then. For housekeeping; how many went.
+pub fn forget_revocations(conn: &mut DbConnection, before: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(revoked_sessions::table.filter(revoked_sessions::revoked_at.lt(before)))
+        .execute(conn)
+}
+
 /// `(is_admin, is_active, coordinated country, session revoked)`.
 pub type Rights = (bool, bool, Option<String>, bool);
 

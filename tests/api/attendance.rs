@@ -9,7 +9,7 @@ use crate::fixtures::{class, class_on, long_tokens, new_session, Class};
 use crate::helpers::{spawn_app_with, Session, TestApp, TestResponse, UserSpec};
 
 impl Class {
-    async fn roster(&self) -> Value {
+    pub async fn roster(&self) -> Value {
         let res = self
             .app
             .get(
@@ -21,7 +21,7 @@ impl Class {
         res.json()
     }
 
-    async fn mark(&self, who: &Session, records: Value) -> TestResponse {
+    pub async fn mark(&self, who: &Session, records: Value) -> TestResponse {
         self.app
             .put(
                 &format!("/api/v1/sessions/{}/attendance", self.session),
@@ -31,7 +31,7 @@ impl Class {
             .await
     }
 
-    async fn history(&self) -> Vec<Value> {
+    pub async fn history(&self) -> Vec<Value> {
         let res = self
             .app
             .get(
@@ -46,7 +46,7 @@ impl Class {
         res.json()["items"].as_array().unwrap().clone()
     }
 
-    async fn open_window(&self, minutes: i64) -> Value {
+    pub async fn open_window(&self, minutes: i64) -> Value {
         let res = self
             .app
             .post(
@@ -59,7 +59,7 @@ impl Class {
         res.json()
     }
 
-    async fn code(&self) -> String {
+    pub async fn code(&self) -> String {
         let res = self
             .app
             .get(
@@ -71,7 +71,7 @@ impl Class {
         res.json()["code"].as_str().unwrap().to_owned()
     }
 
-    async fn check_in(&self, who: &Session, code: &str) -> TestResponse {
+    pub async fn check_in(&self, who: &Session, code: &str) -> TestResponse {
         self.app
             .post(
                 &format!("/api/v1/sessions/{}/check-in", self.session),

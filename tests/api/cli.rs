@@ -239,3 +239,26 @@ async fn a_backup_taken_while_serving_restores_to_a_working_server() {
         .await;
     assert_eq!(res.status, 200, "{}", res.text());
 }
+
+#[actix_rt::test]
+async fn housekeeping_runs_once_and_reports_what_went() {
+    // Arrange
+    let dir = tempfile::tempdir().unwrap();
+    let app = spawn_app().await;
+
+    // Act
+    let out = griot(&app.database_url, dir.path())
+        .arg("housekeeping")
+        .output()
+        .unwrap();
+
+    // Assert
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["skipped"], false);
+    assert!(report["refresh_tokens"].is_u64(), "{report}");
+}

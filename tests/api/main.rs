@@ -16,6 +16,7 @@ mod errors;
 mod fixtures;
 mod health;
 mod helpers;
+mod housekeeping;
 mod me;
 mod members;
 mod openapi;

@@ -1,0 +1,116 @@
+//! Housekeeping: rows nothing needs any more, deleted on a timer by every
+//! process (`HOUSEKEEPING_INTERVAL_SECONDS`) and by `griot housekeeping`.
+//! Safe with several processes: on PostgreSQL a run holds a transaction-
+//! scoped advisory lock and a process that cannot take it skips its turn;
+//! on SQLite the write transaction already admits one writer, and a second
+//! run finds nothing left to delete.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::NaiveDateTime;
+use diesel::sql_types::Bool;
+use diesel::RunQueryDsl;
+use serde::Serialize;
+
+use crate::attendance::checkin_queries;
+use crate::auth::{queries as auth_queries, throttle};
+use crate::config::Settings;
+use crate::db::{self, write_tx, DbConnection, DbPool};
+use crate::error::AppError;
+use crate::users::queries as user_queries;
+
+/// Fixed key of the advisory lock of a housekeeping run ("griot\x01").
+const LOCK_KEY: i64 = 0x6772_696f_7401;
+
+/// How many rows a run deleted, by kind; `skipped` when another process
+/// was already at it.
+#[derive(Debug, Default, Serialize, PartialEq, Eq)]
+pub struct Report {
+    pub skipped: bool,
+    pub refresh_tokens: usize,
+    pub revoked_sessions: usize,
+    pub check_in_rows: usize,
+    pub throttles: usize,
+}
+
+/// One run, in one transaction.
+pub fn run_once(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    now: NaiveDateTime,
+) -> Result<Report, AppError> {
+    write_tx(conn, |conn| {
+        if conn.is_postgres() && !took_lock(conn)? {
+            return Ok(Report {
+                skipped: true,
+                ..Report::default()
+            });
+        }
+        let access_ttl = chrono::Duration::seconds(settings.access_token_ttl_seconds);
+        Ok(Report {
+            skipped: false,
+            refresh_tokens: auth_queries::delete_expired_tokens(conn, now)?,
+            revoked_sessions: user_queries::forget_revocations(conn, now - access_ttl)?,
+            check_in_rows: checkin_queries::forget_closed_windows(
+                conn,
+                now - chrono::Duration::days(1),
+            )?,
+            throttles: throttle::forget_expired(
+                conn,
+                &settings.throttle,
+                now.and_utc().timestamp(),
+            )?,
+        })
+    })
+}
+
+fn took_lock(conn: &mut DbConnection) -> Result<bool, AppError> {
+    #[derive(diesel::QueryableByName)]
+    struct Took {
+        #[diesel(sql_type = Bool)]
+        took: bool,
+    }
+    let took: Took = diesel::sql_query(format!(
+        "SELECT pg_try_advisory_xact_lock({LOCK_KEY}) AS took"
+    ))
+    .get_result(conn)?;
+    Ok(took.took)
+}
+
+/// Runs housekeeping every `interval` on the blocking pool, for as long as
+/// the process lives; a failed run is logged and the next one tried.
+pub fn spawn_timer(
+    pool: DbPool,
+    settings: Arc<Settings>,
+    clock: Arc<dyn crate::clock::Clock>,
+    interval: Duration,
+) {
+    actix_web::rt::spawn(async move {
+        let mut ticks = actix_web::rt::time::interval(interval);
+        // The first tick is immediate: housekeeping waits one interval.
+        ticks.tick().await;
+        loop {
+            ticks.tick().await;
+            let (settings, now) = (settings.clone(), clock.now_naive());
+            match db::run(&pool, move |conn| run_once(conn, &settings, now)).await {
+                Ok(report) => tracing::info!(?report, "housekeeping"),
+                Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
+            }
+        }
+    });
+}
+
+/// `griot housekeeping`: one run, its report printed as JSON.
+pub fn command(settings: &Settings) -> Result<(), String> {
+    use crate::clock::{Clock, SystemClock};
+    let pool = super::connect_and_migrate(settings).map_err(|e| e.0)?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let report =
+        run_once(&mut conn, settings, SystemClock.now_naive()).map_err(|e| e.to_string())?;
+    println!(
+        "{}",
+        serde_json::to_string(&report).map_err(|e| e.to_string())?
+    );
+    Ok(())
+}
