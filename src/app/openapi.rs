@@ -175,8 +175,35 @@ impl Modify for CommonProblems {
                     "503",
                     "Database unreachable or overloaded (`service_unavailable`)",
                 );
+                // Every response object needs a description (OpenAPI 3.1
+                // requires it; generators refuse the document without).
+                for (status, response) in op.responses.responses.iter_mut() {
+                    if let utoipa::openapi::RefOr::T(response) = response {
+                        if response.description.is_empty() {
+                            response.description = default_description(status).to_owned();
+                        }
+                    }
+                }
             }
         }
+    }
+}
+
+/// What a status means, for responses whose handler says no more.
+fn default_description(status: &str) -> &'static str {
+    match status {
+        "200" => "OK",
+        "201" => "Created",
+        "204" => "Done; no content",
+        "304" => "Not modified since the ETag sent in `If-None-Match`",
+        "400" => "Bad request (`bad_request`)",
+        "401" => "Missing, invalid or expired access token (`unauthorized`)",
+        "403" => "Not allowed to the caller (`forbidden`)",
+        "404" => "Not found, or not visible to the caller (`not_found`)",
+        "409" => "Conflicts with the current state (`conflict`)",
+        "422" => "Invalid fields (`validation_failed`, see `errors`)",
+        "429" => "Too many attempts (`rate_limited`); see `Retry-After`",
+        _ => "See the problem's `code`",
     }
 }
 

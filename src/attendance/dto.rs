@@ -159,6 +159,7 @@ pub struct HistoryParams {
     /// Only the changes of one learner.
     pub user_id: Option<UserId>,
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// Opaque cursor from a previous page.
     pub cursor: Option<String>,

@@ -38,6 +38,7 @@ pub struct CohortReport {
 #[into_params(parameter_in = Query)]
 pub struct ReportParams {
     /// Only learners whose rate is below this (0–100).
+    #[param(minimum = 0, maximum = 100)]
     pub below: Option<f64>,
     /// Only learners below the programme's minimum rate.
     pub at_risk: Option<bool>,

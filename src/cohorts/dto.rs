@@ -111,6 +111,7 @@ pub struct CohortFilters {
     pub country: Option<String>,
     pub status: Option<CohortStatus>,
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// Opaque cursor from a previous page.
     pub cursor: Option<String>,

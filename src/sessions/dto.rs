@@ -179,6 +179,7 @@ pub struct SessionFilters {
     #[param(value_type = Option<String>, format = DateTime)]
     pub updated_since: Option<NaiveDateTime>,
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// Opaque cursor from a previous page (of the same kind of listing).
     pub cursor: Option<String>,

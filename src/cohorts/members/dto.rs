@@ -44,6 +44,7 @@ pub struct MemberFilters {
     pub role: Option<MemberRole>,
     pub status: Option<MemberStatus>,
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// Opaque cursor from a previous page.
     pub cursor: Option<String>,
