@@ -52,8 +52,14 @@ impl PageParams {
     }
 
     /// The decoded cursor, if any; a tampered cursor is a 422 on `cursor`.
+    /// The key after which the page starts; an empty `cursor=` is the
+    /// first page, as if absent (forms and generated clients send it).
     pub fn cursor<K: DeserializeOwned>(&self) -> Result<Option<K>, AppError> {
-        self.cursor.as_deref().map(decode_cursor).transpose()
+        self.cursor
+            .as_deref()
+            .filter(|c| !c.is_empty())
+            .map(decode_cursor)
+            .transpose()
     }
 }
 

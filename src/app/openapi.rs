@@ -215,3 +215,28 @@ pub fn spec_json() -> String {
     json.push('\n');
     json
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::crypto::password::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
+
+    /// utoipa takes only literals for lengths: the password bounds in the
+    /// document must follow the constants the server checks.
+    #[test]
+    fn password_bounds_in_the_document_are_the_servers() {
+        let doc: serde_json::Value = serde_json::from_str(&super::spec_json()).unwrap();
+        let field = |schema: &str, name: &str| {
+            doc["components"]["schemas"][schema]["properties"][name].clone()
+        };
+        for (schema, name, min) in [
+            ("RegisterRequest", "password", MIN_PASSWORD_CHARS),
+            ("ChangePasswordRequest", "new_password", MIN_PASSWORD_CHARS),
+            ("ChangePasswordRequest", "current_password", 1),
+            ("LoginRequest", "password", 1),
+        ] {
+            let f = field(schema, name);
+            assert_eq!(f["minLength"], min, "{schema}.{name}");
+            assert_eq!(f["maxLength"], MAX_PASSWORD_CHARS, "{schema}.{name}");
+        }
+    }
+}

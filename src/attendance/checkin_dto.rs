@@ -9,6 +9,7 @@ use validator::Validate;
 pub struct OpenWindowRequest {
     /// How long learners may check in, 1–240 minutes.
     #[validate(range(min = 1, max = 240))]
+    #[schema(minimum = 1, maximum = 240)]
     pub minutes: i64,
 }
 
@@ -28,6 +29,6 @@ pub struct CheckInCode {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct CheckInRequest {
     #[validate(length(min = 1, max = 12))]
-    #[schema(example = "042917")]
+    #[schema(example = "042917", min_length = 1, max_length = 12)]
     pub code: String,
 }

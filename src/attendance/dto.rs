@@ -77,6 +77,7 @@ pub struct MarkRecord {
     pub user_id: UserId,
     pub status: AttendanceStatus,
     #[validate(length(max = 500))]
+    #[schema(max_length = 500)]
     pub note: Option<String>,
 }
 
@@ -93,6 +94,7 @@ impl MarkRecord {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct MarkRequest {
     #[validate(length(min = 1, max = 1000), nested)]
+    #[schema(min_items = 1, max_items = 1000)]
     pub records: Vec<MarkRecord>,
 }
 

@@ -12,15 +12,18 @@ use crate::validation::{not_blank, trimmed};
 pub struct RegisterRequest {
     #[validate(email, length(max = 254))]
     #[serde(deserialize_with = "trimmed")]
-    #[schema(example = "awa.traore@example.com")]
+    #[schema(example = "awa.traore@example.com", max_length = 254)]
     pub email: String,
     /// At least 10 characters.
     #[validate(length(min = MIN_PASSWORD_CHARS, max = MAX_PASSWORD_CHARS))]
+    #[schema(min_length = 10, max_length = 256)] // MIN_, MAX_PASSWORD_CHARS (a test checks)
     pub password: String,
     #[validate(custom(function = "not_blank"), length(max = 120))]
+    #[schema(min_length = 1, max_length = 120)]
     pub full_name: String,
     /// ISO 3166-1 alpha-2 code of a known country, e.g. `CI`.
     #[validate(length(equal = 2))]
+    #[schema(min_length = 2, max_length = 2)]
     pub country_code: String,
     pub profile_type: ProfileType,
     /// Defaults to `fr`.
@@ -30,15 +33,19 @@ pub struct RegisterRequest {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct LoginRequest {
     #[validate(length(min = 1, max = 254))]
+    #[schema(min_length = 1, max_length = 254)]
     #[serde(deserialize_with = "trimmed")]
     pub email: String,
     #[validate(length(min = 1, max = MAX_PASSWORD_CHARS))]
+    #[schema(min_length = 1, max_length = 256)]
+    // MAX_PASSWORD_CHARS (a literal here; a test checks)
     pub password: String,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct RefreshRequest {
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub refresh_token: String,
 }
 

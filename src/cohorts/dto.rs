@@ -59,9 +59,11 @@ impl From<Cohort> for CohortDto {
 pub struct CreateCohortRequest {
     pub programme_id: ProgrammeId,
     #[validate(custom(function = "not_blank"), length(max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// Omit (or null) for a pan-African cohort (admins only).
     #[validate(length(equal = 2))]
+    #[schema(min_length = 2, max_length = 2)]
     pub country_code: Option<String>,
     /// IANA zone; defaults to the country's. Required for pan-African cohorts.
     #[validate(custom(function = "iana_timezone"))]
@@ -71,6 +73,7 @@ pub struct CreateCohortRequest {
     #[validate(custom(function = "sane_date"))]
     pub ends_on: NaiveDate,
     #[validate(range(min = 1, max = 100000))]
+    #[schema(minimum = 1, maximum = 100000)]
     pub capacity: i32,
     /// Default false.
     pub auto_accept: Option<bool>,
@@ -78,12 +81,14 @@ pub struct CreateCohortRequest {
     pub status: Option<CohortStatus>,
     /// Default 15.
     #[validate(range(min = 0, max = 240))]
+    #[schema(minimum = 0, maximum = 240)]
     pub late_after_minutes: Option<i32>,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct UpdateCohortRequest {
     #[validate(custom(function = "not_blank"), length(max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     /// A country code, or null to make the cohort pan-African (admins only).
     #[serde(default, deserialize_with = "crate::validation::double_option")]
@@ -96,10 +101,12 @@ pub struct UpdateCohortRequest {
     #[validate(custom(function = "sane_date"))]
     pub ends_on: Option<NaiveDate>,
     #[validate(range(min = 1, max = 100000))]
+    #[schema(minimum = 1, maximum = 100000)]
     pub capacity: Option<i32>,
     pub auto_accept: Option<bool>,
     pub status: Option<CohortStatus>,
     #[validate(range(min = 0, max = 240))]
+    #[schema(minimum = 0, maximum = 240)]
     pub late_after_minutes: Option<i32>,
 }
 

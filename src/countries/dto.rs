@@ -49,7 +49,7 @@ pub struct CreateCountryRequest {
     #[schema(example = "SN")]
     pub code: String,
     #[validate(custom(function = "not_blank"), length(max = 100))]
-    #[schema(example = "Sénégal")]
+    #[schema(example = "Sénégal", min_length = 1, max_length = 100)]
     pub name: String,
     /// IANA time zone.
     #[validate(custom(function = "iana_timezone"))]

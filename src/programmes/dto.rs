@@ -43,29 +43,37 @@ impl From<Programme> for ProgrammeDto {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct CreateProgrammeRequest {
     #[validate(custom(function = "not_blank"), length(max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub title: String,
     #[validate(length(max = 10000))]
+    #[schema(max_length = 10000)]
     #[serde(default)]
     pub description: String,
     /// Defaults to `fr`.
     pub language: Option<Language>,
     /// 0–100, default 75.
     #[validate(range(min = 0, max = 100))]
+    #[schema(minimum = 0, maximum = 100)]
     pub min_attendance_rate: Option<i32>,
     /// Default 0.
     #[validate(range(min = 0, max = 1000))]
+    #[schema(minimum = 0, maximum = 1000)]
     pub required_submissions: Option<i32>,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct UpdateProgrammeRequest {
     #[validate(custom(function = "not_blank"), length(max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub title: Option<String>,
     #[validate(length(max = 10000))]
+    #[schema(max_length = 10000)]
     pub description: Option<String>,
     pub language: Option<Language>,
     #[validate(range(min = 0, max = 100))]
+    #[schema(minimum = 0, maximum = 100)]
     pub min_attendance_rate: Option<i32>,
     #[validate(range(min = 0, max = 1000))]
+    #[schema(minimum = 0, maximum = 1000)]
     pub required_submissions: Option<i32>,
 }

@@ -107,8 +107,10 @@ pub fn http_url(value: &str) -> Result<(), ValidationError> {
 pub struct CreateSessionRequest {
     pub kind: SessionKind,
     #[validate(custom(function = "not_blank"), length(max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub title: String,
     #[validate(length(max = 10000))]
+    #[schema(max_length = 10000)]
     pub description: Option<String>,
     /// RFC 3339 with any offset; stored in UTC.
     #[schema(example = "2026-03-02T09:00:00+01:00")]
@@ -120,9 +122,11 @@ pub struct CreateSessionRequest {
     pub ends_at: DateTime<FixedOffset>,
     /// `http` or `https` link to join online.
     #[validate(custom(function = "http_url"), length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub online_url: Option<String>,
     /// Where to meet in person.
     #[validate(length(max = 300))]
+    #[schema(max_length = 300)]
     pub venue: Option<String>,
     /// An active trainer of the cohort.
     pub trainer_id: Option<UserId>,
@@ -135,11 +139,12 @@ pub struct CreateSessionRequest {
 pub struct UpdateSessionRequest {
     pub kind: Option<SessionKind>,
     #[validate(custom(function = "not_blank"), length(max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub title: Option<String>,
     /// Null empties it.
     #[serde(default, deserialize_with = "double_option")]
     #[validate(length(max = 10000))]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 10000)]
     pub description: Option<Option<String>>,
     #[validate(custom(function = "sane_instant"))]
     pub starts_at: Option<DateTime<FixedOffset>>,
@@ -147,11 +152,11 @@ pub struct UpdateSessionRequest {
     pub ends_at: Option<DateTime<FixedOffset>>,
     #[serde(default, deserialize_with = "double_option")]
     #[validate(custom(function = "http_url"), length(max = 2000))]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 2000)]
     pub online_url: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[validate(length(max = 300))]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 300)]
     pub venue: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<UserId>)]

@@ -50,8 +50,10 @@ impl From<User> for UserDto {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct UpdateMeRequest {
     #[validate(custom(function = "not_blank"), length(max = 120))]
+    #[schema(min_length = 1, max_length = 120)]
     pub full_name: Option<String>,
     #[validate(length(equal = 2))]
+    #[schema(min_length = 2, max_length = 2)]
     pub country_code: Option<String>,
     pub profile_type: Option<ProfileType>,
     pub language: Option<Language>,
@@ -60,8 +62,11 @@ pub struct UpdateMeRequest {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct ChangePasswordRequest {
     #[validate(length(min = 1, max = MAX_PASSWORD_CHARS))]
+    #[schema(min_length = 1, max_length = 256)]
+    // MAX_PASSWORD_CHARS (a literal here; a test checks)
     pub current_password: String,
     #[validate(length(min = MIN_PASSWORD_CHARS, max = MAX_PASSWORD_CHARS))]
+    #[schema(min_length = 10, max_length = 256)] // MIN_, MAX_PASSWORD_CHARS (a test checks)
     pub new_password: String,
 }
 
@@ -81,9 +86,11 @@ pub struct UserFilter {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct UpdateUserRequest {
     #[validate(custom(function = "not_blank"), length(max = 120))]
+    #[schema(min_length = 1, max_length = 120)]
     pub full_name: Option<String>,
     /// A coordinator may only move a member to a country they coordinate.
     #[validate(length(equal = 2))]
+    #[schema(min_length = 2, max_length = 2)]
     pub country_code: Option<String>,
     pub profile_type: Option<ProfileType>,
     pub language: Option<Language>,
