@@ -7,6 +7,9 @@
 use crate::error::{AppError, Msg};
 use crate::vocab::{CohortStatus, MemberRole, MemberStatus, UserId};
 
+#[cfg(test)]
+mod matrix;
+
 /// The caller with the rights they hold right now.
 #[derive(Debug, Clone)]
 pub struct Actor {
