@@ -68,7 +68,7 @@ use crate::{attendance, auth, cohorts, countries, error, programmes, sessions, u
         sessions::calendar::routes::my_feed,
     ),
     components(schemas(error::Problem)),
-    modifiers(&BearerAuth, &CommonProblems),
+    modifiers(&BearerAuth, &CommonProblems, &PlainText),
     tags(
         (name = "auth", description = "Registration, sign-in and tokens"),
         (name = "me", description = "The signed-in account"),
@@ -187,6 +187,103 @@ impl Modify for CommonProblems {
             }
         }
     }
+}
+
+/// The text rule of `http::control_free` in the schema of every string a
+/// client sends (request bodies, query parameters) that has no format or
+/// list of values: no NUL or other control character, tab and line breaks
+/// aside. Generated clients and fuzzers then agree with the server.
+struct PlainText;
+
+/// ECMA-262 and Python both read `\uXXXX` in a character class.
+const PLAIN_TEXT: &str = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$";
+
+impl Modify for PlainText {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::RefOr;
+        let mut sent: Vec<String> = Vec::new();
+        for item in openapi.paths.paths.values_mut() {
+            let ops = [
+                item.get.as_mut(),
+                item.post.as_mut(),
+                item.put.as_mut(),
+                item.patch.as_mut(),
+                item.delete.as_mut(),
+            ];
+            for op in ops.into_iter().flatten() {
+                for param in op.parameters.iter_mut().flatten() {
+                    if let RefOr::T(param) = param {
+                        if let Some(RefOr::T(schema)) = param.schema.as_mut() {
+                            plain_text(schema);
+                        }
+                    }
+                }
+                let bodies = op.request_body.iter().flat_map(|b| match b {
+                    RefOr::T(body) => body.content.values().collect::<Vec<_>>(),
+                    RefOr::Ref(_) => Vec::new(),
+                });
+                for content in bodies {
+                    let RefOr::T(content) = content else { continue };
+                    if let Some(RefOr::Ref(r)) = &content.schema {
+                        sent.push(r.ref_location.rsplit('/').next().unwrap_or("").to_owned());
+                    }
+                }
+            }
+        }
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        // The schemas sent, and those they name (a roll call's records).
+        while let Some(name) = sent.pop() {
+            let Some(RefOr::T(schema)) = components.schemas.get_mut(&name) else {
+                continue;
+            };
+            sent.extend(plain_text(schema));
+        }
+    }
+}
+
+/// Puts the pattern on the plain strings of `schema`, its properties and
+/// array items; returns the names of the component schemas it refers to.
+fn plain_text(schema: &mut utoipa::openapi::schema::Schema) -> Vec<String> {
+    use utoipa::openapi::schema::{Schema, SchemaType, Type};
+    use utoipa::openapi::RefOr;
+    let mut refs = Vec::new();
+    let walk = |child: &mut RefOr<Schema>, refs: &mut Vec<String>| match child {
+        RefOr::T(s) => refs.extend(plain_text(s)),
+        RefOr::Ref(r) => refs.push(r.ref_location.rsplit('/').next().unwrap_or("").to_owned()),
+    };
+    match schema {
+        Schema::Object(object) => {
+            let is_string = match &object.schema_type {
+                SchemaType::Type(t) => *t == Type::String,
+                SchemaType::Array(types) => types.contains(&Type::String),
+                SchemaType::AnyValue => false,
+            };
+            if is_string
+                && object.format.is_none()
+                && object.enum_values.is_none()
+                && object.pattern.is_none()
+            {
+                object.pattern = Some(PLAIN_TEXT.to_owned());
+            }
+            for property in object.properties.values_mut() {
+                walk(property, &mut refs);
+            }
+        }
+        Schema::Array(array) => {
+            if let utoipa::openapi::schema::ArrayItems::RefOrSchema(items) = &mut array.items {
+                walk(items, &mut refs);
+            }
+        }
+        Schema::OneOf(one) => {
+            for item in &mut one.items {
+                walk(item, &mut refs);
+            }
+        }
+        _ => {}
+    }
+    refs
 }
 
 /// What a status means, for responses whose handler says no more.

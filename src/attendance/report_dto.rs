@@ -45,6 +45,7 @@ pub struct ReportParams {
     /// `csv` for a spreadsheet (same as `Accept: text/csv`).
     pub format: Option<String>,
     /// CSV separator: `comma` (default) or `semicolon` (French Excel).
+    #[param(pattern = "^(comma|semicolon)$")]
     pub delimiter: Option<String>,
 }
 

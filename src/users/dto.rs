@@ -80,6 +80,7 @@ pub struct UserFilter {
     /// only name a country they coordinate.
     pub country: Option<String>,
     /// Case-insensitive substring of the full name or the e-mail address.
+    #[param(max_length = 100)] // MAX_QUERY_CHARS
     pub q: Option<String>,
 }
 
