@@ -17,10 +17,14 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 if [[ -z "${TEST_DATABASE_URL:-}" ]]; then
     exec "$ROOT/scripts/with-postgres.sh" "$0" "$@"
 fi
-command -v nginx >/dev/null 2>&1 || {
-    echo "scale-out: installing nginx (Debian package nginx-light)" >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx-light >/dev/null
-}
+if ! command -v nginx >/dev/null 2>&1 && [[ ! -x /usr/sbin/nginx ]]; then
+    echo "scale-out: nginx not found; installing Debian's nginx-light with apt-get" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq </dev/null >&2
+    apt-get install -y -qq --no-install-recommends nginx-light </dev/null >&2
+    # The package starts a system nginx on port 80; this proof runs its own.
+    service nginx stop >/dev/null 2>&1 || true
+fi
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 
 WORK="$(mktemp -d)"
