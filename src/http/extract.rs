@@ -71,8 +71,17 @@ fn mime_json() -> &'static str {
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     if may_hold_controls(bytes) {
         if let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) {
-            if let Some(path) = first_control(&value, String::new()) {
-                let field = if path.is_empty() { "body".into() } else { path };
+            let mut found = Vec::new();
+            controls(&value, &mut Vec::new(), &mut found);
+            // Only text the request reads is refused: unknown fields are
+            // ignored, whatever they hold.
+            if let Some(path) = found.into_iter().find(|p| is_read::<T>(&value, p)) {
+                let field = display(&path);
+                let field = if field.is_empty() {
+                    "body".into()
+                } else {
+                    field
+                };
                 return Err(AppError::field(field, Issue::ControlCharacter));
             }
         }
@@ -104,24 +113,78 @@ fn may_hold_controls(bytes: &[u8]) -> bool {
         .any(|w| matches!(w, [b'\\', b'u'] | [0xC2, 0x80..=0x9F]) || w[0] == 0x7F || w[1] == 0x7F)
 }
 
-/// The path (`records[2].note`) of the first string with a forbidden character.
-fn first_control(value: &serde_json::Value, path: String) -> Option<String> {
+/// One step into a JSON document: a field or an index.
+#[derive(Debug, Clone)]
+enum Step {
+    Field(String),
+    Index(usize),
+}
+
+/// The paths of every string with a forbidden character.
+fn controls(value: &serde_json::Value, here: &mut Vec<Step>, found: &mut Vec<Vec<Step>>) {
     use serde_json::Value;
     match value {
-        Value::String(s) => (!control_free(s)).then_some(path),
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .find_map(|(i, v)| first_control(v, format!("{path}[{i}]"))),
-        Value::Object(fields) => fields.iter().find_map(|(k, v)| {
-            let here = if path.is_empty() {
-                k.clone()
-            } else {
-                format!("{path}.{k}")
-            };
-            first_control(v, here)
-        }),
-        _ => None,
+        Value::String(s) if !control_free(s) => found.push(here.clone()),
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                here.push(Step::Index(i));
+                controls(v, here, found);
+                here.pop();
+            }
+        }
+        Value::Object(fields) => {
+            for (k, v) in fields {
+                here.push(Step::Field(k.clone()));
+                controls(v, here, found);
+                here.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `records[2].note`, as field errors name a place.
+fn display(path: &[Step]) -> String {
+    let mut out = String::new();
+    for step in path {
+        match step {
+            Step::Field(k) if out.is_empty() => out.push_str(k),
+            Step::Field(k) => {
+                out.push('.');
+                out.push_str(k);
+            }
+            Step::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
+}
+
+/// Whether `T` reads the string at `path`: put something that is no
+/// string there, and see whether `T` then fails at that very place.
+fn is_read<T: DeserializeOwned>(value: &serde_json::Value, path: &[Step]) -> bool {
+    let mut probe = value.clone();
+    let mut slot = &mut probe;
+    for step in path {
+        slot = match (step, slot) {
+            (Step::Field(k), serde_json::Value::Object(m)) => match m.get_mut(k) {
+                Some(v) => v,
+                None => return true,
+            },
+            (Step::Index(i), serde_json::Value::Array(a)) => match a.get_mut(*i) {
+                Some(v) => v,
+                None => return true,
+            },
+            _ => return true,
+        };
+    }
+    *slot = serde_json::Value::Object(serde_json::Map::new());
+    match serde_path_to_error::deserialize::<_, T>(probe) {
+        Ok(_) => false,
+        // Failing elsewhere only for a missing field: the place is unknown.
+        Err(e) => {
+            e.path().to_string() == display(path)
+                || !e.inner().to_string().starts_with("missing field")
+        }
     }
 }
 
@@ -229,8 +292,13 @@ mod tests {
     fn a_json_string_with_a_control_character_names_its_field() {
         #[derive(Debug, Deserialize)]
         #[allow(dead_code)]
+        struct Mark {
+            note: Option<String>,
+        }
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
         struct Marks {
-            records: Vec<serde_json::Value>,
+            records: Vec<Mark>,
         }
         let body = br#"{"records":[{"note":"ok"},{"note":"a\u0000b"}]}"#;
         match parse_json::<Marks>(body) {
@@ -242,6 +310,20 @@ mod tests {
         }
         let fine = br#"{"records":[{"note":"\u00e9t\u00e9\n"}]}"#;
         assert!(parse_json::<Marks>(fine).is_ok());
+        // Unknown fields are ignored, whatever they hold, at any depth.
+        let unknown = br#"{"x\u0001":"\u0000","records":[{"note":"ok","y":["\u001b"]}]}"#;
+        assert!(parse_json::<Marks>(unknown).is_ok());
+        // A known field is named even when the body misses another one.
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Two {
+            a: String,
+            b: String,
+        }
+        match parse_json::<Two>(br#"{"a":"\u0000"}"#) {
+            Err(AppError::Validation(errors)) => assert_eq!(errors[0].field, "a"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -389,3 +389,23 @@ async fn leap_seconds_implausible_years_and_endless_sessions_are_refused() {
     let res = schedule("2027-01-01T09:00:00Z", "2027-01-04T17:00:00Z").await;
     assert_eq!(res.status, 201, "{}", res.text());
 }
+
+#[actix_rt::test]
+async fn unknown_fields_are_ignored_whatever_they_hold() {
+    // Arrange
+    let app = spawn_app().await;
+    app.register("awa@example.org").await;
+
+    // Act: a newer client sends a field this server does not know.
+    let res = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            &json!({ "email": "awa@example.org", "password": PASSWORD,
+                     "device": "phone\u{0}", "extra": { "tags": ["\u{1b}"] } }),
+        )
+        .await;
+
+    // Assert
+    assert_eq!(res.status, 200, "{}", res.text());
+}
