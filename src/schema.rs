@@ -155,6 +155,7 @@ diesel::table! {
         note -> Nullable<Text>,
         changed_by -> Text,
         changed_at -> Timestamp,
+        seq -> BigInt,
     }
 }
 

@@ -3,11 +3,10 @@
 //! versions that key a cached roster (see `crate::cache`), read in the
 //! query that authorises the request.
 
-use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::upsert::excluded;
 
-use super::rows::{Attendance, AttendanceChange, AttendanceChangeId};
+use super::rows::{Attendance, AttendanceChange};
 use crate::access::{Actor, CohortAccess, Membership};
 use crate::cache::CacheKey;
 use crate::cohorts::seats::SEAT_HOLDERS;
@@ -127,13 +126,14 @@ pub(crate) fn save_marks(
     Ok(())
 }
 
-/// One page of a session's audit trail, oldest first: `limit + 1` rows
-/// after the cursor, so the caller knows whether more follow.
+/// One page of a session's audit trail in the order it was written (by
+/// `seq`, not by the instants requests started at): `limit + 1` rows after
+/// the cursor, so the caller knows whether more follow.
 pub(crate) fn history_page(
     conn: &mut DbConnection,
     session: SessionId,
     user: Option<UserId>,
-    after: Option<(NaiveDateTime, AttendanceChangeId)>,
+    after: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<AttendanceChange>> {
     let mut query = attendance_changes::table
@@ -142,20 +142,11 @@ pub(crate) fn history_page(
     if let Some(user) = user {
         query = query.filter(attendance_changes::user_id.eq(user));
     }
-    if let Some((at, change)) = after {
-        query = query.filter(
-            attendance_changes::changed_at
-                .gt(at)
-                .or(attendance_changes::changed_at
-                    .eq(at)
-                    .and(attendance_changes::id.gt(change))),
-        );
+    if let Some(seq) = after {
+        query = query.filter(attendance_changes::seq.gt(seq));
     }
     query
-        .order((
-            attendance_changes::changed_at.asc(),
-            attendance_changes::id.asc(),
-        ))
+        .order(attendance_changes::seq.asc())
         .limit(limit + 1)
         .select(AttendanceChange::as_select())
         .load(conn)

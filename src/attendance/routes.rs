@@ -1,10 +1,8 @@
 //! Handlers of the roll call and its audit trail.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::NaiveDateTime;
 
 use super::dto::{AttendanceChangeDto, HistoryParams, MarkRequest, Roster};
-use super::rows::AttendanceChangeId;
 use super::service;
 use crate::cache::{self, JSON};
 use crate::db;
@@ -96,7 +94,7 @@ pub async fn history(
     let params = params.into_inner();
     let paging = PageParams::new(params.limit, params.cursor.clone());
     let limit = paging.limit()?;
-    let after: Option<(NaiveDateTime, AttendanceChangeId)> = paging.cursor()?;
+    let after: Option<i64> = paging.cursor()?;
     let page = db::run(&state.pool, move |conn| {
         service::history(conn, &auth, id, params.user_id, after, limit)
     })

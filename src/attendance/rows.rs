@@ -54,6 +54,10 @@ pub struct AttendanceChange {
     pub changed_by: UserId,
     #[diesel(deserialize_as = crate::db::instants::Ts)]
     pub changed_at: NaiveDateTime,
+    /// Its place in the trail, given by the database when the row is
+    /// written (commit order; migration `history_order`).
+    #[diesel(skip_insertion)]
+    pub seq: i64,
 }
 
 impl AttendanceChange {
@@ -68,6 +72,7 @@ impl AttendanceChange {
             note: record.note.clone(),
             changed_by: record.marked_by,
             changed_at: record.marked_at,
+            seq: 0,
         }
     }
 }

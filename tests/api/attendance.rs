@@ -201,6 +201,70 @@ async fn every_change_is_kept_with_who_when_from_and_to() {
 }
 
 #[actix_rt::test]
+async fn the_history_reads_in_commit_order_whatever_instants_requests_started_at() {
+    // Arrange: two roll calls where the one written second started first
+    // (its instant is earlier), as when a slower request waits for the
+    // session's lock: the clock goes back between them.
+    let c = class(&["A"]).await;
+    let learner = &c.learners[0].user_id;
+    c.app.clock.advance(Duration::minutes(30));
+    let res = c
+        .mark(
+            &c.trainer,
+            json!([{ "user_id": learner, "status": "present" }]),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    c.app.clock.advance(Duration::minutes(-20));
+    let res = c
+        .mark(
+            &c.admin,
+            json!([{ "user_id": learner, "status": "absent" }]),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+
+    // Act
+    let history = c.history().await;
+
+    // Assert: each change starts from where the one before it left off.
+    let chain: Vec<(Value, Value)> = history
+        .iter()
+        .map(|h| (h["from_status"].clone(), h["to_status"].clone()))
+        .collect();
+    assert_eq!(
+        chain,
+        [
+            (Value::Null, json!("present")),
+            (json!("present"), json!("absent")),
+        ]
+    );
+    // Pages follow the same order.
+    let first = c
+        .app
+        .get(
+            &format!("/api/v1/sessions/{}/attendance/history?limit=1", c.session),
+            Some(&c.trainer.access_token),
+        )
+        .await
+        .json();
+    let cursor = first["next_cursor"].as_str().unwrap().to_owned();
+    let second = c
+        .app
+        .get(
+            &format!(
+                "/api/v1/sessions/{}/attendance/history?limit=1&cursor={cursor}",
+                c.session
+            ),
+            Some(&c.trainer.access_token),
+        )
+        .await
+        .json();
+    assert_eq!(first["items"][0]["to_status"], "present");
+    assert_eq!(second["items"][0]["to_status"], "absent");
+}
+
+#[actix_rt::test]
 async fn learners_cannot_take_the_roll_and_outsiders_see_nothing() {
     let c = class(&["A"]).await;
     let path = format!("/api/v1/sessions/{}/attendance", c.session);

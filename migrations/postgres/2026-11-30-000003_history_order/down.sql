@@ -1,0 +1,2 @@
+DROP INDEX attendance_changes_session_seq_idx;
+ALTER TABLE attendance_changes DROP COLUMN seq;

@@ -1,0 +1,4 @@
+DROP TRIGGER attendance_changes_seq;
+DROP INDEX attendance_changes_session_seq_idx;
+DROP INDEX attendance_changes_seq_idx;
+ALTER TABLE attendance_changes DROP COLUMN seq;
