@@ -7,7 +7,7 @@ use diesel::sql_types::{Integer, Text, Timestamp};
 
 use super::rows::{Attendance, AttendanceChange, Window};
 use crate::db::DbConnection;
-use crate::schema::{attendance, attendance_changes, check_in_failures, check_in_windows};
+use crate::schema::{attendance, check_in_failures, check_in_windows};
 use crate::vocab::{SessionId, UserId};
 
 /// The tries of one learner in one window: session, learner, window opening.
@@ -79,10 +79,7 @@ pub fn insert_if_unmarked(conn: &mut DbConnection, record: &Attendance) -> Query
 }
 
 pub fn insert_change(conn: &mut DbConnection, change: AttendanceChange) -> QueryResult<()> {
-    diesel::insert_into(attendance_changes::table)
-        .values(change)
-        .execute(conn)?;
-    Ok(())
+    super::queries::insert_changes(conn, &[change])
 }
 
 /// The record of one learner in one session.

@@ -6,7 +6,7 @@
 use diesel::prelude::*;
 use diesel::upsert::excluded;
 
-use super::rows::{Attendance, AttendanceChange};
+use super::rows::{Attendance, AttendanceChange, AttendanceChangeId, NumberedChange};
 use crate::access::{Actor, CohortAccess, Membership};
 use crate::cache::CacheKey;
 use crate::cohorts::seats::SEAT_HOLDERS;
@@ -120,9 +120,36 @@ pub(crate) fn save_marks(
             attendance::marked_at.eq(excluded(attendance::marked_at)),
         ))
         .execute(c))?;
-    crate::on_backend!(conn, c => diesel::insert_into(attendance_changes::table)
-        .values(changes)
-        .execute(c))?;
+    insert_changes(conn, changes)
+}
+
+/// Writes audit rows, numbered in commit order (`seq`, migration
+/// `history_order`): on PostgreSQL by a sequence as each row is written
+/// (under the session's lock); on SQLite, which admits one writer at a
+/// time, as the numbers after the largest, read once per write.
+pub(crate) fn insert_changes(
+    conn: &mut DbConnection,
+    changes: &[AttendanceChange],
+) -> QueryResult<()> {
+    match conn {
+        DbConnection::Pg(pg) => diesel::insert_into(attendance_changes::table)
+            .values(changes)
+            .execute(pg)?,
+        DbConnection::Sqlite(lite) => {
+            let last: Option<i64> = attendance_changes::table
+                .select(diesel::dsl::max(attendance_changes::seq))
+                .first(lite)?;
+            let numbered: Vec<NumberedChange> = changes
+                .iter()
+                .cloned()
+                .zip(last.unwrap_or(0) + 1..)
+                .map(|(change, seq)| NumberedChange { change, seq })
+                .collect();
+            diesel::insert_into(attendance_changes::table)
+                .values(&numbered)
+                .execute(lite)?
+        }
+    };
     Ok(())
 }
 
@@ -133,7 +160,7 @@ pub(crate) fn history_page(
     conn: &mut DbConnection,
     session: SessionId,
     user: Option<UserId>,
-    after: Option<i64>,
+    after: Option<(i64, AttendanceChangeId)>,
     limit: i64,
 ) -> QueryResult<Vec<AttendanceChange>> {
     let mut query = attendance_changes::table
@@ -142,11 +169,16 @@ pub(crate) fn history_page(
     if let Some(user) = user {
         query = query.filter(attendance_changes::user_id.eq(user));
     }
-    if let Some(seq) = after {
-        query = query.filter(attendance_changes::seq.gt(seq));
+    if let Some((seq, id)) = after {
+        query = query.filter(
+            attendance_changes::seq.gt(seq).or(attendance_changes::seq
+                .eq(seq)
+                .and(attendance_changes::id.gt(id))),
+        );
     }
+    // A row written by hand without a number (0) still has a place.
     query
-        .order(attendance_changes::seq.asc())
+        .order((attendance_changes::seq.asc(), attendance_changes::id.asc()))
         .limit(limit + 1)
         .select(AttendanceChange::as_select())
         .load(conn)

@@ -94,7 +94,7 @@ pub async fn history(
     let params = params.into_inner();
     let paging = PageParams::new(params.limit, params.cursor.clone());
     let limit = paging.limit()?;
-    let after: Option<i64> = paging.cursor()?;
+    let after: Option<(i64, super::rows::AttendanceChangeId)> = paging.cursor()?;
     let page = db::run(&state.pool, move |conn| {
         service::history(conn, &auth, id, params.user_id, after, limit)
     })

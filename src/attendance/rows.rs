@@ -77,6 +77,16 @@ impl AttendanceChange {
     }
 }
 
+/// An audit row with the number SQLite's writer gives it (PostgreSQL's
+/// sequence gives it there).
+#[derive(Insertable)]
+#[diesel(table_name = attendance_changes)]
+pub struct NumberedChange {
+    #[diesel(embed)]
+    pub change: AttendanceChange,
+    pub seq: i64,
+}
+
 /// A self check-in window of a session (one at most).
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = check_in_windows)]

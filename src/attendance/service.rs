@@ -8,7 +8,7 @@ use chrono::NaiveDateTime;
 
 use super::dto::{AttendanceChangeDto, AttendanceDto, MarkRecord, MarkRequest, Roster, RosterLine};
 use super::queries;
-use super::rows::{Attendance, AttendanceChange, AttendanceMethod};
+use super::rows::{Attendance, AttendanceChange, AttendanceChangeId, AttendanceMethod};
 use crate::access::CohortAccess;
 use crate::cache::{Cached, ResponseCache};
 use crate::db::{write_tx, DbConnection};
@@ -137,13 +137,18 @@ pub fn history(
     auth: &AuthUser,
     id: SessionId,
     user: Option<UserId>,
-    after: Option<i64>,
+    after: Option<(i64, AttendanceChangeId)>,
     limit: i64,
 ) -> Result<Page<AttendanceChangeDto>, AppError> {
     let actor = crate::users::actor(conn, auth)?;
     sessions::session_for(conn, &actor, id, CohortAccess::can_manage_sessions)?;
     let rows = queries::history_page(conn, id, user, after, limit)?;
-    Ok(page_from(rows, limit, |c| c.seq, AttendanceChangeDto::from))
+    Ok(page_from(
+        rows,
+        limit,
+        |c| (c.seq, c.id),
+        AttendanceChangeDto::from,
+    ))
 }
 
 #[cfg(test)]

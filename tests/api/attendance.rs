@@ -261,7 +261,7 @@ async fn the_history_reads_in_commit_order_whatever_instants_requests_started_at
         .await
         .json();
     assert_eq!(first["items"][0]["to_status"], "present");
-    assert_eq!(second["items"][0]["to_status"], "absent");
+    assert_eq!(second["items"][0]["to_status"], "absent", "{second}");
 }
 
 #[actix_rt::test]

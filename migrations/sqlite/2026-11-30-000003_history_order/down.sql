@@ -1,4 +1,3 @@
-DROP TRIGGER attendance_changes_seq;
 DROP INDEX attendance_changes_session_seq_idx;
 DROP INDEX attendance_changes_seq_idx;
 ALTER TABLE attendance_changes DROP COLUMN seq;
