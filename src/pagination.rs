@@ -68,10 +68,18 @@ pub fn encode_cursor<K: Serialize>(key: &K) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
 }
 
+/// The longest cursor read (the document says so too); the server's own are
+/// under 200 characters.
+pub const MAX_CURSOR_CHARS: usize = 512;
+
 pub fn decode_cursor<K: DeserializeOwned>(raw: &str) -> Result<K, AppError> {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(raw)
-        .ok()
+    Some(raw)
+        .filter(|r| r.len() <= MAX_CURSOR_CHARS)
+        .and_then(|r| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(r)
+                .ok()
+        })
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
         .ok_or_else(|| AppError::field("cursor", Issue::Invalid))
 }

@@ -43,6 +43,25 @@ pub fn iana_timezone(value: &str) -> Result<(), ValidationError> {
         .map_err(|_| ValidationError::new("unknown_timezone"))
 }
 
+/// An IANA time zone name, as in the server's tz database: the schema of
+/// every field [`iana_timezone`] checks, so clients and fuzzers see the
+/// same list the server accepts.
+pub struct TimeZoneName;
+
+impl utoipa::PartialSchema for TimeZoneName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some("IANA time zone name."))
+            .enum_values(Some(chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())))
+            .examples([serde_json::json!("Africa/Abidjan")])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for TimeZoneName {}
+
 /// Exactly `n` ASCII upper-case letters (country and currency codes).
 pub fn upper_letters(value: &str, n: usize) -> Result<(), ValidationError> {
     if value.len() == n && value.bytes().all(|b| b.is_ascii_uppercase()) {

@@ -189,14 +189,26 @@ impl Modify for CommonProblems {
     }
 }
 
-/// The text rule of `http::control_free` in the schema of every string a
-/// client sends (request bodies, query parameters) that has no format or
-/// list of values: no NUL or other control character, tab and line breaks
-/// aside. Generated clients and fuzzers then agree with the server.
+/// The text rules of the server in the schema of every string a client
+/// sends (request bodies, query parameters):
+/// - plain text (no format, no list of values) follows `http::control_free`:
+///   no NUL or other control character, tab and line breaks aside;
+/// - dates and instants follow `validation::sane_date` and `sane_instant`:
+///   years 1900–2200, no leap second.
+///
+/// Generated clients and fuzzers then agree with the server.
 struct PlainText;
 
 /// ECMA-262 and Python both read `\uXXXX` in a character class.
 const PLAIN_TEXT: &str = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$";
+
+/// A `date` within `validation::YEARS` (the day of the month is checked
+/// by the format).
+const SANE_DATE: &str = "^(19\\d\\d|2[01]\\d\\d|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])$";
+
+/// A `date-time` (RFC 3339) whose instant is within `validation::YEARS`
+/// whatever its offset (so years 1901–2199), seconds 00–59.
+const SANE_INSTANT: &str = "^(190[1-9]|19[1-9]\\d|2[01]\\d\\d)-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])T([01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(\\.\\d{1,9})?(Z|[+-]([01]\\d|2[0-3]):[0-5]\\d)$";
 
 impl Modify for PlainText {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
@@ -260,12 +272,18 @@ fn plain_text(schema: &mut utoipa::openapi::schema::Schema) -> Vec<String> {
                 SchemaType::Array(types) => types.contains(&Type::String),
                 SchemaType::AnyValue => false,
             };
-            if is_string
-                && object.format.is_none()
-                && object.enum_values.is_none()
-                && object.pattern.is_none()
-            {
-                object.pattern = Some(PLAIN_TEXT.to_owned());
+            if is_string && object.enum_values.is_none() && object.pattern.is_none() {
+                use utoipa::openapi::schema::{KnownFormat, SchemaFormat};
+                object.pattern = match &object.format {
+                    None => Some(PLAIN_TEXT.to_owned()),
+                    Some(SchemaFormat::KnownFormat(KnownFormat::Date)) => {
+                        Some(SANE_DATE.to_owned())
+                    }
+                    Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)) => {
+                        Some(SANE_INSTANT.to_owned())
+                    }
+                    Some(_) => None,
+                };
             }
             for property in object.properties.values_mut() {
                 walk(property, &mut refs);
@@ -334,6 +352,48 @@ mod tests {
             let f = field(schema, name);
             assert_eq!(f["minLength"], min, "{schema}.{name}");
             assert_eq!(f["maxLength"], MAX_PASSWORD_CHARS, "{schema}.{name}");
+        }
+    }
+
+    /// A date or instant the document's pattern allows, the server accepts:
+    /// a fuzzer drawing from the pattern is never refused for the range.
+    #[test]
+    fn date_patterns_are_within_what_the_server_accepts() {
+        use crate::validation::{sane_date, sane_instant};
+        let matches = |pattern: &str, value: &str| {
+            let schema = serde_json::json!({"type": "string", "pattern": pattern});
+            jsonschema::is_valid(&schema, &serde_json::json!(value))
+        };
+        for (value, allowed) in [
+            ("1900-01-01", true),
+            ("2200-12-31", true),
+            ("1899-12-31", false),
+            ("2201-01-01", false),
+            ("2026-13-01", false),
+            ("", false),
+        ] {
+            assert_eq!(matches(super::SANE_DATE, value), allowed, "{value}");
+            if allowed {
+                let on: chrono::NaiveDate = value.parse().unwrap();
+                assert!(sane_date(&on).is_ok(), "{value}");
+            }
+        }
+        for (value, allowed) in [
+            ("1901-01-01T00:00:00-23:59", true),
+            ("1901-01-01T00:00:00+23:59", true),
+            ("2199-12-31T23:59:59.999999999+23:59", true),
+            ("2199-12-31T23:59:59-23:59", true),
+            ("2026-03-02T09:00:00Z", true),
+            ("2026-12-31T23:59:60Z", false),
+            ("1900-06-01T00:00:00Z", false),
+            ("2026-03-02T09:00:00", false),
+            ("", false),
+        ] {
+            assert_eq!(matches(super::SANE_INSTANT, value), allowed, "{value}");
+            if allowed {
+                let at = chrono::DateTime::parse_from_rfc3339(value).unwrap();
+                assert!(sane_instant(&at).is_ok(), "{value}");
+            }
         }
     }
 }

@@ -12,7 +12,7 @@ use crate::validation::{not_blank, trimmed};
 pub struct RegisterRequest {
     #[validate(email, length(max = 254))]
     #[serde(deserialize_with = "trimmed")]
-    #[schema(example = "awa.traore@example.com", max_length = 254)]
+    #[schema(example = "awa.traore@example.com", max_length = 254, format = Email)]
     pub email: String,
     /// At least 10 characters.
     #[validate(length(min = MIN_PASSWORD_CHARS, max = MAX_PASSWORD_CHARS))]
@@ -23,7 +23,7 @@ pub struct RegisterRequest {
     pub full_name: String,
     /// ISO 3166-1 alpha-2 code of a known country, e.g. `CI`.
     #[validate(length(equal = 2))]
-    #[schema(min_length = 2, max_length = 2)]
+    #[schema(pattern = "^[A-Z]{2}$")]
     pub country_code: String,
     pub profile_type: ProfileType,
     /// Defaults to `fr`.

@@ -7,7 +7,7 @@ use validator::Validate;
 
 use super::rows::Cohort;
 use crate::programmes::ProgrammeId;
-use crate::validation::{iana_timezone, not_blank, sane_date};
+use crate::validation::{iana_timezone, not_blank, sane_date, TimeZoneName};
 use crate::vocab::{CohortId, CohortStatus};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -63,10 +63,11 @@ pub struct CreateCohortRequest {
     pub name: String,
     /// Omit (or null) for a pan-African cohort (admins only).
     #[validate(length(equal = 2))]
-    #[schema(min_length = 2, max_length = 2)]
+    #[schema(pattern = "^[A-Z]{2}$")]
     pub country_code: Option<String>,
     /// IANA zone; defaults to the country's. Required for pan-African cohorts.
     #[validate(custom(function = "iana_timezone"))]
+    #[schema(value_type = Option<TimeZoneName>)]
     pub timezone: Option<String>,
     #[validate(custom(function = "sane_date"))]
     pub starts_on: NaiveDate,
@@ -92,9 +93,10 @@ pub struct UpdateCohortRequest {
     pub name: Option<String>,
     /// A country code, or null to make the cohort pan-African (admins only).
     #[serde(default, deserialize_with = "crate::validation::double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^[A-Z]{2}$")]
     pub country_code: Option<Option<String>>,
     #[validate(custom(function = "iana_timezone"))]
+    #[schema(value_type = Option<TimeZoneName>)]
     pub timezone: Option<String>,
     #[validate(custom(function = "sane_date"))]
     pub starts_on: Option<NaiveDate>,

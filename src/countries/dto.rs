@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::{Validate, ValidationError};
 
-use crate::validation::{iana_timezone, not_blank, upper_letters};
+use crate::validation::{iana_timezone, not_blank, upper_letters, TimeZoneName};
 
 use super::rows::Country;
 
@@ -46,17 +46,17 @@ fn currency_code(v: &str) -> Result<(), ValidationError> {
 pub struct CreateCountryRequest {
     /// ISO 3166-1 alpha-2, upper case.
     #[validate(custom(function = "country_code"))]
-    #[schema(example = "SN")]
+    #[schema(example = "SN", pattern = "^[A-Z]{2}$")]
     pub code: String,
     #[validate(custom(function = "not_blank"), length(max = 100))]
     #[schema(example = "Sénégal", min_length = 1, max_length = 100)]
     pub name: String,
     /// IANA time zone.
     #[validate(custom(function = "iana_timezone"))]
-    #[schema(example = "Africa/Dakar")]
+    #[schema(value_type = TimeZoneName)]
     pub timezone: String,
     /// ISO 4217, upper case.
     #[validate(custom(function = "currency_code"))]
-    #[schema(example = "XOF")]
+    #[schema(example = "XOF", pattern = "^[A-Z]{3}$")]
     pub currency: String,
 }

@@ -87,11 +87,45 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
         }
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(shape_error)?;
+    let value = match serde_path_to_error::deserialize(&mut de) {
+        Ok(value) => value,
+        // JSON Schema counts 3.0 as an integer, and so do the clients and
+        // fuzzers that read the contract: read such numbers as integers.
+        Err(e)
+            if e.inner()
+                .to_string()
+                .starts_with("invalid type: floating point") =>
+        {
+            let mut value: serde_json::Value = serde_json::from_slice(bytes)
+                .map_err(|_| AppError::BadRequest(Msg::MalformedJson))?;
+            integral_floats_as_integers(&mut value);
+            return serde_path_to_error::deserialize(value).map_err(shape_error);
+        }
+        Err(e) => return Err(shape_error(e)),
+    };
     // Trailing garbage after the value is malformed JSON too.
     de.end()
         .map_err(|_| AppError::BadRequest(Msg::MalformedJson))?;
     Ok(value)
+}
+
+/// Turns every number with no fractional part (`3.0`, `1e3`) that fits an
+/// `i64` into an integer; other numbers stay as they are.
+fn integral_floats_as_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64() {
+                // Below 2^63 in magnitude, so the cast is exact.
+                if f.fract() == 0.0 && f.abs() < 9.2e18 {
+                    *value = Value::from(f as i64);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_floats_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(integral_floats_as_integers),
+        _ => {}
+    }
 }
 
 /// Whether a text may go to the database: NUL and the other control
@@ -361,6 +395,21 @@ mod tests {
             AppError::Validation(f) => f.into_iter().map(|f| (f.field, f.issue)).collect(),
             other => panic!("expected validation, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn integral_floats_are_read_as_integers() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Window {
+            minutes: i32,
+            weight: Option<f64>,
+        }
+        let w: Window = parse_json(br#"{"minutes": 19.0, "weight": 1.0}"#).unwrap();
+        assert_eq!((w.minutes, w.weight), (19, Some(1.0)));
+        let w: Window = parse_json(br#"{"minutes": 2e1}"#).unwrap();
+        assert_eq!(w.minutes, 20);
+        let e = parse_json::<Window>(br#"{"minutes": 19.5}"#).unwrap_err();
+        assert_eq!(fields(e), vec![("minutes".to_owned(), Issue::InvalidType)]);
     }
 
     #[test]

@@ -53,7 +53,7 @@ pub struct UpdateMeRequest {
     #[schema(min_length = 1, max_length = 120)]
     pub full_name: Option<String>,
     #[validate(length(equal = 2))]
-    #[schema(min_length = 2, max_length = 2)]
+    #[schema(pattern = "^[A-Z]{2}$")]
     pub country_code: Option<String>,
     pub profile_type: Option<ProfileType>,
     pub language: Option<Language>,
@@ -91,7 +91,7 @@ pub struct UpdateUserRequest {
     pub full_name: Option<String>,
     /// A coordinator may only move a member to a country they coordinate.
     #[validate(length(equal = 2))]
-    #[schema(min_length = 2, max_length = 2)]
+    #[schema(pattern = "^[A-Z]{2}$")]
     pub country_code: Option<String>,
     pub profile_type: Option<ProfileType>,
     pub language: Option<Language>,
