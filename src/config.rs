@@ -64,6 +64,13 @@ pub struct Settings {
     /// Take the client's address from `X-Forwarded-For` (behind a proxy
     /// that sets it) rather than from the connection.
     pub trust_forwarded_for: bool,
+    /// Where uploaded files live (see `storage`): `None` is the folder
+    /// `files` under `data_dir`.
+    pub storage_url: Option<String>,
+    /// Largest recording a trainer may upload, in bytes.
+    pub max_recording_bytes: u64,
+    /// Largest slides or document, in bytes.
+    pub max_document_bytes: u64,
 }
 
 /// Limits on sign-in and registration attempts.
@@ -143,6 +150,9 @@ impl Settings {
         Ok(Settings {
             database_url,
             bind_addr: get("BIND_ADDR").unwrap_or_else(|| "127.0.0.1:8080".into()),
+            storage_url: get("STORAGE_URL").filter(|v| !v.trim().is_empty()),
+            max_recording_bytes: number(&get, "MAX_RECORDING_BYTES", 2 << 30, 1 << 20, 1 << 40)?,
+            max_document_bytes: number(&get, "MAX_DOCUMENT_BYTES", 100 << 20, 1 << 10, 1 << 40)?,
             data_dir,
             jwt_secret,
             access_token_ttl_seconds: number(&get, "ACCESS_TOKEN_TTL_SECONDS", 900, 30, 86_400)?,

@@ -113,6 +113,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    materials (id) {
+        id -> Text,
+        session_id -> Text,
+        parent_id -> Nullable<Text>,
+        title -> Text,
+        kind -> Text,
+        url -> Nullable<Text>,
+        file_name -> Nullable<Text>,
+        content_type -> Nullable<Text>,
+        size_bytes -> Nullable<BigInt>,
+        sha256 -> Nullable<Text>,
+        storage_key -> Nullable<Text>,
+        uploaded_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     calendar_tokens (user_id) {
         user_id -> Text,
         token_hash -> Text,
@@ -212,6 +230,7 @@ diesel::joinable!(attendance -> sessions (session_id));
 diesel::joinable!(attendance_changes -> sessions (session_id));
 diesel::joinable!(attendance_tallies -> cohorts (cohort_id));
 diesel::joinable!(check_in_windows -> sessions (session_id));
+diesel::joinable!(materials -> sessions (session_id));
 
 diesel::table! {
     roster_versions (session_id, shard) {
@@ -239,4 +258,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     roster_versions,
     throttles,
     revoked_sessions,
+    materials,
 );

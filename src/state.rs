@@ -9,6 +9,7 @@ use crate::config::Settings;
 use crate::crypto::jwt::JwtKeys;
 use crate::crypto::password::Passwords;
 use crate::db::DbPool;
+use crate::storage::Storage;
 
 /// Shared by every request handler.
 pub struct AppState {
@@ -21,4 +22,6 @@ pub struct AppState {
     pub check_in_key: [u8; 32],
     /// Rosters and session lists already made (see `cache`).
     pub cache: Arc<ResponseCache>,
+    /// Uploaded files (see `storage`).
+    pub storage: Storage,
 }

@@ -5,7 +5,8 @@
 use super::*;
 
 /// `(caller, [can_see_cohort, can_see_private, can_manage_cohort,
-/// can_manage_sessions, can_view_members], refusal status)` for a draft
+/// can_manage_sessions, can_view_members, can_see_materials,
+/// can_manage_materials], refusal status)` for a draft
 /// cohort in Mali, then for the same cohort open (in the catalogue).
 #[test]
 fn cohort_rules_for_every_kind_of_caller() {
@@ -26,21 +27,21 @@ fn cohort_rules_for_every_kind_of_caller() {
         &'a str,
         Option<&'a Actor>,
         Option<Membership>,
-        [bool; 5],
+        [bool; 7],
         u16,
     );
     #[rustfmt::skip]
     let draft: [Row; 10] = [
-        ("admin",                 Some(&admin),       None,                      [true,  true,  true,  true,  true ], 403),
-        ("coordinator of ML",     Some(&coordinator), None,                      [true,  true,  true,  true,  true ], 403),
-        ("coordinator elsewhere", Some(&elsewhere),   None,                      [false, false, false, false, false], 404),
-        ("active trainer",        Some(&member),      Some((Trainer, Active)),   [true,  true,  false, true,  true ], 403),
-        ("active learner",        Some(&member),      Some((Learner, Active)),   [true,  true,  false, false, false], 403),
-        ("past learner",          Some(&member),      Some((Learner, Completed)),[true,  true,  false, false, false], 403),
-        ("applicant",             Some(&member),      Some((Learner, Pending)),  [true,  false, false, false, false], 403),
-        ("waitlisted",            Some(&member),      Some((Learner, Waitlisted)),[true, false, false, false, false], 403),
-        ("withdrawn",             Some(&member),      Some((Learner, Withdrawn)),[true,  false, false, false, false], 403),
-        ("anonymous",             None,               None,                      [false, false, false, false, false], 404),
+        ("admin",                 Some(&admin),       None,                      [true,  true,  true,  true,  true , true,  true ], 403),
+        ("coordinator of ML",     Some(&coordinator), None,                      [true,  true,  true,  true,  true , true,  true ], 403),
+        ("coordinator elsewhere", Some(&elsewhere),   None,                      [false, false, false, false, false, false, false], 404),
+        ("active trainer",        Some(&member),      Some((Trainer, Active)),   [true,  true,  false, true,  true , true,  true ], 403),
+        ("active learner",        Some(&member),      Some((Learner, Active)),   [true,  true,  false, false, false, true,  false], 403),
+        ("past learner",          Some(&member),      Some((Learner, Completed)),[true,  true,  false, false, false, true,  false], 403),
+        ("applicant",             Some(&member),      Some((Learner, Pending)),  [true,  false, false, false, false, false, false], 403),
+        ("waitlisted",            Some(&member),      Some((Learner, Waitlisted)),[true, false, false, false, false, false, false], 403),
+        ("withdrawn",             Some(&member),      Some((Learner, Withdrawn)),[true,  false, false, false, false, false, false], 403),
+        ("anonymous",             None,               None,                      [false, false, false, false, false, false, false], 404),
     ];
     for status in [CohortStatus::Draft, CohortStatus::Open] {
         for (who, actor, membership, rules, refusal) in draft {
@@ -53,8 +54,12 @@ fn cohort_rules_for_every_kind_of_caller() {
                 access.can_manage_cohort(),
                 access.can_manage_sessions(),
                 access.can_view_members(),
+                access.can_see_materials(),
+                access.can_manage_materials(),
             ];
-            let want = [see_cohort, rules[1], rules[2], rules[3], rules[4]];
+            let want = [
+                see_cohort, rules[1], rules[2], rules[3], rules[4], rules[5], rules[6],
+            ];
             assert_eq!(got, want, "{who}, {status}");
             let refused = match access.require(false) {
                 Err(AppError::Forbidden(_)) => 403,

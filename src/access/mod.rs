@@ -133,6 +133,17 @@ impl CohortAccess {
         self.staff || self.is_trainer()
     }
 
+    /// Listing and downloading a session's materials: staff and admitted
+    /// members, current or past.
+    pub fn can_see_materials(&self) -> bool {
+        self.can_see_private()
+    }
+
+    /// Uploading and deleting materials: staff and the cohort's trainers.
+    pub fn can_manage_materials(&self) -> bool {
+        self.can_manage_sessions()
+    }
+
     pub fn can_view_members(&self) -> bool {
         self.staff || self.is_trainer()
     }

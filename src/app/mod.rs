@@ -31,6 +31,7 @@ use crate::crypto::password::Passwords;
 use crate::db::{self, DbPool};
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::storage::Storage;
 use crate::{attendance, http};
 
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +62,7 @@ impl Application {
             passwords,
             check_in_key: attendance::codes::server_key(&settings.jwt_secret),
             cache: Arc::new(ResponseCache::new(settings.response_cache_mb << 20)),
+            storage: Storage::open(&settings).map_err(StartupError)?,
             settings: Arc::new(settings.clone()),
         });
         if settings.housekeeping_interval_seconds > 0 {

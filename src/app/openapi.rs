@@ -5,7 +5,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::health;
-use crate::{attendance, auth, cohorts, countries, error, programmes, sessions, users};
+use crate::{attendance, auth, cohorts, countries, error, materials, programmes, sessions, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -66,6 +66,10 @@ use crate::{attendance, auth, cohorts, countries, error, programmes, sessions, u
         sessions::calendar::routes::revoke_token,
         sessions::calendar::routes::cohort_feed,
         sessions::calendar::routes::my_feed,
+        materials::routes::create_material,
+        materials::routes::list_materials,
+        materials::routes::download,
+        materials::routes::delete_material,
     ),
     components(schemas(error::Problem)),
     modifiers(&BearerAuth, &CommonProblems, &PlainText),
@@ -80,6 +84,7 @@ use crate::{attendance, auth, cohorts, countries, error, programmes, sessions, u
         (name = "sessions", description = "Master classes, case studies, workshops, meetups and events of a cohort"),
         (name = "calendar", description = "iCalendar (RFC 5545) feeds for calendar apps, and their tokens"),
         (name = "attendance", description = "Roll call, self check-in with rotating codes, reports"),
+        (name = "materials", description = "Recordings, slides, documents and links of a session: streamed uploads, resumable downloads"),
         (name = "health", description = "Probes for orchestrators"),
     )
 )]

@@ -10,7 +10,7 @@ use actix_web::web::{self, resource, scope};
 use actix_web::{FromRequest, Handler, HttpResponse, Resource, Responder, Route};
 
 use super::health;
-use crate::{attendance, auth, cohorts, countries, programmes, sessions, users};
+use crate::{attendance, auth, cohorts, countries, materials, programmes, sessions, users};
 
 pub fn table(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -164,6 +164,23 @@ pub fn table(cfg: &mut web::ServiceConfig) {
             .service(at(
                 "/sessions/{id}/check-in",
                 [post(attendance::checkin_routes::check_in)],
+            ))
+            // Materials: uploads hang off a session; a material has its own
+            // address for downloads and deletion.
+            .service(at(
+                "/sessions/{id}/materials",
+                [
+                    get(materials::routes::list_materials),
+                    post(materials::routes::create_material),
+                ],
+            ))
+            .service(at(
+                "/materials/{id}",
+                [delete(materials::routes::delete_material)],
+            ))
+            .service(at(
+                "/materials/{id}/content",
+                [get(materials::routes::download)],
             )),
     )
     // Probes, outside the versioned API.

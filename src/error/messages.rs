@@ -7,6 +7,7 @@ use crate::i18n::Lang;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Msg {
     MalformedJson,
+    MalformedMultipart,
     UnsupportedMediaType,
     InvalidQuery,
     MissingToken,
@@ -39,6 +40,10 @@ impl Msg {
             Msg::MalformedJson => (
                 "Le corps de la requête n'est pas un JSON valide.",
                 "The request body is not valid JSON.",
+            ),
+            Msg::MalformedMultipart => (
+                "Le corps multipart/form-data est illisible.",
+                "The multipart/form-data body is unreadable.",
             ),
             Msg::UnsupportedMediaType => (
                 "Le corps doit être envoyé en application/json.",
@@ -203,6 +208,12 @@ pub enum Issue {
     /// Text with a NUL or another control character (tab and line breaks
     /// aside), which no field takes.
     ControlCharacter,
+    /// A file whose bytes are not of a type the kind of material takes
+    /// (`found`: the type read from the bytes, if any).
+    FileType {
+        found: Option<String>,
+        accepted: &'static str,
+    },
 }
 
 impl Issue {
@@ -330,6 +341,18 @@ impl Issue {
                     "Contains a control character that is not allowed.",
                 )
                 .into(),
+            Issue::FileType { found, accepted } => match (found, fr) {
+                (Some(t), true) => {
+                    format!("Ce fichier est de type {t}, non accepté ici ; formats acceptés : {accepted}.")
+                }
+                (Some(t), false) => {
+                    format!("This file is {t}, which is not accepted here; accepted formats: {accepted}.")
+                }
+                (None, true) => {
+                    format!("Type de fichier non reconnu ; formats acceptés : {accepted}.")
+                }
+                (None, false) => format!("Unrecognised file type; accepted formats: {accepted}."),
+            },
         }
     }
 }

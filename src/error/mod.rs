@@ -51,6 +51,12 @@ pub enum AppError {
     Conflict(Msg),
     #[error("payload too large")]
     PayloadTooLarge,
+    /// An uploaded file over the limit of its kind, in bytes.
+    #[error("file over {0} bytes")]
+    FileTooLarge(u64),
+    /// A byte range that starts past the end of a file of this size.
+    #[error("range past {0} bytes")]
+    RangeNotSatisfiable(u64),
     #[error("request body too slow")]
     RequestTimeout,
     #[error("unsupported media type")]
@@ -96,7 +102,8 @@ impl AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::PayloadTooLarge | AppError::FileTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::RangeNotSatisfiable(_) => StatusCode::RANGE_NOT_SATISFIABLE,
             AppError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::RateLimited | AppError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -115,6 +122,8 @@ impl AppError {
             AppError::MethodNotAllowed => "method_not_allowed",
             AppError::Conflict(m) => m.code().unwrap_or("conflict"),
             AppError::PayloadTooLarge => "payload_too_large",
+            AppError::FileTooLarge(_) => "file_too_large",
+            AppError::RangeNotSatisfiable(_) => "range_not_satisfiable",
             AppError::RequestTimeout => "request_timeout",
             AppError::UnsupportedMediaType => "unsupported_media_type",
             AppError::RateLimited | AppError::Throttled(_) => "rate_limited",
@@ -132,7 +141,10 @@ impl AppError {
             AppError::NotFound => ("Introuvable", "Not found"),
             AppError::MethodNotAllowed => ("Méthode non permise", "Method not allowed"),
             AppError::Conflict(_) => ("Conflit", "Conflict"),
-            AppError::PayloadTooLarge => ("Contenu trop volumineux", "Payload too large"),
+            AppError::PayloadTooLarge | AppError::FileTooLarge(_) => {
+                ("Contenu trop volumineux", "Payload too large")
+            }
+            AppError::RangeNotSatisfiable(_) => ("Plage non satisfiable", "Range not satisfiable"),
             AppError::RequestTimeout => ("Délai dépassé", "Request timeout"),
             AppError::UnsupportedMediaType => (
                 "Type de contenu non pris en charge",
@@ -170,6 +182,25 @@ impl AppError {
                 "Cette méthode HTTP n'est pas permise sur cette adresse.",
                 "This HTTP method is not allowed on this path.",
             ),
+            AppError::RangeNotSatisfiable(size) => {
+                if lang == Lang::Fr {
+                    format!("La plage demandée commence après la fin du fichier ({size} octets).")
+                } else {
+                    format!("The range asked for starts past the end of the file ({size} bytes).")
+                }
+            }
+            AppError::FileTooLarge(limit) => {
+                let mib = limit.div_ceil(1 << 20);
+                if lang == Lang::Fr {
+                    format!(
+                        "Le fichier dépasse la taille permise pour ce type de support ({mib} Mio)."
+                    )
+                } else {
+                    format!(
+                        "The file exceeds the size allowed for this kind of material ({mib} MiB)."
+                    )
+                }
+            }
             AppError::PayloadTooLarge => generic(
                 "Le corps de la requête dépasse la taille permise.",
                 "The request body exceeds the allowed size.",
@@ -239,6 +270,10 @@ impl AppError {
             }
             AppError::Throttled(seconds) => {
                 builder.insert_header((header::RETRY_AFTER, seconds.to_string()));
+            }
+            AppError::RangeNotSatisfiable(size) => {
+                builder.insert_header((header::CONTENT_RANGE, format!("bytes */{size}")));
+                builder.insert_header((header::ACCEPT_RANGES, "bytes"));
             }
             _ => {}
         }
@@ -348,6 +383,12 @@ mod tests {
             ),
             (AppError::RateLimited, 429, "rate_limited"),
             (AppError::Throttled(7), 429, "rate_limited"),
+            (AppError::FileTooLarge(1 << 20), 413, "file_too_large"),
+            (
+                AppError::RangeNotSatisfiable(10),
+                416,
+                "range_not_satisfiable",
+            ),
             (AppError::Unavailable, 503, "service_unavailable"),
             (AppError::Internal("boom".into()), 500, "internal_error"),
         ];

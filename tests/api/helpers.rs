@@ -258,6 +258,51 @@ impl TestApp {
         response
     }
 
+    /// Sends `body` as it is, with `content_type`; `chunked` sends it as a
+    /// stream of 64 KiB chunks without a `Content-Length`.
+    pub async fn send_raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: Vec<u8>,
+        chunked: bool,
+    ) -> TestResponse {
+        let method_name = method.to_string();
+        let mut req = self
+            .client
+            .request(method, self.url(path))
+            .insert_header(("Content-Type", content_type));
+        if let Some(token) = token {
+            req = req.insert_header(("Authorization", format!("Bearer {token}")));
+        }
+        let sent = if chunked {
+            let chunks: Vec<Result<bytes::Bytes, std::io::Error>> = body
+                .chunks(64 << 10)
+                .map(|c| Ok(bytes::Bytes::copy_from_slice(c)))
+                .collect();
+            req.send_stream(futures_util::stream::iter(chunks)).await
+        } else {
+            req.send_body(body).await
+        };
+        let mut res = sent.unwrap_or_else(|e| panic!("request to {path} failed: {e}"));
+        let bytes = res.body().limit(64 * 1024 * 1024).await.expect("body");
+        let response = TestResponse {
+            status: res.status().as_u16(),
+            headers: res.headers().clone(),
+            body: bytes.to_vec(),
+        };
+        crate::conformance::check(
+            method_name.as_str(),
+            path,
+            response.status,
+            response.header("content-type").as_deref(),
+            &response.body,
+        );
+        response
+    }
+
     pub async fn get(&self, path: &str, token: Option<&str>) -> TestResponse {
         self.request(Method::GET, path, token, None, &[]).await
     }

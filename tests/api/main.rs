@@ -17,6 +17,7 @@ mod fixtures;
 mod health;
 mod helpers;
 mod housekeeping;
+mod materials;
 mod me;
 mod members;
 mod openapi;

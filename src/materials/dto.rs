@@ -1,0 +1,135 @@
+//! What clients send and receive about materials.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::{Validate, ValidationError};
+
+use super::rows::{Material, MaterialId, MaterialKind};
+use crate::validation::not_blank;
+use crate::vocab::SessionId;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MaterialDto {
+    pub id: MaterialId,
+    pub session_id: SessionId,
+    #[schema(example = "Master class 3 : le calendrier éditorial")]
+    pub title: String,
+    pub kind: MaterialKind,
+    /// The link, for `kind: link`; null for files.
+    pub url: Option<String>,
+    /// The uploaded file's name; null for links.
+    pub file_name: Option<String>,
+    /// Read from the file's bytes; null for links.
+    #[schema(example = "video/mp4")]
+    pub content_type: Option<String>,
+    /// What a download costs; null for links.
+    #[schema(example = 48_213_554)]
+    pub size_bytes: Option<i64>,
+    /// Hex SHA-256 of the content (also its `ETag`); null for links.
+    pub sha256: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Material> for MaterialDto {
+    fn from(m: Material) -> Self {
+        Self {
+            id: m.id,
+            session_id: m.session_id,
+            title: m.title,
+            kind: m.kind,
+            url: m.url,
+            file_name: m.file_name,
+            content_type: m.content_type,
+            size_bytes: m.size_bytes,
+            sha256: m.sha256,
+            created_at: m.created_at.and_utc(),
+        }
+    }
+}
+
+/// `kind` of an upload: every kind but `link`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FileKind {
+    Recording,
+    Slides,
+    Document,
+}
+
+impl From<FileKind> for MaterialKind {
+    fn from(k: FileKind) -> Self {
+        match k {
+            FileKind::Recording => MaterialKind::Recording,
+            FileKind::Slides => MaterialKind::Slides,
+            FileKind::Document => MaterialKind::Document,
+        }
+    }
+}
+
+/// `kind` of a link material.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkKind {
+    Link,
+}
+
+/// A link as a material (`application/json`).
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct CreateLinkRequest {
+    #[validate(custom(function = "not_blank"), length(max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub title: String,
+    pub kind: LinkKind,
+    /// An `https` address.
+    #[validate(custom(function = "https_url"), length(max = 2000))]
+    #[schema(
+        max_length = 2000,
+        pattern = "^https://[^\\s]+$",
+        example = "https://example.org/replay"
+    )]
+    pub url: String,
+}
+
+/// Only `https` links: learners open them on phones, often on shared
+/// networks.
+pub fn https_url(value: &str) -> Result<(), ValidationError> {
+    use validator::ValidateUrl;
+    if value.starts_with("https://")
+        && value.validate_url()
+        && !value.chars().any(|c| c.is_control() || c.is_whitespace())
+    {
+        Ok(())
+    } else {
+        Err(ValidationError::new("url"))
+    }
+}
+
+/// A file as a material (`multipart/form-data`): the text parts `title`
+/// and `kind` first, then the part `file`.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+pub struct UploadForm {
+    #[schema(min_length = 1, max_length = 200)]
+    title: String,
+    kind: FileKind,
+    /// The file; its name is kept for downloads.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+/// The longest title, in characters.
+pub const MAX_TITLE_CHARS: usize = 200;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_https_links() {
+        assert!(https_url("https://example.org/replay?t=10").is_ok());
+        assert!(https_url("http://example.org").is_err());
+        assert!(https_url("https://exa mple.org").is_err());
+        assert!(https_url("javascript:alert(1)").is_err());
+    }
+}

@@ -1,0 +1,378 @@
+//! The HTTP handlers of materials: read the request (JSON, or a multipart
+//! body streamed part by part), call [`service`] and [`upload`], answer
+//! (downloads streamed from the store, with ranges and validators).
+
+use actix_multipart::{Field, Multipart};
+use actix_web::http::header::{self, ContentEncoding};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
+use futures_util::{StreamExt, TryStreamExt};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::dto::{CreateLinkRequest, FileKind, MaterialDto, UploadForm, MAX_TITLE_CHARS};
+use super::ranges::{self, Ranged};
+use super::rows::{MaterialId, MaterialKind};
+use super::service;
+use super::upload::{self, Stored};
+use crate::db;
+use crate::error::{AppError, Issue, Msg, Problem};
+use crate::http::{AuthUser, Json};
+use crate::state::AppState;
+use crate::vocab::SessionId;
+
+/// The materials of a session.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MaterialList {
+    /// Oldest first.
+    pub items: Vec<MaterialDto>,
+}
+
+/// `POST /api/v1/sessions/{id}/materials`: add a file (multipart) or a link (JSON) to a session (staff, the cohort's trainers).
+#[utoipa::path(
+    post, path = "/api/v1/sessions/{id}/materials", tag = "materials",
+    security(("bearer" = [])),
+    params(
+        ("id" = SessionId, Path),
+    ),
+    request_body(content(
+        (UploadForm = "multipart/form-data"),
+        (CreateLinkRequest = "application/json"),
+    ), description = "A file: `title` and `kind` first, then the part `file`, streamed. A link: JSON."),
+    responses(
+        (status = 201, description = "The new material", body = MaterialDto),
+        (status = 200, description = "The session already has a file with the same bytes: that one", body = MaterialDto),
+        (status = 400, description = "Unreadable multipart or JSON body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 408, description = "The body stalled", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Over the size allowed for the kind (`file_too_large`); nothing is kept", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Neither multipart/form-data nor JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Missing or invalid field, or a file whose bytes do not fit the kind", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn create_material(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    auth: AuthUser,
+    id: web::Path<SessionId>,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let session = id.into_inner();
+    let mime = req.mime_type().ok().flatten();
+    let is_multipart = mime
+        .as_ref()
+        .is_some_and(|m| m.essence_str() == "multipart/form-data");
+    if !is_multipart {
+        // A link; `Json` refuses what is not JSON with 415.
+        let mut payload = payload.into_inner();
+        let Json(body) = Json::<CreateLinkRequest>::from_request(&req, &mut payload).await?;
+        let now = state.clock.now_naive();
+        let material = db::run(&state.pool, move |conn| {
+            service::create_link(conn, &auth, session, body, now)
+        })
+        .await?;
+        return Ok(HttpResponse::Created().json(material));
+    }
+    // The right first: nobody else gets to send a byte.
+    let who = auth;
+    db::run(&state.pool, move |conn| {
+        service::require_upload_right(conn, &who, session)
+    })
+    .await?;
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let settings = &state.settings;
+    let largest = settings
+        .max_recording_bytes
+        .max(settings.max_document_bytes);
+    if declared.is_some_and(|n| n > largest + FORM_OVERHEAD) {
+        return Err(AppError::FileTooLarge(largest));
+    }
+    let patience = std::time::Duration::from_secs(settings.body_read_timeout_seconds);
+
+    let mut form = Multipart::new(req.headers(), payload.into_inner());
+    let (mut title, mut kind) = (None::<String>, None::<FileKind>);
+    let (stored, file_name) = loop {
+        let field = match actix_web::rt::time::timeout(patience, form.next()).await {
+            Err(_) => return Err(AppError::RequestTimeout),
+            Ok(None) => return Err(AppError::field("file", Issue::Required)),
+            Ok(Some(field)) => field.map_err(multipart_error)?,
+        };
+        match field.name() {
+            Some("title") => title = Some(small_text(field, "title", patience).await?),
+            Some("kind") => {
+                let raw = small_text(field, "kind", patience).await?;
+                kind = Some(parse_kind(&raw)?);
+            }
+            Some("file") => {
+                let title = check_title(title.take())?;
+                let kind: MaterialKind =
+                    kind.ok_or(AppError::field("kind", Issue::Required))?.into();
+                let limit = upload::limit_for(settings, kind);
+                if declared.is_some_and(|n| n > limit + FORM_OVERHEAD) {
+                    return Err(AppError::FileTooLarge(limit));
+                }
+                let file_name = ranges::clean_file_name(
+                    field.content_disposition().and_then(|d| d.get_filename()),
+                );
+                let bytes = field.map_err(multipart_error);
+                let stored =
+                    upload::store_file(&state.storage, kind, &file_name, limit, patience, bytes)
+                        .await?;
+                break (stored, (title, kind, file_name));
+            }
+            // Other parts are not read.
+            _ => {}
+        }
+    };
+    let (title, kind, file_name) = file_name;
+    let now = state.clock.now_naive();
+    let kept = stored.clone();
+    let recorded = db::run(&state.pool, move |conn| {
+        service::record_file(conn, &auth, session, title, kind, file_name, &kept, now)
+    })
+    .await;
+    match recorded {
+        Ok((material, true)) => Ok(HttpResponse::Created().json(material)),
+        Ok((material, false)) => {
+            drop_bytes(&state, &stored).await;
+            Ok(HttpResponse::Ok().json(material))
+        }
+        Err(e) => {
+            drop_bytes(&state, &stored).await;
+            Err(e)
+        }
+    }
+}
+
+/// Room for the multipart framing and the text parts around a file.
+const FORM_OVERHEAD: u64 = 64 << 10;
+
+async fn drop_bytes(state: &AppState, stored: &Stored) {
+    if let Err(e) = state.storage.delete(&stored.key).await {
+        tracing::warn!(error = %e, key = %stored.key, "could not delete an unused upload");
+    }
+}
+
+fn multipart_error(e: actix_multipart::MultipartError) -> AppError {
+    tracing::debug!(error = %e, "unreadable multipart body");
+    AppError::BadRequest(Msg::MalformedMultipart)
+}
+
+/// A text part, at most a few kilobytes.
+async fn small_text(
+    mut field: Field,
+    name: &'static str,
+    patience: std::time::Duration,
+) -> Result<String, AppError> {
+    let mut bytes = Vec::new();
+    loop {
+        let chunk = actix_web::rt::time::timeout(patience, field.next())
+            .await
+            .map_err(|_| AppError::RequestTimeout)?;
+        match chunk {
+            None => break,
+            Some(chunk) => {
+                bytes.extend_from_slice(&chunk.map_err(multipart_error)?);
+                if bytes.len() > 4 * MAX_TITLE_CHARS {
+                    return Err(AppError::field(
+                        name,
+                        Issue::Length {
+                            min: None,
+                            max: Some(MAX_TITLE_CHARS as u64),
+                        },
+                    ));
+                }
+            }
+        }
+    }
+    let text = String::from_utf8(bytes).map_err(|_| AppError::field(name, Issue::Invalid))?;
+    if !crate::http::control_free(&text) {
+        return Err(AppError::field(name, Issue::ControlCharacter));
+    }
+    Ok(text)
+}
+
+fn parse_kind(raw: &str) -> Result<FileKind, AppError> {
+    serde_json::from_value(serde_json::Value::String(raw.trim().to_owned())).map_err(|_| {
+        AppError::field(
+            "kind",
+            Issue::OneOf(vec!["recording".into(), "slides".into(), "document".into()]),
+        )
+    })
+}
+
+fn check_title(title: Option<String>) -> Result<String, AppError> {
+    let title = title.ok_or(AppError::field("title", Issue::Required))?;
+    let title = title.trim().to_owned();
+    if title.is_empty() {
+        return Err(AppError::field("title", Issue::Required));
+    }
+    if title.chars().count() > MAX_TITLE_CHARS {
+        return Err(AppError::field(
+            "title",
+            Issue::Length {
+                min: Some(1),
+                max: Some(MAX_TITLE_CHARS as u64),
+            },
+        ));
+    }
+    Ok(title)
+}
+
+/// `GET /api/v1/sessions/{id}/materials`: a session's materials with their sizes (staff and admitted members).
+#[utoipa::path(
+    get, path = "/api/v1/sessions/{id}/materials", tag = "materials",
+    security(("bearer" = [])),
+    params(("id" = SessionId, Path)),
+    responses(
+        (status = 200, body = MaterialList),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list_materials(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<SessionId>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let items = db::run(&state.pool, move |conn| service::list(conn, &auth, id)).await?;
+    Ok(HttpResponse::Ok().json(MaterialList { items }))
+}
+
+/// `GET /api/v1/materials/{id}/content`: download a material, whole or by byte range (staff and admitted members).
+#[utoipa::path(
+    get, path = "/api/v1/materials/{id}/content", tag = "materials",
+    security(("bearer" = [])),
+    params(
+        ("id" = MaterialId, Path),
+        ("Range" = Option<String>, Header, description = "One byte range, e.g. `bytes=1048576-` to resume"),
+        ("If-Range" = Option<String>, Header, description = "The `ETag` held: the range is sent only if the file is still that one"),
+        ("If-None-Match" = Option<String>, Header, description = "The `ETag` held"),
+    ),
+    responses(
+        (status = 200, description = "The whole file", content_type = "application/octet-stream", body = Vec<u8>,
+            headers(
+                ("ETag" = String, description = "Strong validator: the SHA-256 of the bytes"),
+                ("Accept-Ranges" = String, description = "`bytes`"),
+                ("Content-Disposition" = String, description = "`attachment` with the original file name (RFC 6266)"),
+            )),
+        (status = 206, description = "The range asked for", content_type = "application/octet-stream", body = Vec<u8>,
+            headers(("Content-Range" = String, description = "`bytes start-end/size`"))),
+        (status = 303, description = "A link: its address is in `Location`"),
+        (status = 304, description = "Unchanged: the `ETag` sent in `If-None-Match` is this file's"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 416, description = "The range starts past the end (`range_not_satisfiable`); `Content-Range: bytes */size`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn download(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    auth: AuthUser,
+    id: web::Path<MaterialId>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let material = db::run(&state.pool, move |conn| {
+        service::for_download(conn, &auth, id)
+    })
+    .await?;
+    let (Some(key), Some(sha), Some(size)) = (
+        material.storage_key.as_deref(),
+        material.sha256.as_deref(),
+        material.size_bytes,
+    ) else {
+        // A link has no bytes here: send the client on its way.
+        let url = material.url.unwrap_or_default();
+        return Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, url))
+            .finish());
+    };
+    let size = size as u64;
+    let etag = ranges::etag(sha);
+    let header_of =
+        |name: header::HeaderName| req.headers().get(name).and_then(|v| v.to_str().ok());
+    // Private, but a client (or the phone's cache) may keep it and
+    // revalidate for free with the ETag.
+    let cache_control = "private, no-cache";
+    if header_of(header::IF_NONE_MATCH).is_some_and(|h| ranges::none_match_holds(h, &etag)) {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .insert_header((header::CACHE_CONTROL, cache_control))
+            .finish());
+    }
+    let wanted = if ranges::if_range_holds(header_of(header::IF_RANGE), &etag) {
+        ranges::range_for(header_of(header::RANGE), size)
+    } else {
+        Ranged::Full
+    };
+    let (mut res, range) = match wanted {
+        Ranged::Unsatisfiable => return Err(AppError::RangeNotSatisfiable(size)),
+        Ranged::Full => (HttpResponse::Ok(), None),
+        Ranged::Part { start, end } => {
+            let mut res = HttpResponse::PartialContent();
+            res.insert_header((header::CONTENT_RANGE, format!("bytes {start}-{end}/{size}")));
+            (res, Some(start..end + 1))
+        }
+    };
+    let length = range.as_ref().map_or(size, |r| r.end - r.start);
+    let body = state
+        .storage
+        .read(key, range)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| actix_web::error::ErrorInternalServerError(e.to_string()));
+    let file_name = material.file_name.as_deref().unwrap_or("material");
+    res.insert_header((header::ETAG, etag))
+        .insert_header((header::ACCEPT_RANGES, "bytes"))
+        .insert_header((header::CACHE_CONTROL, cache_control))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            ranges::content_disposition(file_name),
+        ))
+        .insert_header((
+            header::CONTENT_TYPE,
+            material
+                .content_type
+                .as_deref()
+                .unwrap_or("application/octet-stream"),
+        ))
+        // Media is compressed already; and ranges count stored bytes.
+        .insert_header(ContentEncoding::Identity)
+        .no_chunking(length);
+    Ok(res.streaming(body))
+}
+
+/// `DELETE /api/v1/materials/{id}`: delete a material and its bytes (staff, the cohort's trainers).
+#[utoipa::path(
+    delete, path = "/api/v1/materials/{id}", tag = "materials",
+    security(("bearer" = [])),
+    params(("id" = MaterialId, Path)),
+    responses(
+        (status = 204),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn delete_material(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<MaterialId>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let keys = db::run(&state.pool, move |conn| service::delete(conn, &auth, id)).await?;
+    for key in keys {
+        if let Err(e) = state.storage.delete(&key).await {
+            tracing::warn!(error = %e, %key, "could not delete the bytes of a deleted material");
+        }
+    }
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,134 @@
+//! Streaming a file into the store: its type read from the first bytes,
+//! its size held to the kind's limit, its SHA-256 computed on the way.
+//! Nothing of a refused or broken upload stays in the store.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt};
+use sha2::{Digest, Sha256};
+
+use super::rows::{Material, MaterialId, MaterialKind};
+use super::sniff;
+use crate::config::Settings;
+use crate::error::{AppError, Issue};
+use crate::storage::{Storage, Upload};
+
+/// A file now in the store, not yet a material.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub id: MaterialId,
+    pub key: String,
+    pub size: u64,
+    pub sha256: String,
+    pub content_type: &'static str,
+}
+
+/// The largest file of `kind` the settings allow.
+pub fn limit_for(settings: &Settings, kind: MaterialKind) -> u64 {
+    match kind {
+        MaterialKind::Recording => settings.max_recording_bytes,
+        _ => settings.max_document_bytes,
+    }
+}
+
+/// Streams `body` into the store as the file of a new material of `kind`.
+/// Each chunk must arrive within `patience` (a stalled client is
+/// refused, not waited for); past `limit` bytes the upload is refused with
+/// 413; a type that does not fit `kind` is refused with 422 on `file`
+/// before anything is stored.
+pub async fn store_file<S>(
+    storage: &Storage,
+    kind: MaterialKind,
+    file_name: &str,
+    limit: u64,
+    patience: Duration,
+    mut body: S,
+) -> Result<Stored, AppError>
+where
+    S: Stream<Item = Result<Bytes, AppError>> + Unpin,
+{
+    let mut next = async || -> Result<Option<Bytes>, AppError> {
+        match tokio::time::timeout(patience, body.next()).await {
+            Err(_) => Err(AppError::RequestTimeout),
+            Ok(None) => Ok(None),
+            Ok(Some(chunk)) => chunk.map(Some),
+        }
+    };
+    // The first bytes, to know what the file is before storing any.
+    let mut head: Vec<u8> = Vec::new();
+    let mut ended = false;
+    while head.len() < sniff::SNIFF_BYTES {
+        match next().await? {
+            Some(chunk) => {
+                head.extend_from_slice(&chunk);
+                if head.len() as u64 > limit {
+                    return Err(AppError::FileTooLarge(limit));
+                }
+            }
+            None => {
+                ended = true;
+                break;
+            }
+        }
+    }
+    let content_type = match sniff::content_type(&head, file_name) {
+        Some(t) if sniff::fits(kind, t) => t,
+        found => {
+            return Err(AppError::field(
+                "file",
+                Issue::FileType {
+                    found: found.map(str::to_owned),
+                    accepted: sniff::accepted(kind),
+                },
+            ))
+        }
+    };
+
+    let id = MaterialId::new();
+    let key = Material::key_for(id);
+    let mut upload = storage.begin(&key).await.map_err(internal)?;
+    let mut hasher = Sha256::new();
+    let mut size = 0u64;
+    let mut pending = Some(Bytes::from(head));
+    let outcome: Result<(), AppError> = async {
+        loop {
+            let chunk = match pending.take() {
+                Some(chunk) => chunk,
+                None if ended => break,
+                None => match next().await? {
+                    Some(chunk) => chunk,
+                    None => break,
+                },
+            };
+            size += chunk.len() as u64;
+            if size > limit {
+                return Err(AppError::FileTooLarge(limit));
+            }
+            hasher.update(&chunk);
+            write(&mut upload, &chunk).await?;
+        }
+        Ok(())
+    }
+    .await;
+    if let Err(e) = outcome {
+        upload.abort().await;
+        return Err(e);
+    }
+    upload.finish().await.map_err(internal)?;
+    Ok(Stored {
+        id,
+        key,
+        size,
+        sha256: hex::encode(hasher.finalize()),
+        content_type,
+    })
+}
+
+async fn write(upload: &mut Upload, chunk: &[u8]) -> Result<(), AppError> {
+    upload.write(chunk).await.map_err(internal)
+}
+
+fn internal(e: crate::storage::StorageError) -> AppError {
+    AppError::Internal(e.to_string())
+}

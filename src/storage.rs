@@ -1,0 +1,201 @@
+//! Where uploaded bytes live: one interface, [`Storage`], over
+//! `object_store`, so the same code streams to the local disk (the default,
+//! under `DATA_DIR/files`) and, with several processes behind a load
+//! balancer, to a shared store.
+//!
+//! Bytes are streamed both ways: an [`Upload`] sends parts as they fill
+//! (at most [`PART_BYTES`] × [`PARTS_IN_FLIGHT`] held), a read is a stream
+//! of chunks. Keys are chosen by the caller (`materials/<id>`).
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures_util::stream::BoxStream;
+use futures_util::{StreamExt, TryStreamExt};
+use object_store::local::LocalFileSystem;
+use object_store::path::Path;
+use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, WriteMultipart};
+
+use crate::config::Settings;
+
+/// Size of the parts an upload sends (S3 wants at least 5 MiB but the
+/// last).
+pub const PART_BYTES: usize = 8 << 20;
+/// Parts being written at once, per upload.
+pub const PARTS_IN_FLIGHT: usize = 2;
+
+#[derive(Debug, thiserror::Error)]
+#[error("storage: {0}")]
+pub struct StorageError(String);
+
+impl From<object_store::Error> for StorageError {
+    fn from(e: object_store::Error) -> Self {
+        StorageError(e.to_string())
+    }
+}
+
+/// A stream of stored bytes.
+pub type ByteStream = BoxStream<'static, Result<Bytes, StorageError>>;
+
+#[derive(Clone)]
+pub struct Storage {
+    store: Arc<dyn ObjectStore>,
+    /// Where, for logs and errors.
+    pub describe: String,
+}
+
+impl std::fmt::Debug for Storage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Storage({})", self.describe)
+    }
+}
+
+impl Storage {
+    /// The store `STORAGE_URL` names: unset, the folder `files` under
+    /// `DATA_DIR`; `file:///some/dir`, that folder.
+    pub fn open(settings: &Settings) -> Result<Storage, String> {
+        match settings.storage_url.as_deref() {
+            None => Storage::local(&settings.data_dir.join("files")),
+            Some(url) => match url.strip_prefix("file://") {
+                Some(dir) if !dir.is_empty() => Storage::local(std::path::Path::new(dir)),
+                _ => Err(format!(
+                    "STORAGE_URL `{url}` is not supported: use file:///a/folder, or leave it unset"
+                )),
+            },
+        }
+    }
+
+    /// Files under `dir`, created if missing.
+    pub fn local(dir: &std::path::Path) -> Result<Storage, String> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create the file folder {}: {e}", dir.display()))?;
+        let store = LocalFileSystem::new_with_prefix(dir)
+            .map_err(|e| format!("cannot use the file folder {}: {e}", dir.display()))?
+            .with_automatic_cleanup(true);
+        Ok(Storage {
+            store: Arc::new(store),
+            describe: format!("file://{}", dir.display()),
+        })
+    }
+
+    /// Starts writing `key`; nothing is visible under it before
+    /// [`Upload::finish`].
+    pub async fn begin(&self, key: &str) -> Result<Upload, StorageError> {
+        let upload = self.store.put_multipart(&Path::from(key)).await?;
+        Ok(Upload {
+            inner: WriteMultipart::new_with_chunk_size(upload, PART_BYTES),
+        })
+    }
+
+    /// The bytes of `key`, or of `range` of them.
+    pub async fn read(
+        &self,
+        key: &str,
+        range: Option<Range<u64>>,
+    ) -> Result<ByteStream, StorageError> {
+        let options = GetOptions::default().with_range(range.map(GetRange::Bounded));
+        let found = self.store.get_opts(&Path::from(key), options).await?;
+        Ok(found.into_stream().map_err(StorageError::from).boxed())
+    }
+
+    /// Removes `key`; a key already gone is not an error.
+    pub async fn delete(&self, key: &str) -> Result<(), StorageError> {
+        match self.store.delete(&Path::from(key)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The size of `key`, if it exists.
+    pub async fn size(&self, key: &str) -> Result<Option<u64>, StorageError> {
+        match self.store.head(&Path::from(key)).await {
+            Ok(meta) => Ok(Some(meta.size)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// An object being written.
+pub struct Upload {
+    inner: WriteMultipart,
+}
+
+impl Upload {
+    /// Appends `chunk`, waiting while [`PARTS_IN_FLIGHT`] parts are being
+    /// sent (so a fast client cannot pile parts up in memory).
+    pub async fn write(&mut self, chunk: &[u8]) -> Result<(), StorageError> {
+        self.inner.wait_for_capacity(PARTS_IN_FLIGHT).await?;
+        self.inner.write(chunk);
+        Ok(())
+    }
+
+    /// Makes the object visible under its key.
+    pub async fn finish(self) -> Result<(), StorageError> {
+        self.inner.finish().await?;
+        Ok(())
+    }
+
+    /// Drops what was written; nothing is left under the key.
+    pub async fn abort(self) {
+        if let Err(e) = self.inner.abort().await {
+            tracing::warn!(error = %e, "could not abort an upload; housekeeping will sweep it");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[actix_rt::test]
+    async fn writes_reads_ranges_and_deletes() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::local(dir.path()).unwrap();
+        let mut up = storage.begin("materials/a").await.unwrap();
+        up.write(b"hello ").await.unwrap();
+        up.write(b"world").await.unwrap();
+        assert_eq!(storage.size("materials/a").await.unwrap(), None);
+        up.finish().await.unwrap();
+        assert_eq!(storage.size("materials/a").await.unwrap(), Some(11));
+        let read = |range| {
+            let storage = storage.clone();
+            async move {
+                let chunks: Vec<Bytes> = storage
+                    .read("materials/a", range)
+                    .await
+                    .unwrap()
+                    .try_collect()
+                    .await
+                    .unwrap();
+                chunks.concat()
+            }
+        };
+        assert_eq!(read(None).await, b"hello world");
+        assert_eq!(read(Some(6..11)).await, b"world");
+        storage.delete("materials/a").await.unwrap();
+        storage.delete("materials/a").await.unwrap();
+        assert_eq!(storage.size("materials/a").await.unwrap(), None);
+
+        let mut aborted = storage.begin("materials/b").await.unwrap();
+        aborted.write(b"partial").await.unwrap();
+        aborted.abort().await;
+        assert_eq!(storage.size("materials/b").await.unwrap(), None);
+        let left: Vec<_> = walk(dir.path());
+        assert!(left.is_empty(), "nothing left behind: {left:?}");
+    }
+
+    fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                files.extend(walk(&path));
+            } else {
+                files.push(path);
+            }
+        }
+        files
+    }
+}

@@ -1,0 +1,538 @@
+//! Session materials through HTTP: streamed multipart uploads, type
+//! sniffing, limits, same-bytes dedupe, downloads with ranges and
+//! validators, links, deletion, and who may do what.
+
+use awc::http::Method;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use crate::fixtures::{class, class_on, long_tokens, Class};
+use crate::helpers::{spawn_app_with, TestApp, TestResponse, UserSpec};
+
+const BOUNDARY: &str = "griot-test-boundary-7MA4YWxkTrZu0gW";
+
+/// A PDF header and some body: enough for the type to be read.
+fn pdf(len: usize) -> Vec<u8> {
+    let mut bytes = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
+    let mut i = 0u32;
+    while bytes.len() < len {
+        bytes.extend_from_slice(format!("{i} 0 obj << /Length 10 >> endobj\n").as_bytes());
+        i += 1;
+    }
+    bytes.truncate(len);
+    bytes
+}
+
+/// An MP4 `ftyp` box, then padding.
+fn mp4(len: usize) -> Vec<u8> {
+    let mut bytes = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom".to_vec();
+    bytes.resize(len, 0x42);
+    bytes
+}
+
+/// A multipart body with these text parts, then (if any) the file part.
+fn form(texts: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (name, value) in texts {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    if let Some((file_name, bytes)) = file {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
+                 Content-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+async fn upload_form(
+    app: &TestApp,
+    token: &str,
+    session: &str,
+    body: Vec<u8>,
+    chunked: bool,
+) -> TestResponse {
+    app.send_raw(
+        Method::POST,
+        &format!("/api/v1/sessions/{session}/materials"),
+        Some(token),
+        &format!("multipart/form-data; boundary={BOUNDARY}"),
+        body,
+        chunked,
+    )
+    .await
+}
+
+async fn upload(
+    app: &TestApp,
+    token: &str,
+    session: &str,
+    kind: &str,
+    file_name: &str,
+    bytes: &[u8],
+) -> TestResponse {
+    let body = form(
+        &[("title", "Support de la séance"), ("kind", kind)],
+        Some((file_name, bytes)),
+    );
+    upload_form(app, token, session, body, false).await
+}
+
+/// Every file in the store.
+fn stored_files(app: &TestApp) -> Vec<std::path::PathBuf> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&app.settings.data_dir.join("files"), &mut out);
+    out
+}
+
+async fn list(app: &TestApp, token: &str, session: &str) -> TestResponse {
+    app.get(
+        &format!("/api/v1/sessions/{session}/materials"),
+        Some(token),
+    )
+    .await
+}
+
+async fn content(app: &TestApp, token: &str, id: &str, headers: &[(&str, &str)]) -> TestResponse {
+    app.request(
+        Method::GET,
+        &format!("/api/v1/materials/{id}/content"),
+        Some(token),
+        None,
+        headers,
+    )
+    .await
+}
+
+#[actix_rt::test]
+async fn a_trainer_uploads_slides_and_a_learner_sees_their_cost_and_downloads_them() {
+    let Class {
+        app,
+        trainer,
+        learners,
+        session,
+        ..
+    } = class(&["Awa"]).await;
+    let bytes = pdf(300_000);
+    let res = upload(
+        &app,
+        &trainer.access_token,
+        &session,
+        "slides",
+        "Séance 1.pdf",
+        &bytes,
+    )
+    .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let material = res.json();
+    let sha = hex::encode(Sha256::digest(&bytes));
+    assert_eq!(material["kind"], "slides");
+    assert_eq!(material["content_type"], "application/pdf");
+    assert_eq!(material["size_bytes"], 300_000);
+    assert_eq!(material["sha256"], sha);
+    assert_eq!(material["file_name"], "Séance 1.pdf");
+    assert_eq!(material["title"], "Support de la séance");
+    let id = material["id"].as_str().unwrap();
+
+    let learner = &learners[0].access_token;
+    let listed = list(&app, learner, &session).await;
+    assert_eq!(listed.status, 200);
+    assert_eq!(listed.json()["items"], json!([material]));
+
+    let whole = content(&app, learner, id, &[]).await;
+    assert_eq!(whole.status, 200);
+    assert_eq!(whole.body, bytes);
+    assert_eq!(whole.header("etag"), Some(format!("\"{sha}\"")));
+    assert_eq!(whole.header("accept-ranges").as_deref(), Some("bytes"));
+    assert_eq!(
+        whole.header("content-type").as_deref(),
+        Some("application/pdf")
+    );
+    assert_eq!(whole.header("content-length").as_deref(), Some("300000"));
+    assert_eq!(
+        whole.header("content-disposition").as_deref(),
+        Some("attachment; filename=\"S_ance 1.pdf\"; filename*=UTF-8''S%C3%A9ance%201.pdf")
+    );
+    assert!(whole
+        .header("content-encoding")
+        .is_none_or(|e| e == "identity"));
+    assert_eq!(stored_files(&app).len(), 1);
+}
+
+#[actix_rt::test]
+async fn downloads_resume_by_range_and_revalidate_for_free() {
+    let Class {
+        app,
+        trainer,
+        learners,
+        session,
+        ..
+    } = class(&["Awa"]).await;
+    let bytes = mp4(1_000_000);
+    let res = upload(
+        &app,
+        &trainer.access_token,
+        &session,
+        "recording",
+        "mc.mp4",
+        &bytes,
+    )
+    .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let id = res.json()["id"].as_str().unwrap().to_owned();
+    let etag = format!("\"{}\"", res.json()["sha256"].as_str().unwrap());
+    let learner = &learners[0].access_token;
+
+    let part = content(&app, learner, &id, &[("Range", "bytes=1000-1999")]).await;
+    assert_eq!(part.status, 206);
+    assert_eq!(part.body, &bytes[1000..2000]);
+    assert_eq!(
+        part.header("content-range").as_deref(),
+        Some("bytes 1000-1999/1000000")
+    );
+    assert_eq!(part.header("content-length").as_deref(), Some("1000"));
+
+    // Resuming after a drop: from an offset to the end.
+    let rest = content(&app, learner, &id, &[("Range", "bytes=999000-")]).await;
+    assert_eq!(rest.status, 206);
+    assert_eq!(rest.body, &bytes[999_000..]);
+    let tail = content(&app, learner, &id, &[("Range", "bytes=-10")]).await;
+    assert_eq!(
+        (tail.status, tail.body.as_slice()),
+        (206, &bytes[999_990..])
+    );
+
+    let past = content(&app, learner, &id, &[("Range", "bytes=1000000-")]).await;
+    past.assert_problem(416, "range_not_satisfiable");
+    assert_eq!(
+        past.header("content-range").as_deref(),
+        Some("bytes */1000000")
+    );
+
+    // If-Range: the range only if the file is still the one held.
+    let same = content(
+        &app,
+        learner,
+        &id,
+        &[("Range", "bytes=0-9"), ("If-Range", &etag)],
+    )
+    .await;
+    assert_eq!(same.status, 206);
+    let changed = content(
+        &app,
+        learner,
+        &id,
+        &[("Range", "bytes=0-9"), ("If-Range", "\"other\"")],
+    )
+    .await;
+    assert_eq!((changed.status, changed.body.len()), (200, 1_000_000));
+
+    let unchanged = content(&app, learner, &id, &[("If-None-Match", &etag)]).await;
+    assert_eq!(unchanged.status, 304);
+    assert!(unchanged.body.is_empty());
+    assert_eq!(unchanged.header("etag"), Some(etag));
+}
+
+#[actix_rt::test]
+async fn a_file_whose_bytes_do_not_fit_the_kind_is_refused_and_nothing_is_kept() {
+    let Class {
+        app,
+        trainer,
+        session,
+        ..
+    } = class(&[]).await;
+    let token = &trainer.access_token;
+    // A video sent as slides, whatever its name says.
+    let res = upload(&app, token, &session, "slides", "slides.pdf", &mp4(100_000)).await;
+    let problem = res.assert_problem(422, "validation_failed");
+    let message = problem["errors"]["file"][0].as_str().unwrap();
+    assert!(
+        message.contains("video/mp4") && message.contains("PDF"),
+        "{message}"
+    );
+    // Bytes of no known type as a document.
+    let res = upload(
+        &app,
+        token,
+        &session,
+        "document",
+        "a.bin",
+        &[0u8, 1, 2, 3, 0, 9],
+    )
+    .await;
+    res.assert_problem(422, "validation_failed");
+    assert!(stored_files(&app).is_empty());
+    assert_eq!(list(&app, token, &session).await.json()["items"], json!([]));
+}
+
+#[actix_rt::test]
+async fn over_the_kinds_limit_is_413_before_or_during_the_transfer_and_leaves_nothing() {
+    let app = spawn_app_with(|s| {
+        long_tokens(s);
+        s.max_document_bytes = 100_000;
+    })
+    .await;
+    let Class {
+        app,
+        trainer,
+        session,
+        ..
+    } = class_on(app, &[]).await;
+    let token = &trainer.access_token;
+    let body = form(
+        &[("title", "Trop gros"), ("kind", "document")],
+        Some(("gros.pdf", &pdf(400_000))),
+    );
+    // With a Content-Length: refused before the body is read.
+    let early = upload_form(&app, token, &session, body.clone(), false).await;
+    let problem = early.assert_problem(413, "file_too_large");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("1 Mio"),
+        "{problem}"
+    );
+    // Streamed without one: refused when the limit is crossed.
+    let late = upload_form(&app, token, &session, body, true).await;
+    late.assert_problem(413, "file_too_large");
+    // Recordings have their own, larger limit.
+    let ok = upload(&app, token, &session, "recording", "mc.mp4", &mp4(400_000)).await;
+    assert_eq!(ok.status, 201, "{}", ok.text());
+    assert_eq!(stored_files(&app).len(), 1);
+    assert_eq!(
+        list(&app, token, &session).await.json()["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[actix_rt::test]
+async fn the_same_bytes_twice_in_a_session_are_one_material_even_at_once() {
+    let Class {
+        app,
+        trainer,
+        session,
+        ..
+    } = class(&[]).await;
+    let token = &trainer.access_token;
+    let bytes = pdf(200_000);
+    let uploads = (0..4).map(|_| upload(&app, token, &session, "slides", "s.pdf", &bytes));
+    let answers = futures_util::future::join_all(uploads).await;
+    let statuses: Vec<u16> = answers.iter().map(|r| r.status).collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 201),
+        "{statuses:?}"
+    );
+    let ids: std::collections::HashSet<Value> =
+        answers.iter().map(|r| r.json()["id"].clone()).collect();
+    assert_eq!(ids.len(), 1);
+    assert_eq!(stored_files(&app).len(), 1);
+    // The same bytes in another session are that session's own material.
+    let other =
+        crate::fixtures::new_session(&app, &trainer, &class_cohort(&app, &session).await, 30).await;
+    let again = upload(&app, token, &other, "slides", "s.pdf", &bytes).await;
+    assert_eq!(again.status, 201);
+}
+
+async fn class_cohort(app: &TestApp, session: &str) -> String {
+    let admin = app.admin();
+    let res = app
+        .get(
+            &format!("/api/v1/sessions/{session}"),
+            Some(&admin.access_token),
+        )
+        .await;
+    res.json()["cohort_id"].as_str().unwrap().to_owned()
+}
+
+#[actix_rt::test]
+async fn links_are_materials_without_bytes() {
+    let Class {
+        app,
+        trainer,
+        learners,
+        session,
+        ..
+    } = class(&["Awa"]).await;
+    let path = format!("/api/v1/sessions/{session}/materials");
+    let token = Some(trainer.access_token.as_str());
+    let plain = app
+        .post(
+            &path,
+            token,
+            &json!({"title": "Replay", "kind": "link", "url": "http://example.org/r"}),
+        )
+        .await;
+    plain.assert_problem(422, "validation_failed");
+    let res = app
+        .post(
+            &path,
+            token,
+            &json!({"title": "Replay", "kind": "link", "url": "https://example.org/r"}),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let link = res.json();
+    assert_eq!(link["url"], "https://example.org/r");
+    assert_eq!(link["size_bytes"], Value::Null);
+    let id = link["id"].as_str().unwrap();
+    let open = content(&app, &learners[0].access_token, id, &[]).await;
+    assert_eq!(open.status, 303);
+    assert_eq!(
+        open.header("location").as_deref(),
+        Some("https://example.org/r")
+    );
+}
+
+#[actix_rt::test]
+async fn a_broken_form_is_refused_with_the_field_named() {
+    let Class {
+        app,
+        trainer,
+        session,
+        ..
+    } = class(&[]).await;
+    let token = &trainer.access_token;
+    let no_file = form(&[("title", "T"), ("kind", "slides")], None);
+    let res = upload_form(&app, token, &session, no_file, false).await;
+    assert!(res.assert_problem(422, "validation_failed")["errors"]["file"].is_array());
+    let file_first = form(&[], Some(("a.pdf", &pdf(1000))));
+    let res = upload_form(&app, token, &session, file_first, false).await;
+    assert!(res.assert_problem(422, "validation_failed")["errors"]["title"].is_array());
+    let bad_kind = form(
+        &[("title", "T"), ("kind", "link")],
+        Some(("a.pdf", &pdf(1000))),
+    );
+    let res = upload_form(&app, token, &session, bad_kind, false).await;
+    assert!(res.assert_problem(422, "validation_failed")["errors"]["kind"].is_array());
+    let garbage = app
+        .send_raw(
+            Method::POST,
+            &format!("/api/v1/sessions/{session}/materials"),
+            Some(token),
+            &format!("multipart/form-data; boundary={BOUNDARY}"),
+            b"not a multipart body at all".to_vec(),
+            false,
+        )
+        .await;
+    assert!(
+        garbage.status == 400 || garbage.status == 422,
+        "{}",
+        garbage.text()
+    );
+    let text = app
+        .send_raw(
+            Method::POST,
+            &format!("/api/v1/sessions/{session}/materials"),
+            Some(token),
+            "text/plain",
+            b"hello".to_vec(),
+            false,
+        )
+        .await;
+    text.assert_problem(415, "unsupported_media_type");
+    assert!(stored_files(&app).is_empty());
+}
+
+#[actix_rt::test]
+async fn staff_and_trainers_manage_members_download_others_get_404() {
+    let Class {
+        app,
+        trainer,
+        learners,
+        session,
+        ..
+    } = class(&["Awa"]).await;
+    let learner = &learners[0].access_token;
+    let outsider = app.user(UserSpec::default());
+    let res = upload(
+        &app,
+        &trainer.access_token,
+        &session,
+        "slides",
+        "s.pdf",
+        &pdf(5000),
+    )
+    .await;
+    let id = res.json()["id"].as_str().unwrap().to_owned();
+
+    upload(&app, learner, &session, "slides", "t.pdf", &pdf(6000))
+        .await
+        .assert_problem(403, "forbidden");
+    upload(
+        &app,
+        &outsider.access_token,
+        &session,
+        "slides",
+        "t.pdf",
+        &pdf(6000),
+    )
+    .await
+    .assert_problem(404, "not_found");
+    list(&app, &outsider.access_token, &session)
+        .await
+        .assert_problem(404, "not_found");
+    content(&app, &outsider.access_token, &id, &[])
+        .await
+        .assert_problem(404, "not_found");
+    app.delete(&format!("/api/v1/materials/{id}"), Some(learner))
+        .await
+        .assert_problem(403, "forbidden");
+    app.delete(
+        &format!("/api/v1/materials/{id}"),
+        Some(&outsider.access_token),
+    )
+    .await
+    .assert_problem(404, "not_found");
+    assert_eq!(stored_files(&app).len(), 1);
+
+    // A country coordinator of the cohort's country is staff.
+    let admin = app.admin();
+    let deleted = app
+        .delete(
+            &format!("/api/v1/materials/{id}"),
+            Some(&admin.access_token),
+        )
+        .await;
+    assert_eq!(deleted.status, 204);
+    content(&app, learner, &id, &[])
+        .await
+        .assert_problem(404, "not_found");
+    assert!(
+        stored_files(&app).is_empty(),
+        "the bytes went with the material"
+    );
+    assert_eq!(
+        list(&app, learner, &session).await.json()["items"],
+        json!([])
+    );
+}
