@@ -131,6 +131,31 @@ diesel::table! {
 }
 
 diesel::table! {
+    uploads (id) {
+        id -> Text,
+        session_id -> Text,
+        created_by -> Text,
+        title -> Text,
+        kind -> Text,
+        file_name -> Text,
+        length -> BigInt,
+        upload_offset -> BigInt,
+        material_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    upload_segments (upload_id, start_offset) {
+        upload_id -> Text,
+        start_offset -> BigInt,
+        size -> BigInt,
+        storage_key -> Text,
+    }
+}
+
+diesel::table! {
     calendar_tokens (user_id) {
         user_id -> Text,
         token_hash -> Text,
@@ -231,6 +256,8 @@ diesel::joinable!(attendance_changes -> sessions (session_id));
 diesel::joinable!(attendance_tallies -> cohorts (cohort_id));
 diesel::joinable!(check_in_windows -> sessions (session_id));
 diesel::joinable!(materials -> sessions (session_id));
+diesel::joinable!(uploads -> sessions (session_id));
+diesel::joinable!(upload_segments -> uploads (upload_id));
 
 diesel::table! {
     roster_versions (session_id, shard) {
@@ -259,4 +286,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     throttles,
     revoked_sessions,
     materials,
+    uploads,
+    upload_segments,
 );

@@ -18,6 +18,8 @@ use crate::auth::{queries as auth_queries, throttle};
 use crate::config::Settings;
 use crate::db::{self, write_tx, DbConnection, DbPool};
 use crate::error::AppError;
+use crate::materials::uploads::service as upload_service;
+use crate::storage::Storage;
 use crate::users::queries as user_queries;
 
 /// Fixed key of the advisory lock of a housekeeping run ("griot\x01").
@@ -32,6 +34,25 @@ pub struct Report {
     pub revoked_sessions: usize,
     pub check_in_rows: usize,
     pub throttles: usize,
+    /// Resumable uploads past their expiry.
+    pub uploads: usize,
+    /// The stored bytes of what was deleted, for [`drop_bytes`].
+    #[serde(skip)]
+    pub dropped_keys: Vec<String>,
+}
+
+/// Upload rows one run deletes at most (their bytes are deleted one by one
+/// afterwards).
+const UPLOADS_PER_RUN: i64 = 500;
+
+/// Deletes the stored bytes of a run's deleted rows; a failure is logged
+/// (the bytes are then orphans, which cost space and nothing else).
+pub async fn drop_bytes(storage: &Storage, keys: &[String]) {
+    for key in keys {
+        if let Err(e) = storage.delete(key).await {
+            tracing::warn!(error = %e, %key, "housekeeping could not delete stored bytes");
+        }
+    }
 }
 
 /// One run, in one transaction.
@@ -48,6 +69,7 @@ pub fn run_once(
             });
         }
         let access_ttl = chrono::Duration::seconds(settings.access_token_ttl_seconds);
+        let (uploads, dropped_keys) = upload_service::sweep_expired(conn, now, UPLOADS_PER_RUN)?;
         Ok(Report {
             skipped: false,
             refresh_tokens: auth_queries::delete_expired_tokens(conn, now)?,
@@ -61,6 +83,8 @@ pub fn run_once(
                 &settings.throttle,
                 now.and_utc().timestamp(),
             )?,
+            uploads,
+            dropped_keys,
         })
     })
 }
@@ -82,6 +106,7 @@ fn took_lock(conn: &mut DbConnection) -> Result<bool, AppError> {
 /// the process lives; a failed run is logged and the next one tried.
 pub fn spawn_timer(
     pool: DbPool,
+    storage: Storage,
     settings: Arc<Settings>,
     clock: Arc<dyn crate::clock::Clock>,
     interval: Duration,
@@ -94,7 +119,10 @@ pub fn spawn_timer(
             ticks.tick().await;
             let (settings, now) = (settings.clone(), clock.now_naive());
             match db::run(&pool, move |conn| run_once(conn, &settings, now)).await {
-                Ok(report) => tracing::info!(?report, "housekeeping"),
+                Ok(report) => {
+                    drop_bytes(&storage, &report.dropped_keys).await;
+                    tracing::info!(?report, "housekeeping");
+                }
                 Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
             }
         }
@@ -108,6 +136,8 @@ pub fn command(settings: &Settings) -> Result<(), String> {
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     let report =
         run_once(&mut conn, settings, SystemClock.now_naive()).map_err(|e| e.to_string())?;
+    let storage = Storage::open(settings)?;
+    actix_web::rt::System::new().block_on(drop_bytes(&storage, &report.dropped_keys));
     println!(
         "{}",
         serde_json::to_string(&report).map_err(|e| e.to_string())?

@@ -68,6 +68,7 @@ impl Application {
         if settings.housekeeping_interval_seconds > 0 {
             housekeeping::spawn_timer(
                 pool.clone(),
+                state.storage.clone(),
                 state.settings.clone(),
                 state.clock.clone(),
                 Duration::from_secs(settings.housekeeping_interval_seconds),

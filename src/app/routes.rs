@@ -181,6 +181,22 @@ pub fn table(cfg: &mut web::ServiceConfig) {
             .service(at(
                 "/materials/{id}/content",
                 [get(materials::routes::download)],
+            ))
+            // Resumable uploads (tus 1.0.0).
+            .service(at(
+                "/uploads",
+                [
+                    options(materials::uploads::routes::options),
+                    post(materials::uploads::routes::create),
+                ],
+            ))
+            .service(at(
+                "/uploads/{id}",
+                [
+                    head(materials::uploads::routes::head),
+                    patch(materials::uploads::routes::patch),
+                    delete(materials::uploads::routes::terminate),
+                ],
             )),
     )
     // Probes, outside the versioned API.
@@ -228,6 +244,8 @@ method!(post, POST);
 method!(put, PUT);
 method!(patch, PATCH);
 method!(delete, DELETE);
+method!(head, HEAD);
+method!(options, OPTIONS);
 
 #[cfg(test)]
 mod tests {

@@ -8,6 +8,8 @@ use crate::i18n::Lang;
 pub enum Msg {
     MalformedJson,
     MalformedMultipart,
+    TusHeader,
+    UploadOffsetMoved,
     UnsupportedMediaType,
     InvalidQuery,
     MissingToken,
@@ -40,6 +42,14 @@ impl Msg {
             Msg::MalformedJson => (
                 "Le corps de la requête n'est pas un JSON valide.",
                 "The request body is not valid JSON.",
+            ),
+            Msg::TusHeader => (
+                "Un en-tête tus (Upload-Length, Upload-Offset, Upload-Metadata) manque ou est illisible.",
+                "A tus header (Upload-Length, Upload-Offset, Upload-Metadata) is missing or unreadable.",
+            ),
+            Msg::UploadOffsetMoved => (
+                "Upload-Offset n'est pas le point atteint : demandez-le (HEAD) puis reprenez de là.",
+                "Upload-Offset is not the offset reached: ask for it (HEAD) and resume from there.",
             ),
             Msg::MalformedMultipart => (
                 "Le corps multipart/form-data est illisible.",

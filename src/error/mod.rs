@@ -57,6 +57,9 @@ pub enum AppError {
     /// A byte range that starts past the end of a file of this size.
     #[error("range past {0} bytes")]
     RangeNotSatisfiable(u64),
+    /// A tus request without `Tus-Resumable: 1.0.0`.
+    #[error("unsupported tus version")]
+    TusVersion,
     #[error("request body too slow")]
     RequestTimeout,
     #[error("unsupported media type")]
@@ -104,6 +107,7 @@ impl AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge | AppError::FileTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::RangeNotSatisfiable(_) => StatusCode::RANGE_NOT_SATISFIABLE,
+            AppError::TusVersion => StatusCode::PRECONDITION_FAILED,
             AppError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::RateLimited | AppError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -124,6 +128,7 @@ impl AppError {
             AppError::PayloadTooLarge => "payload_too_large",
             AppError::FileTooLarge(_) => "file_too_large",
             AppError::RangeNotSatisfiable(_) => "range_not_satisfiable",
+            AppError::TusVersion => "tus_version",
             AppError::RequestTimeout => "request_timeout",
             AppError::UnsupportedMediaType => "unsupported_media_type",
             AppError::RateLimited | AppError::Throttled(_) => "rate_limited",
@@ -145,6 +150,10 @@ impl AppError {
                 ("Contenu trop volumineux", "Payload too large")
             }
             AppError::RangeNotSatisfiable(_) => ("Plage non satisfiable", "Range not satisfiable"),
+            AppError::TusVersion => (
+                "Version de tus non prise en charge",
+                "Unsupported tus version",
+            ),
             AppError::RequestTimeout => ("Délai dépassé", "Request timeout"),
             AppError::UnsupportedMediaType => (
                 "Type de contenu non pris en charge",
@@ -181,6 +190,10 @@ impl AppError {
             AppError::MethodNotAllowed => generic(
                 "Cette méthode HTTP n'est pas permise sur cette adresse.",
                 "This HTTP method is not allowed on this path.",
+            ),
+            AppError::TusVersion => generic(
+                "Envoyez Tus-Resumable: 1.0.0, la version de tus que ce serveur parle.",
+                "Send Tus-Resumable: 1.0.0, the tus version this server speaks.",
             ),
             AppError::RangeNotSatisfiable(size) => {
                 if lang == Lang::Fr {
@@ -270,6 +283,9 @@ impl AppError {
             }
             AppError::Throttled(seconds) => {
                 builder.insert_header((header::RETRY_AFTER, seconds.to_string()));
+            }
+            AppError::TusVersion => {
+                builder.insert_header(("Tus-Version", "1.0.0"));
             }
             AppError::RangeNotSatisfiable(size) => {
                 builder.insert_header((header::CONTENT_RANGE, format!("bytes */{size}")));
@@ -384,6 +400,7 @@ mod tests {
             (AppError::RateLimited, 429, "rate_limited"),
             (AppError::Throttled(7), 429, "rate_limited"),
             (AppError::FileTooLarge(1 << 20), 413, "file_too_large"),
+            (AppError::TusVersion, 412, "tus_version"),
             (
                 AppError::RangeNotSatisfiable(10),
                 416,

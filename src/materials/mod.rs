@@ -15,5 +15,6 @@ pub mod rows;
 pub mod service;
 pub mod sniff;
 pub mod upload;
+pub mod uploads;
 
 pub use rows::{Material, MaterialId, MaterialKind};

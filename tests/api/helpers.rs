@@ -303,6 +303,49 @@ impl TestApp {
         response
     }
 
+    /// Any request: these headers, and `body` sent as it is.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> TestResponse {
+        let method_name = method.to_string();
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            req = req.insert_header(("Authorization", format!("Bearer {token}")));
+        }
+        for (k, v) in headers {
+            req = req.insert_header((*k, *v));
+        }
+        let sent = match body {
+            Some(body) => req.send_body(body).await,
+            None => req.send().await,
+        };
+        let mut res = sent.unwrap_or_else(|e| panic!("request to {path} failed: {e}"));
+        // A HEAD answer has no body, whatever its headers announce.
+        let bytes = if method_name == "HEAD" {
+            Default::default()
+        } else {
+            res.body().limit(64 * 1024 * 1024).await.expect("body")
+        };
+        let response = TestResponse {
+            status: res.status().as_u16(),
+            headers: res.headers().clone(),
+            body: bytes.to_vec(),
+        };
+        crate::conformance::check(
+            method_name.as_str(),
+            path,
+            response.status,
+            response.header("content-type").as_deref(),
+            &response.body,
+        );
+        response
+    }
+
     pub async fn get(&self, path: &str, token: Option<&str>) -> TestResponse {
         self.request(Method::GET, path, token, None, &[]).await
     }

@@ -26,4 +26,5 @@ mod security;
 mod seed;
 mod sessions;
 mod throttle;
+mod uploads;
 mod users;

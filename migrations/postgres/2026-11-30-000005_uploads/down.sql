@@ -1,0 +1,2 @@
+DROP TABLE upload_segments;
+DROP TABLE uploads;

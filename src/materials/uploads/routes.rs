@@ -1,0 +1,451 @@
+//! tus 1.0.0 over HTTP: the protocol's headers in and out, the bytes of
+//! each PATCH streamed into one segment of the file store, and the final
+//! assembly streamed segment by segment into the material's file.
+
+use std::time::Duration;
+
+use actix_web::http::header::{self, HeaderMap, HeaderName};
+use actix_web::{web, HttpRequest, HttpResponse};
+use base64::Engine;
+use futures_util::{stream, StreamExt, TryStreamExt};
+
+use super::rows::{Segment, Upload, UploadId};
+use super::service::{self, NewUpload};
+use crate::db;
+use crate::error::{AppError, Issue, Msg, Problem};
+use crate::http::AuthUser;
+use crate::materials::dto::{FileKind, MAX_TITLE_CHARS};
+use crate::materials::{ranges, upload, MaterialKind};
+use crate::state::AppState;
+use crate::vocab::SessionId;
+
+pub const TUS_VERSION: &str = "1.0.0";
+const EXTENSIONS: &str = "creation,termination,expiration";
+
+fn tus(builder: &mut actix_web::HttpResponseBuilder) -> &mut actix_web::HttpResponseBuilder {
+    builder
+        .insert_header(("Tus-Resumable", TUS_VERSION))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+}
+
+/// Every request but `OPTIONS` names the protocol version it speaks.
+fn require_version(req: &HttpRequest) -> Result<(), AppError> {
+    match req
+        .headers()
+        .get("Tus-Resumable")
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(TUS_VERSION) => Ok(()),
+        _ => Err(AppError::TusVersion),
+    }
+}
+
+fn number(headers: &HeaderMap, name: &str) -> Result<u64, AppError> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|v| v.parse().ok())
+        .ok_or(AppError::BadRequest(Msg::TusHeader))
+}
+
+/// `Upload-Metadata`: comma-separated `key base64value` pairs.
+fn metadata(headers: &HeaderMap) -> Result<Vec<(String, String)>, AppError> {
+    let Some(raw) = headers.get("Upload-Metadata") else {
+        return Ok(Vec::new());
+    };
+    let raw = raw
+        .to_str()
+        .map_err(|_| AppError::BadRequest(Msg::TusHeader))?;
+    raw.split(',')
+        .map(str::trim)
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once(' ').unwrap_or((pair, ""));
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(value.trim())
+                .map_err(|_| AppError::BadRequest(Msg::TusHeader))?;
+            let text =
+                String::from_utf8(bytes).map_err(|_| AppError::BadRequest(Msg::TusHeader))?;
+            Ok((key.to_owned(), text))
+        })
+        .collect()
+}
+
+fn expires(at: chrono::NaiveDateTime) -> String {
+    at.and_utc().format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+}
+
+/// `OPTIONS /api/v1/uploads`: what this tus server supports.
+#[utoipa::path(
+    options, path = "/api/v1/uploads", tag = "materials",
+    responses(
+        (status = 204, description = "The tus versions, extensions and the largest upload",
+            headers(
+                ("Tus-Version" = String, description = "`1.0.0`"),
+                ("Tus-Extension" = String, description = "`creation,termination,expiration`"),
+                ("Tus-Max-Size" = u64, description = "The largest upload, in bytes (a recording)"),
+            )),
+    )
+)]
+pub async fn options(state: web::Data<AppState>) -> HttpResponse {
+    let max = state
+        .settings
+        .max_recording_bytes
+        .max(state.settings.max_document_bytes);
+    tus(&mut HttpResponse::NoContent())
+        .insert_header(("Tus-Version", TUS_VERSION))
+        .insert_header(("Tus-Extension", EXTENSIONS))
+        .insert_header(("Tus-Max-Size", max.to_string()))
+        .finish()
+}
+
+/// `POST /api/v1/uploads`: create a resumable upload of a session's material (tus creation; staff, the cohort's trainers).
+#[utoipa::path(
+    post, path = "/api/v1/uploads", tag = "materials",
+    security(("bearer" = [])),
+    params(
+        ("Tus-Resumable" = String, Header, description = "`1.0.0`"),
+        ("Upload-Length" = u64, Header, description = "The file's size in bytes"),
+        ("Upload-Metadata" = String, Header, description = "`session_id`, `title`, `kind` (`recording|slides|document`) and `filename`, each base64 as tus says"),
+    ),
+    responses(
+        (status = 201, description = "Created; send the bytes with PATCH to `Location`",
+            headers(
+                ("Location" = String, description = "`/api/v1/uploads/{id}`"),
+                ("Upload-Expires" = String, description = "When an unfinished upload is dropped"),
+            )),
+        (status = 400, description = "A tus header is missing or unreadable", body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such session, or not visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Missing or unsupported `Tus-Resumable`", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Over the size allowed for the kind", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Missing or invalid metadata", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn create(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    auth: AuthUser,
+) -> Result<HttpResponse, AppError> {
+    require_version(&req)?;
+    let length = number(req.headers(), "Upload-Length")?;
+    let meta = metadata(req.headers())?;
+    let get = |key: &str| meta.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+    let session: SessionId = get("session_id")
+        .ok_or(AppError::field("session_id", Issue::Required))?
+        .parse()
+        .map_err(|_| AppError::field("session_id", Issue::Invalid))?;
+    let title = get("title").map(str::trim).unwrap_or("");
+    if title.is_empty() {
+        return Err(AppError::field("title", Issue::Required));
+    }
+    if title.chars().count() > MAX_TITLE_CHARS || !crate::http::control_free(title) {
+        return Err(AppError::field("title", Issue::Invalid));
+    }
+    let kind: MaterialKind = match get("kind").map(str::trim) {
+        Some("recording") => FileKind::Recording,
+        Some("slides") => FileKind::Slides,
+        Some("document") => FileKind::Document,
+        _ => {
+            return Err(AppError::field(
+                "kind",
+                Issue::OneOf(vec!["recording".into(), "slides".into(), "document".into()]),
+            ))
+        }
+    }
+    .into();
+    let limit = upload::limit_for(&state.settings, kind);
+    if length > limit {
+        return Err(AppError::FileTooLarge(limit));
+    }
+    let new = NewUpload {
+        session,
+        title: title.to_owned(),
+        kind,
+        file_name: ranges::clean_file_name(get("filename")),
+        length,
+    };
+    let now = state.clock.now_naive();
+    let created = db::run(&state.pool, move |conn| {
+        service::create(conn, &auth, new, now)
+    })
+    .await?;
+    Ok(tus(&mut HttpResponse::Created())
+        .insert_header((header::LOCATION, format!("/api/v1/uploads/{}", created.id)))
+        .insert_header(("Upload-Expires", expires(created.expires_at)))
+        .finish())
+}
+
+/// `HEAD /api/v1/uploads/{id}`: how many bytes arrived (the upload's creator).
+#[utoipa::path(
+    head, path = "/api/v1/uploads/{id}", tag = "materials",
+    security(("bearer" = [])),
+    params(
+        ("id" = UploadId, Path),
+        ("Tus-Resumable" = String, Header, description = "`1.0.0`"),
+    ),
+    responses(
+        (status = 200, description = "Resume from `Upload-Offset`",
+            headers(
+                ("Upload-Offset" = u64, description = "Bytes received so far"),
+                ("Upload-Length" = u64, description = "The file's size"),
+                ("Material-Id" = String, description = "Once complete: the material"),
+            )),
+        (status = 401, description = "Missing, invalid or expired access token"),
+        (status = 404, description = "No such upload, expired, or someone else's"),
+        (status = 412, description = "Missing or unsupported `Tus-Resumable`"),
+    )
+)]
+pub async fn head(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    auth: AuthUser,
+    id: web::Path<UploadId>,
+) -> Result<HttpResponse, AppError> {
+    require_version(&req)?;
+    let id = id.into_inner();
+    let now = state.clock.now_naive();
+    let upload = db::run(&state.pool, move |conn| service::own(conn, &auth, id, now)).await?;
+    let mut res = HttpResponse::Ok();
+    tus(&mut res)
+        .insert_header(("Upload-Offset", upload.upload_offset.to_string()))
+        .insert_header(("Upload-Length", upload.length.to_string()))
+        .insert_header(("Upload-Expires", expires(upload.expires_at)));
+    if let Some(material) = upload.material_id {
+        res.insert_header(("Material-Id", material.to_string()));
+    }
+    Ok(res.finish())
+}
+
+/// `PATCH /api/v1/uploads/{id}`: send bytes from `Upload-Offset`; the last ones make the material (the upload's creator).
+#[utoipa::path(
+    patch, path = "/api/v1/uploads/{id}", tag = "materials",
+    security(("bearer" = [])),
+    params(
+        ("id" = UploadId, Path),
+        ("Tus-Resumable" = String, Header, description = "`1.0.0`"),
+        ("Upload-Offset" = u64, Header, description = "Where these bytes start: the offset `HEAD` gave"),
+    ),
+    request_body(content = Vec<u8>, content_type = "application/offset+octet-stream"),
+    responses(
+        (status = 204, description = "Stored (even a part, if the connection broke)",
+            headers(
+                ("Upload-Offset" = u64, description = "Bytes received so far"),
+                ("Material-Id" = String, description = "With the last bytes: the material (new, or the session's file with the same bytes)"),
+            )),
+        (status = 400, description = "A tus header is missing or unreadable", body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such upload, expired, or someone else's", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`Upload-Offset` is not the offset reached", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Missing or unsupported `Tus-Resumable`", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "More bytes than `Upload-Length`", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not `application/offset+octet-stream`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The complete file does not fit its kind; the upload is removed", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn patch(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    auth: AuthUser,
+    id: web::Path<UploadId>,
+    mut body: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    require_version(&req)?;
+    let is_offset_stream = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim()
+                .eq_ignore_ascii_case("application/offset+octet-stream")
+        });
+    if !is_offset_stream {
+        return Err(AppError::UnsupportedMediaType);
+    }
+    let offset = number(req.headers(), "Upload-Offset")? as i64;
+    let id = id.into_inner();
+    let now = state.clock.now_naive();
+    let upload = db::run(&state.pool, move |conn| service::own(conn, &auth, id, now)).await?;
+    if offset != upload.upload_offset {
+        return Err(AppError::Conflict(Msg::UploadOffsetMoved));
+    }
+    let patience = Duration::from_secs(state.settings.body_read_timeout_seconds);
+    let mut reached = upload.upload_offset;
+    if reached < upload.length {
+        // This PATCH's bytes, as one segment; what arrived before a broken
+        // connection is kept, so the client resumes after it.
+        let key = Upload::segment_key(id, offset);
+        let room = (upload.length - offset) as u64;
+        let mut segment = state.storage.begin(&key).await.map_err(internal)?;
+        let mut size = 0u64;
+        let mut broken = None;
+        loop {
+            let chunk = match actix_web::rt::time::timeout(patience, body.next()).await {
+                Err(_) => {
+                    broken = Some(AppError::RequestTimeout);
+                    break;
+                }
+                Ok(None) => break,
+                Ok(Some(Err(_))) => {
+                    broken = Some(AppError::BadRequest(Msg::TusHeader));
+                    break;
+                }
+                Ok(Some(Ok(chunk))) => chunk,
+            };
+            size += chunk.len() as u64;
+            if size > room {
+                segment.abort().await;
+                return Err(AppError::FileTooLarge(upload.length as u64));
+            }
+            segment.write(&chunk).await.map_err(internal)?;
+        }
+        if size == 0 {
+            segment.abort().await;
+        } else {
+            segment.finish().await.map_err(internal)?;
+            let row = Segment {
+                upload_id: id,
+                start_offset: offset,
+                size: size as i64,
+                storage_key: key.clone(),
+            };
+            match db::run(&state.pool, move |conn| service::append(conn, &row)).await {
+                Ok(to) => reached = to,
+                Err(e) => {
+                    let _ = state.storage.delete(&key).await;
+                    return Err(e);
+                }
+            }
+        }
+        if let Some(e) = broken {
+            tracing::info!(upload = %id, reached, "upload interrupted; the client may resume");
+            if reached < upload.length {
+                return Err(e);
+            }
+        }
+    }
+    let mut res = HttpResponse::NoContent();
+    tus(&mut res).insert_header(("Upload-Offset", reached.to_string()));
+    if reached == upload.length {
+        let material = match upload.material_id {
+            Some(done) => done.to_string(),
+            None => assemble(&state, auth, &upload).await?,
+        };
+        res.insert_header(("Material-Id", material));
+    }
+    Ok(res.finish())
+}
+
+/// Reads the segments back in order into the material's file, and records
+/// it; a file that does not fit its kind ends the upload.
+async fn assemble(state: &AppState, auth: AuthUser, upload: &Upload) -> Result<String, AppError> {
+    let id = upload.id;
+    let segments = db::run(&state.pool, move |conn| service::segments(conn, id)).await?;
+    let storage = state.storage.clone();
+    let bytes = stream::iter(segments)
+        .then(move |segment| {
+            let storage = storage.clone();
+            async move { storage.read(&segment.storage_key, None).await }
+        })
+        .try_flatten()
+        .map_err(internal)
+        .boxed();
+    let patience = Duration::from_secs(state.settings.body_read_timeout_seconds);
+    let stored = match upload::store_file(
+        &state.storage,
+        upload.kind,
+        &upload.file_name,
+        upload.length as u64,
+        patience,
+        bytes,
+    )
+    .await
+    {
+        Ok(stored) => stored,
+        Err(e) => {
+            if matches!(e, AppError::Validation(_)) {
+                let keys = db::run(&state.pool, move |conn| service::remove(conn, id)).await?;
+                drop_keys(state, keys).await;
+            }
+            return Err(e);
+        }
+    };
+    let now = state.clock.now_naive();
+    let (row, kept) = (upload.clone(), stored.clone());
+    let done = db::run(&state.pool, move |conn| {
+        service::complete(conn, &auth, &row, &kept, now)
+    })
+    .await;
+    match done {
+        Ok((material, created, keys)) => {
+            if !created {
+                let _ = state.storage.delete(&stored.key).await;
+            }
+            drop_keys(state, keys).await;
+            Ok(material.id.to_string())
+        }
+        Err(e) => {
+            let _ = state.storage.delete(&stored.key).await;
+            Err(e)
+        }
+    }
+}
+
+async fn drop_keys(state: &AppState, keys: Vec<String>) {
+    for key in keys {
+        if let Err(e) = state.storage.delete(&key).await {
+            tracing::warn!(error = %e, %key, "could not delete an upload segment");
+        }
+    }
+}
+
+/// `DELETE /api/v1/uploads/{id}`: abandon an upload; its bytes go (tus termination; the upload's creator).
+#[utoipa::path(
+    delete, path = "/api/v1/uploads/{id}", tag = "materials",
+    security(("bearer" = [])),
+    params(
+        ("id" = UploadId, Path),
+        ("Tus-Resumable" = String, Header, description = "`1.0.0`"),
+    ),
+    responses(
+        (status = 204, description = "Gone, with what was received"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Missing or unsupported `Tus-Resumable`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn terminate(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    auth: AuthUser,
+    id: web::Path<UploadId>,
+) -> Result<HttpResponse, AppError> {
+    require_version(&req)?;
+    let id = id.into_inner();
+    let now = state.clock.now_naive();
+    let keys = db::run(&state.pool, move |conn| {
+        service::own(conn, &auth, id, now)?;
+        service::remove(conn, id)
+    })
+    .await?;
+    drop_keys(&state, keys).await;
+    Ok(tus(&mut HttpResponse::NoContent()).finish())
+}
+
+fn internal(e: crate::storage::StorageError) -> AppError {
+    AppError::Internal(e.to_string())
+}
+
+/// Headers a browser client may read and send (for CORS set-ups).
+pub fn exposed_headers() -> [HeaderName; 6] {
+    [
+        HeaderName::from_static("tus-resumable"),
+        HeaderName::from_static("upload-offset"),
+        HeaderName::from_static("upload-length"),
+        HeaderName::from_static("upload-expires"),
+        HeaderName::from_static("material-id"),
+        header::LOCATION,
+    ]
+}

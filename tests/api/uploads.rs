@@ -1,0 +1,337 @@
+//! Resumable uploads (tus 1.0.0) through HTTP: creation, offsets, resuming,
+//! the final PATCH making the material, termination, expiry.
+
+use awc::http::Method;
+use base64::Engine;
+use griot::clock::Clock;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::fixtures::{class, Class};
+use crate::helpers::{TestApp, TestResponse, UserSpec};
+
+const TUS: (&str, &str) = ("Tus-Resumable", "1.0.0");
+
+fn b64(s: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(s)
+}
+
+fn pdf(len: usize) -> Vec<u8> {
+    let mut bytes = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
+    let mut i = 0u32;
+    while bytes.len() < len {
+        bytes.extend_from_slice(format!("{i} 0 obj << >> endobj\n").as_bytes());
+        i += 1;
+    }
+    bytes.truncate(len);
+    bytes
+}
+
+async fn create(
+    app: &TestApp,
+    token: &str,
+    session: &str,
+    kind: &str,
+    length: usize,
+) -> TestResponse {
+    let metadata = format!(
+        "session_id {},title {},kind {},filename {}",
+        b64(session),
+        b64("Replay de la master class"),
+        b64(kind),
+        b64("replay.pdf")
+    );
+    let length = length.to_string();
+    app.send(
+        Method::POST,
+        "/api/v1/uploads",
+        Some(token),
+        &[
+            TUS,
+            ("Upload-Length", &length),
+            ("Upload-Metadata", &metadata),
+        ],
+        None,
+    )
+    .await
+}
+
+async fn patch(
+    app: &TestApp,
+    token: &str,
+    location: &str,
+    offset: usize,
+    bytes: &[u8],
+) -> TestResponse {
+    let offset = offset.to_string();
+    app.send(
+        Method::PATCH,
+        location,
+        Some(token),
+        &[
+            TUS,
+            ("Upload-Offset", &offset),
+            ("Content-Type", "application/offset+octet-stream"),
+        ],
+        Some(bytes.to_vec()),
+    )
+    .await
+}
+
+async fn head(app: &TestApp, token: &str, location: &str) -> TestResponse {
+    app.send(Method::HEAD, location, Some(token), &[TUS], None)
+        .await
+}
+
+fn stored_files(app: &TestApp) -> usize {
+    fn count(dir: &std::path::Path) -> usize {
+        std::fs::read_dir(dir).map_or(0, |entries| {
+            entries
+                .flatten()
+                .map(|e| {
+                    if e.path().is_dir() {
+                        count(&e.path())
+                    } else {
+                        1
+                    }
+                })
+                .sum()
+        })
+    }
+    count(&app.settings.data_dir.join("files"))
+}
+
+#[actix_rt::test]
+async fn the_server_says_what_it_supports() {
+    let Class { app, .. } = class(&[]).await;
+    let res = app
+        .send(Method::OPTIONS, "/api/v1/uploads", None, &[], None)
+        .await;
+    assert_eq!(res.status, 204);
+    assert_eq!(res.header("tus-version").as_deref(), Some("1.0.0"));
+    assert_eq!(res.header("tus-resumable").as_deref(), Some("1.0.0"));
+    assert_eq!(
+        res.header("tus-extension").as_deref(),
+        Some("creation,termination,expiration")
+    );
+    assert_eq!(
+        res.header("tus-max-size"),
+        Some(app.settings.max_recording_bytes.to_string())
+    );
+}
+
+#[actix_rt::test]
+async fn an_upload_resumes_where_it_stopped_and_its_last_bytes_make_the_material() {
+    let Class {
+        app,
+        trainer,
+        learners,
+        session,
+        ..
+    } = class(&["Awa"]).await;
+    let token = &trainer.access_token;
+    let bytes = pdf(500_000);
+    let created = create(&app, token, &session, "slides", bytes.len()).await;
+    assert_eq!(created.status, 201, "{}", created.text());
+    let location = created.header("location").unwrap();
+    assert!(location.starts_with("/api/v1/uploads/"), "{location}");
+    assert!(created.header("upload-expires").is_some());
+
+    let start = head(&app, token, &location).await;
+    assert_eq!(start.status, 200);
+    assert_eq!(start.header("upload-offset").as_deref(), Some("0"));
+    assert_eq!(start.header("upload-length").as_deref(), Some("500000"));
+    assert_eq!(start.header("cache-control").as_deref(), Some("no-store"));
+
+    let first = patch(&app, token, &location, 0, &bytes[..200_000]).await;
+    assert_eq!(first.status, 204, "{}", first.text());
+    assert_eq!(first.header("upload-offset").as_deref(), Some("200000"));
+    assert!(first.header("material-id").is_none());
+    // A client that lost track sends the same bytes again: refused, nothing moves.
+    patch(&app, token, &location, 0, &bytes[..200_000])
+        .await
+        .assert_problem(409, "conflict");
+    let resumed = head(&app, token, &location).await;
+    assert_eq!(resumed.header("upload-offset").as_deref(), Some("200000"));
+
+    let last = patch(&app, token, &location, 200_000, &bytes[200_000..]).await;
+    assert_eq!(last.status, 204, "{}", last.text());
+    assert_eq!(last.header("upload-offset").as_deref(), Some("500000"));
+    let material = last.header("material-id").expect("Material-Id");
+
+    let listed = app
+        .get(
+            &format!("/api/v1/sessions/{session}/materials"),
+            Some(&learners[0].access_token),
+        )
+        .await
+        .json();
+    let item = &listed["items"][0];
+    assert_eq!(item["id"], material.as_str());
+    assert_eq!(item["size_bytes"], 500_000);
+    assert_eq!(item["sha256"], hex::encode(Sha256::digest(&bytes)));
+    assert_eq!(item["file_name"], "replay.pdf");
+    let content = app
+        .get(
+            &format!("/api/v1/materials/{material}/content"),
+            Some(&learners[0].access_token),
+        )
+        .await;
+    assert_eq!(content.body, bytes);
+    // Only the material's file is left: the segments went.
+    assert_eq!(stored_files(&app), 1);
+    // The final answer can be asked for again.
+    let done = head(&app, token, &location).await;
+    assert_eq!(done.header("upload-offset").as_deref(), Some("500000"));
+    assert_eq!(done.header("material-id"), Some(material.clone()));
+    let again = patch(&app, token, &location, 500_000, b"").await;
+    assert_eq!(
+        (again.status, again.header("material-id")),
+        (204, Some(material))
+    );
+}
+
+#[actix_rt::test]
+async fn the_protocol_is_enforced() {
+    let Class {
+        app,
+        trainer,
+        learners,
+        session,
+        ..
+    } = class(&["Awa"]).await;
+    let token = &trainer.access_token;
+    let no_version = app
+        .send(
+            Method::POST,
+            "/api/v1/uploads",
+            Some(token),
+            &[("Upload-Length", "10")],
+            None,
+        )
+        .await;
+    no_version.assert_problem(412, "tus_version");
+    assert_eq!(no_version.header("tus-version").as_deref(), Some("1.0.0"));
+    let no_length = app
+        .send(Method::POST, "/api/v1/uploads", Some(token), &[TUS], None)
+        .await;
+    no_length.assert_problem(400, "bad_request");
+    // Over the kind's limit, refused before a byte is sent.
+    let too_big = create(&app, token, &session, "document", 200 << 20).await;
+    too_big.assert_problem(413, "file_too_large");
+    let bad_kind = create(&app, token, &session, "link", 10).await;
+    bad_kind.assert_problem(422, "validation_failed");
+    // Learners do not add materials; strangers do not see the session.
+    create(&app, &learners[0].access_token, &session, "slides", 10)
+        .await
+        .assert_problem(403, "forbidden");
+    let stranger = app.user(UserSpec::default());
+    create(&app, &stranger.access_token, &session, "slides", 10)
+        .await
+        .assert_problem(404, "not_found");
+
+    let location = create(&app, token, &session, "slides", 1000)
+        .await
+        .header("location")
+        .unwrap();
+    // Only its creator sees an upload.
+    head(&app, &stranger.access_token, &location).await;
+    let theirs = head(&app, &learners[0].access_token, &location).await;
+    assert_eq!(theirs.status, 404);
+    let wrong_type = app
+        .send(
+            Method::PATCH,
+            &location,
+            Some(token),
+            &[
+                TUS,
+                ("Upload-Offset", "0"),
+                ("Content-Type", "application/json"),
+            ],
+            Some(b"{}".to_vec()),
+        )
+        .await;
+    wrong_type.assert_problem(415, "unsupported_media_type");
+    patch(&app, token, &location, 0, &pdf(1001))
+        .await
+        .assert_problem(413, "file_too_large");
+    assert_eq!(
+        head(&app, token, &location)
+            .await
+            .header("upload-offset")
+            .as_deref(),
+        Some("0")
+    );
+    assert_eq!(stored_files(&app), 0);
+}
+
+#[actix_rt::test]
+async fn a_file_that_does_not_fit_its_kind_ends_the_upload_and_termination_drops_the_bytes() {
+    let Class {
+        app,
+        trainer,
+        session,
+        ..
+    } = class(&[]).await;
+    let token = &trainer.access_token;
+    // Declared a recording, the bytes are a PDF.
+    let location = create(&app, token, &session, "recording", 5000)
+        .await
+        .header("location")
+        .unwrap();
+    patch(&app, token, &location, 0, &pdf(2000)).await;
+    let refused = patch(&app, token, &location, 2000, &pdf(3000)).await;
+    refused.assert_problem(422, "validation_failed");
+    assert_eq!(head(&app, token, &location).await.status, 404);
+    assert_eq!(stored_files(&app), 0);
+
+    let location = create(&app, token, &session, "slides", 5000)
+        .await
+        .header("location")
+        .unwrap();
+    patch(&app, token, &location, 0, &pdf(2000)).await;
+    assert_eq!(stored_files(&app), 1);
+    let gone = app
+        .send(Method::DELETE, &location, Some(token), &[TUS], None)
+        .await;
+    assert_eq!(gone.status, 204);
+    assert_eq!(head(&app, token, &location).await.status, 404);
+    assert_eq!(stored_files(&app), 0);
+    let listed = app
+        .get(
+            &format!("/api/v1/sessions/{session}/materials"),
+            Some(token),
+        )
+        .await
+        .json();
+    assert_eq!(listed["items"], json!([]));
+}
+
+#[actix_rt::test]
+async fn housekeeping_sweeps_abandoned_uploads_and_their_bytes() {
+    let Class {
+        app,
+        trainer,
+        session,
+        ..
+    } = class(&[]).await;
+    let token = &trainer.access_token;
+    let location = create(&app, token, &session, "slides", 5000)
+        .await
+        .header("location")
+        .unwrap();
+    patch(&app, token, &location, 0, &pdf(2000)).await;
+    let now = app.clock.now_naive();
+    let early = app
+        .db(|conn| griot::app::housekeeping::run_once(conn, &app.settings, now))
+        .unwrap();
+    assert_eq!(early.uploads, 0);
+    let later = now + chrono::Duration::hours(25);
+    let report = app
+        .db(|conn| griot::app::housekeeping::run_once(conn, &app.settings, later))
+        .unwrap();
+    assert_eq!(report.uploads, 1);
+    let storage = griot::storage::Storage::open(&app.settings).unwrap();
+    griot::app::housekeeping::drop_bytes(&storage, &report.dropped_keys).await;
+    assert_eq!(stored_files(&app), 0);
+}
