@@ -67,10 +67,30 @@ pub struct Settings {
     /// Where uploaded files live (see `storage`): `None` is the folder
     /// `files` under `data_dir`.
     pub storage_url: Option<String>,
+    /// How to reach an S3-compatible store (`STORAGE_URL=s3://bucket`),
+    /// from the usual `AWS_*` variables.
+    pub s3: S3Settings,
     /// Largest recording a trainer may upload, in bytes.
     pub max_recording_bytes: u64,
     /// Largest slides or document, in bytes.
     pub max_document_bytes: u64,
+}
+
+/// An S3-compatible store: AWS itself, or MinIO, Garage, Ceph… at
+/// `endpoint` (path-style requests).
+#[derive(Debug, Clone, Default)]
+pub struct S3Settings {
+    /// `AWS_ENDPOINT_URL`; none for AWS.
+    pub endpoint: Option<String>,
+    /// `AWS_REGION` (or `AWS_DEFAULT_REGION`), default `us-east-1`.
+    pub region: String,
+    /// `AWS_ACCESS_KEY_ID`.
+    pub access_key_id: Option<String>,
+    /// `AWS_SECRET_ACCESS_KEY`.
+    pub secret_access_key: Option<Secret>,
+    /// `AWS_ALLOW_HTTP=true` for a plain-http endpoint (tests, a private
+    /// network).
+    pub allow_http: bool,
 }
 
 /// Limits on sign-in and registration attempts.
@@ -151,6 +171,18 @@ impl Settings {
             database_url,
             bind_addr: get("BIND_ADDR").unwrap_or_else(|| "127.0.0.1:8080".into()),
             storage_url: get("STORAGE_URL").filter(|v| !v.trim().is_empty()),
+            s3: S3Settings {
+                endpoint: get("AWS_ENDPOINT_URL").filter(|v| !v.is_empty()),
+                region: get("AWS_REGION")
+                    .or_else(|| get("AWS_DEFAULT_REGION"))
+                    .filter(|v| !v.is_empty())
+                    .unwrap_or_else(|| "us-east-1".into()),
+                access_key_id: get("AWS_ACCESS_KEY_ID").filter(|v| !v.is_empty()),
+                secret_access_key: get("AWS_SECRET_ACCESS_KEY")
+                    .filter(|v| !v.is_empty())
+                    .map(Secret::new),
+                allow_http: flag(&get, "AWS_ALLOW_HTTP")?,
+            },
             max_recording_bytes: number(&get, "MAX_RECORDING_BYTES", 2 << 30, 1 << 20, 1 << 40)?,
             max_document_bytes: number(&get, "MAX_DOCUMENT_BYTES", 100 << 20, 1 << 10, 1 << 40)?,
             data_dir,

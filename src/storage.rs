@@ -1,7 +1,8 @@
 //! Where uploaded bytes live: one interface, [`Storage`], over
 //! `object_store`, so the same code streams to the local disk (the default,
 //! under `DATA_DIR/files`) and, with several processes behind a load
-//! balancer, to a shared store.
+//! balancer, to an S3-compatible store (`STORAGE_URL=s3://bucket/prefix`,
+//! credentials and endpoint from the usual `AWS_*` variables).
 //!
 //! Bytes are streamed both ways: an [`Upload`] sends parts as they fill
 //! (at most [`PART_BYTES`] × [`PARTS_IN_FLIGHT`] held), a read is a stream
@@ -9,6 +10,7 @@
 
 use std::ops::Range;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::stream::BoxStream;
@@ -17,7 +19,7 @@ use object_store::local::LocalFileSystem;
 use object_store::path::Path;
 use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, WriteMultipart};
 
-use crate::config::Settings;
+use crate::config::{S3Settings, Settings};
 
 /// Size of the parts an upload sends (S3 wants at least 5 MiB but the
 /// last).
@@ -53,17 +55,71 @@ impl std::fmt::Debug for Storage {
 
 impl Storage {
     /// The store `STORAGE_URL` names: unset, the folder `files` under
-    /// `DATA_DIR`; `file:///some/dir`, that folder.
+    /// `DATA_DIR`; `file:///some/dir`, that folder; `s3://bucket` or
+    /// `s3://bucket/prefix`, that bucket (see [`S3Settings`]).
     pub fn open(settings: &Settings) -> Result<Storage, String> {
-        match settings.storage_url.as_deref() {
-            None => Storage::local(&settings.data_dir.join("files")),
-            Some(url) => match url.strip_prefix("file://") {
-                Some(dir) if !dir.is_empty() => Storage::local(std::path::Path::new(dir)),
-                _ => Err(format!(
-                    "STORAGE_URL `{url}` is not supported: use file:///a/folder, or leave it unset"
-                )),
-            },
+        let Some(url) = settings.storage_url.as_deref() else {
+            return Storage::local(&settings.data_dir.join("files"));
+        };
+        if let Some(dir) = url.strip_prefix("file://").filter(|d| !d.is_empty()) {
+            return Storage::local(std::path::Path::new(dir));
         }
+        if let Some(rest) = url.strip_prefix("s3://").filter(|r| !r.is_empty()) {
+            let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+            return Storage::s3(&settings.s3, bucket, prefix.trim_matches('/'));
+        }
+        Err(format!(
+            "STORAGE_URL `{url}` is not supported: use s3://bucket/prefix, file:///a/folder, or leave it unset"
+        ))
+    }
+
+    /// A bucket of an S3-compatible store, keys under `prefix`.
+    pub fn s3(s3: &S3Settings, bucket: &str, prefix: &str) -> Result<Storage, String> {
+        use object_store::aws::AmazonS3Builder;
+        use object_store::{ClientOptions, RetryConfig};
+        // reqwest is built without a TLS provider of its own (see
+        // Cargo.toml); ring is it. A second call finds it installed.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        // Missing keys would make object_store fall back to the EC2
+        // metadata endpoint and fail only at the first upload.
+        let key = s3
+            .access_key_id
+            .as_deref()
+            .ok_or("STORAGE_URL is s3://: set AWS_ACCESS_KEY_ID")?;
+        let secret = s3
+            .secret_access_key
+            .as_ref()
+            .ok_or("STORAGE_URL is s3://: set AWS_SECRET_ACCESS_KEY")?;
+        let mut builder = AmazonS3Builder::new()
+            .with_bucket_name(bucket)
+            .with_region(&s3.region)
+            .with_access_key_id(key)
+            .with_secret_access_key(secret.expose())
+            .with_virtual_hosted_style_request(false)
+            .with_client_options(
+                ClientOptions::new()
+                    .with_allow_http(s3.allow_http)
+                    .with_connect_timeout(Duration::from_secs(5))
+                    .with_timeout(Duration::from_secs(120)),
+            )
+            .with_retry(RetryConfig {
+                max_retries: 3,
+                retry_timeout: Duration::from_secs(30),
+                ..RetryConfig::default()
+            });
+        if let Some(endpoint) = &s3.endpoint {
+            builder = builder.with_endpoint(endpoint);
+        }
+        let store = builder
+            .build()
+            .map_err(|e| format!("cannot use the S3 bucket `{bucket}`: {e}"))?;
+        let describe = format!("s3://{bucket}/{prefix}");
+        let store: Arc<dyn ObjectStore> = if prefix.is_empty() {
+            Arc::new(store)
+        } else {
+            Arc::new(object_store::prefix::PrefixStore::new(store, prefix))
+        };
+        Ok(Storage { store, describe })
     }
 
     /// Files under `dir`, created if missing.
@@ -105,6 +161,13 @@ impl Storage {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Every key under `prefix` (`""`: all), for checks and sweeps.
+    pub async fn keys(&self, prefix: &str) -> Result<Vec<String>, StorageError> {
+        let prefix = (!prefix.is_empty()).then(|| Path::from(prefix));
+        let found: Vec<_> = self.store.list(prefix.as_ref()).try_collect().await?;
+        Ok(found.into_iter().map(|m| m.location.to_string()).collect())
     }
 
     /// The size of `key`, if it exists.

@@ -22,6 +22,7 @@ mod me;
 mod members;
 mod openapi;
 mod programmes;
+mod s3;
 mod security;
 mod seed;
 mod sessions;

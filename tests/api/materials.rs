@@ -9,10 +9,10 @@ use sha2::{Digest, Sha256};
 use crate::fixtures::{class, class_on, long_tokens, Class};
 use crate::helpers::{spawn_app_with, TestApp, TestResponse, UserSpec};
 
-const BOUNDARY: &str = "griot-test-boundary-7MA4YWxkTrZu0gW";
+pub(crate) const BOUNDARY: &str = "griot-test-boundary-7MA4YWxkTrZu0gW";
 
 /// A PDF header and some body: enough for the type to be read.
-fn pdf(len: usize) -> Vec<u8> {
+pub(crate) fn pdf(len: usize) -> Vec<u8> {
     let mut bytes = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
     let mut i = 0u32;
     while bytes.len() < len {
@@ -24,14 +24,14 @@ fn pdf(len: usize) -> Vec<u8> {
 }
 
 /// An MP4 `ftyp` box, then padding.
-fn mp4(len: usize) -> Vec<u8> {
+pub(crate) fn mp4(len: usize) -> Vec<u8> {
     let mut bytes = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom".to_vec();
     bytes.resize(len, 0x42);
     bytes
 }
 
 /// A multipart body with these text parts, then (if any) the file part.
-fn form(texts: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Vec<u8> {
+pub(crate) fn form(texts: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Vec<u8> {
     let mut body = Vec::new();
     for (name, value) in texts {
         body.extend_from_slice(
@@ -56,7 +56,7 @@ fn form(texts: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Vec<u8> {
     body
 }
 
-async fn upload_form(
+pub(crate) async fn upload_form(
     app: &TestApp,
     token: &str,
     session: &str,
@@ -74,7 +74,7 @@ async fn upload_form(
     .await
 }
 
-async fn upload(
+pub(crate) async fn upload(
     app: &TestApp,
     token: &str,
     session: &str,
@@ -109,7 +109,7 @@ fn stored_files(app: &TestApp) -> Vec<std::path::PathBuf> {
     out
 }
 
-async fn list(app: &TestApp, token: &str, session: &str) -> TestResponse {
+pub(crate) async fn list(app: &TestApp, token: &str, session: &str) -> TestResponse {
     app.get(
         &format!("/api/v1/sessions/{session}/materials"),
         Some(token),
@@ -117,7 +117,12 @@ async fn list(app: &TestApp, token: &str, session: &str) -> TestResponse {
     .await
 }
 
-async fn content(app: &TestApp, token: &str, id: &str, headers: &[(&str, &str)]) -> TestResponse {
+pub(crate) async fn content(
+    app: &TestApp,
+    token: &str,
+    id: &str,
+    headers: &[(&str, &str)],
+) -> TestResponse {
     app.request(
         Method::GET,
         &format!("/api/v1/materials/{id}/content"),

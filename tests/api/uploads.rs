@@ -12,11 +12,11 @@ use crate::helpers::{TestApp, TestResponse, UserSpec};
 
 const TUS: (&str, &str) = ("Tus-Resumable", "1.0.0");
 
-fn b64(s: &str) -> String {
+pub(crate) fn b64(s: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(s)
 }
 
-fn pdf(len: usize) -> Vec<u8> {
+pub(crate) fn pdf(len: usize) -> Vec<u8> {
     let mut bytes = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
     let mut i = 0u32;
     while bytes.len() < len {
@@ -27,7 +27,7 @@ fn pdf(len: usize) -> Vec<u8> {
     bytes
 }
 
-async fn create(
+pub(crate) async fn create(
     app: &TestApp,
     token: &str,
     session: &str,
@@ -56,7 +56,7 @@ async fn create(
     .await
 }
 
-async fn patch(
+pub(crate) async fn patch(
     app: &TestApp,
     token: &str,
     location: &str,
@@ -78,7 +78,7 @@ async fn patch(
     .await
 }
 
-async fn head(app: &TestApp, token: &str, location: &str) -> TestResponse {
+pub(crate) async fn head(app: &TestApp, token: &str, location: &str) -> TestResponse {
     app.send(Method::HEAD, location, Some(token), &[TUS], None)
         .await
 }

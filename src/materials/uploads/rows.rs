@@ -31,9 +31,15 @@ pub struct Upload {
 }
 
 impl Upload {
-    /// Where the segment starting at `offset` is kept.
+    /// Where a PATCH starting at `offset` keeps its bytes: a key of its
+    /// own, so that of two PATCHes from one offset (a stale connection and
+    /// its retry) the one that loses the compare-and-set deletes only its
+    /// own bytes, never the winner's.
     pub fn segment_key(id: UploadId, offset: i64) -> String {
-        format!("uploads/{id}/{offset:020}")
+        format!(
+            "uploads/{id}/{offset:020}-{}",
+            uuid::Uuid::new_v4().simple()
+        )
     }
 }
 
