@@ -116,7 +116,7 @@ rc=0
 for who in learner admin; do
     token=$(python3 -c "import json,sys; f=json.load(open(sys.argv[1])); print(f['admin_token'] if sys.argv[2]=='admin' else f['learner_tokens'][0])" "$WORK/fixture.json" "$who")
     echo "==> schemathesis on $WHICH as $who (${SECONDS_PER_RUN}s, seed $SEED)"
-    (cd "$WORK" && "$VENV/bin/st" --config-file "$WORK/schemathesis.toml" run \
+    (cd "$WORK" && SCHEMATHESIS_HOOKS="$ROOT/api-spec/schemathesis_hooks.py" "$VENV/bin/st" --config-file "$WORK/schemathesis.toml" run \
         "http://127.0.0.1:$PORT/api-docs/openapi.json" \
         --url "http://127.0.0.1:$PORT" \
         -H "Authorization: Bearer $token" \

@@ -163,6 +163,21 @@ impl Storage {
         }
     }
 
+    /// The keys under `prefix` last written before `cutoff`.
+    pub async fn keys_older_than(
+        &self,
+        prefix: &str,
+        cutoff: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<String>, StorageError> {
+        let prefix = (!prefix.is_empty()).then(|| Path::from(prefix));
+        let found: Vec<_> = self.store.list(prefix.as_ref()).try_collect().await?;
+        Ok(found
+            .into_iter()
+            .filter(|m| m.last_modified < cutoff)
+            .map(|m| m.location.to_string())
+            .collect())
+    }
+
     /// Every key under `prefix` (`""`: all), for checks and sweeps.
     pub async fn keys(&self, prefix: &str) -> Result<Vec<String>, StorageError> {
         let prefix = (!prefix.is_empty()).then(|| Path::from(prefix));

@@ -18,6 +18,7 @@ use crate::auth::{queries as auth_queries, throttle};
 use crate::config::Settings;
 use crate::db::{self, write_tx, DbConnection, DbPool};
 use crate::error::AppError;
+use crate::materials::service as materials_service;
 use crate::materials::uploads::service as upload_service;
 use crate::storage::Storage;
 use crate::users::queries as user_queries;
@@ -44,6 +45,43 @@ pub struct Report {
 /// Upload rows one run deletes at most (their bytes are deleted one by one
 /// afterwards).
 const UPLOADS_PER_RUN: i64 = 500;
+
+/// How old stored bytes that no row names must be before they are swept:
+/// far longer than any upload takes between its bytes and its row.
+pub const ORPHAN_AGE_HOURS: i64 = 24;
+
+/// Deletes stored files that no material or upload segment names and that
+/// were last written before `cutoff` (a process killed between storing
+/// bytes and writing their row, a delete that failed); answers how many.
+pub async fn sweep_orphans(
+    pool: &DbPool,
+    storage: &Storage,
+    cutoff: chrono::DateTime<chrono::Utc>,
+) -> Result<usize, AppError> {
+    let mut candidates = Vec::new();
+    for prefix in ["materials/", "uploads/"] {
+        candidates.extend(
+            storage
+                .keys_older_than(prefix, cutoff)
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))?,
+        );
+    }
+    if candidates.is_empty() {
+        return Ok(0);
+    }
+    let asked = candidates.clone();
+    let known = db::run(pool, move |conn| {
+        materials_service::known_keys(conn, &asked)
+    })
+    .await?;
+    let orphans: Vec<String> = candidates
+        .into_iter()
+        .filter(|k| !known.contains(k))
+        .collect();
+    drop_bytes(storage, &orphans).await;
+    Ok(orphans.len())
+}
 
 /// Deletes the stored bytes of a run's deleted rows; a failure is logged
 /// (the bytes are then orphans, which cost space and nothing else).
@@ -121,7 +159,9 @@ pub fn spawn_timer(
             match db::run(&pool, move |conn| run_once(conn, &settings, now)).await {
                 Ok(report) => {
                     drop_bytes(&storage, &report.dropped_keys).await;
-                    tracing::info!(?report, "housekeeping");
+                    let cutoff = chrono::Utc::now() - chrono::Duration::hours(ORPHAN_AGE_HOURS);
+                    let orphans = sweep_orphans(&pool, &storage, cutoff).await;
+                    tracing::info!(?report, ?orphans, "housekeeping");
                 }
                 Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
             }
@@ -137,7 +177,14 @@ pub fn command(settings: &Settings) -> Result<(), String> {
     let report =
         run_once(&mut conn, settings, SystemClock.now_naive()).map_err(|e| e.to_string())?;
     let storage = Storage::open(settings)?;
-    actix_web::rt::System::new().block_on(drop_bytes(&storage, &report.dropped_keys));
+    let cutoff = chrono::Utc::now() - chrono::Duration::hours(ORPHAN_AGE_HOURS);
+    let orphans = actix_web::rt::System::new()
+        .block_on(async {
+            drop_bytes(&storage, &report.dropped_keys).await;
+            sweep_orphans(&pool, &storage, cutoff).await
+        })
+        .map_err(|e| e.to_string())?;
+    eprintln!("orphaned files deleted: {orphans}");
     println!(
         "{}",
         serde_json::to_string(&report).map_err(|e| e.to_string())?

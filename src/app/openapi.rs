@@ -70,13 +70,18 @@ use crate::{attendance, auth, cohorts, countries, error, materials, programmes, 
         materials::routes::list_materials,
         materials::routes::download,
         materials::routes::delete_material,
+        materials::routes::add_variant,
         materials::uploads::routes::options,
         materials::uploads::routes::create,
         materials::uploads::routes::head,
         materials::uploads::routes::patch,
         materials::uploads::routes::terminate,
     ),
-    components(schemas(error::Problem)),
+    components(schemas(
+        error::Problem,
+        materials::uploads::routes::TusResumable,
+        materials::uploads::UploadId
+    )),
     modifiers(&BearerAuth, &CommonProblems, &PlainText),
     tags(
         (name = "auth", description = "Registration, sign-in and tokens"),
@@ -222,6 +227,7 @@ const SANE_INSTANT: &str = "^(190[1-9]|19[1-9]\\d|2[01]\\d\\d)-(0[1-9]|1[0-2])-(
 
 impl Modify for PlainText {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::ParameterIn;
         use utoipa::openapi::RefOr;
         let mut sent: Vec<String> = Vec::new();
         for item in openapi.paths.paths.values_mut() {
@@ -233,8 +239,13 @@ impl Modify for PlainText {
                 item.delete.as_mut(),
             ];
             for op in ops.into_iter().flatten() {
+                // Query strings are checked (`http::query_with_control`);
+                // headers are read for what they name and ignored otherwise.
                 for param in op.parameters.iter_mut().flatten() {
                     if let RefOr::T(param) = param {
+                        if param.parameter_in != ParameterIn::Query {
+                            continue;
+                        }
                         if let Some(RefOr::T(schema)) = param.schema.as_mut() {
                             plain_text(schema);
                         }
@@ -362,6 +373,34 @@ mod tests {
             let f = field(schema, name);
             assert_eq!(f["minLength"], min, "{schema}.{name}");
             assert_eq!(f["maxLength"], MAX_PASSWORD_CHARS, "{schema}.{name}");
+        }
+    }
+
+    /// Every `$ref` names a component of the document (a type used only as
+    /// a path parameter is not registered by itself).
+    #[test]
+    fn every_reference_resolves() {
+        fn refs(v: &serde_json::Value, out: &mut Vec<String>) {
+            match v {
+                serde_json::Value::Object(m) => {
+                    if let Some(serde_json::Value::String(r)) = m.get("$ref") {
+                        out.push(r.clone());
+                    }
+                    m.values().for_each(|v| refs(v, out));
+                }
+                serde_json::Value::Array(a) => a.iter().for_each(|v| refs(v, out)),
+                _ => {}
+            }
+        }
+        let doc: serde_json::Value = serde_json::from_str(&super::spec_json()).unwrap();
+        let mut found = Vec::new();
+        refs(&doc, &mut found);
+        for r in found {
+            let name = r.trim_start_matches("#/components/schemas/");
+            assert!(
+                doc["components"]["schemas"][name].is_object(),
+                "unresolved {r}"
+            );
         }
     }
 

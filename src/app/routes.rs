@@ -182,6 +182,10 @@ pub fn table(cfg: &mut web::ServiceConfig) {
                 "/materials/{id}/content",
                 [get(materials::routes::download)],
             ))
+            .service(at(
+                "/materials/{id}/variants",
+                [post(materials::routes::add_variant)],
+            ))
             // Resumable uploads (tus 1.0.0).
             .service(at(
                 "/uploads",

@@ -10,6 +10,7 @@ pub enum Msg {
     MalformedMultipart,
     TusHeader,
     UploadOffsetMoved,
+    NoVariantHere,
     UnsupportedMediaType,
     InvalidQuery,
     MissingToken,
@@ -50,6 +51,10 @@ impl Msg {
             Msg::UploadOffsetMoved => (
                 "Upload-Offset n'est pas le point atteint : demandez-le (HEAD) puis reprenez de là.",
                 "Upload-Offset is not the offset reached: ask for it (HEAD) and resume from there.",
+            ),
+            Msg::NoVariantHere => (
+                "Seul un fichier peut recevoir une variante (ni un lien, ni une variante).",
+                "Only a file takes a variant (neither a link nor a variant).",
             ),
             Msg::MalformedMultipart => (
                 "Le corps multipart/form-data est illisible.",

@@ -29,6 +29,46 @@ pub struct MaterialDto {
     /// Hex SHA-256 of the content (also its `ETag`); null for links.
     pub sha256: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// Lighter copies a trainer attached (download them by their `id`).
+    pub variants: Vec<VariantDto>,
+}
+
+/// A lighter copy of a file: an audio-only or low-resolution recording, a
+/// compressed PDF.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VariantDto {
+    pub id: MaterialId,
+    #[schema(example = "Audio seul")]
+    pub title: String,
+    pub file_name: String,
+    #[schema(example = "audio/mpeg")]
+    pub content_type: String,
+    #[schema(example = 9_482_113)]
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Material> for VariantDto {
+    fn from(m: Material) -> Self {
+        Self {
+            id: m.id,
+            title: m.title,
+            file_name: m.file_name.unwrap_or_default(),
+            content_type: m.content_type.unwrap_or_default(),
+            size_bytes: m.size_bytes.unwrap_or_default(),
+            sha256: m.sha256.unwrap_or_default(),
+            created_at: m.created_at.and_utc(),
+        }
+    }
+}
+
+impl MaterialDto {
+    pub fn with_variants(m: Material, variants: Vec<Material>) -> Self {
+        let mut dto = MaterialDto::from(m);
+        dto.variants = variants.into_iter().map(VariantDto::from).collect();
+        dto
+    }
 }
 
 impl From<Material> for MaterialDto {
@@ -44,6 +84,7 @@ impl From<Material> for MaterialDto {
             size_bytes: m.size_bytes,
             sha256: m.sha256,
             created_at: m.created_at.and_utc(),
+            variants: Vec::new(),
         }
     }
 }
@@ -106,14 +147,28 @@ pub fn https_url(value: &str) -> Result<(), ValidationError> {
 }
 
 /// A file as a material (`multipart/form-data`): the text parts `title`
-/// and `kind` first, then the part `file`.
-#[derive(Debug, ToSchema)]
+/// and `kind` first, then the part `file`. (Other parts are skipped when
+/// they are well-formed; the document promises none.)
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct UploadForm {
     #[schema(min_length = 1, max_length = 200)]
     title: String,
     kind: FileKind,
     /// The file; its name is kept for downloads.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+/// A variant (`multipart/form-data`): the text part `title`, then the part
+/// `file`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct VariantForm {
+    #[schema(min_length = 1, max_length = 200)]
+    title: String,
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
 }

@@ -28,6 +28,15 @@ pub fn of_session(conn: &mut DbConnection, session: SessionId) -> QueryResult<Ve
         .load(conn)
 }
 
+/// The variants of these materials, oldest first.
+pub fn variants_of(conn: &mut DbConnection, parents: &[MaterialId]) -> QueryResult<Vec<Material>> {
+    materials::table
+        .filter(materials::parent_id.eq_any(parents))
+        .order((materials::created_at.asc(), materials::id.asc()))
+        .select(Material::as_select())
+        .load(conn)
+}
+
 /// A material of a live session, its cohort and `user`'s membership of
 /// it, in one round trip.
 pub fn with_cohort(
@@ -78,4 +87,19 @@ pub fn delete(conn: &mut DbConnection, id: MaterialId) -> QueryResult<Vec<String
     diesel::delete(materials::table.filter(materials::parent_id.eq(id))).execute(conn)?;
     diesel::delete(materials::table.find(id)).execute(conn)?;
     Ok(keys.into_iter().flatten().collect())
+}
+
+/// Which of `keys` a material or an upload segment still names.
+pub fn known_keys(conn: &mut DbConnection, keys: &[String]) -> QueryResult<Vec<String>> {
+    use crate::schema::upload_segments;
+    let mut known: Vec<Option<String>> = materials::table
+        .filter(materials::storage_key.eq_any(keys))
+        .select(materials::storage_key)
+        .load(conn)?;
+    let segments: Vec<String> = upload_segments::table
+        .filter(upload_segments::storage_key.eq_any(keys))
+        .select(upload_segments::storage_key)
+        .load(conn)?;
+    known.extend(segments.into_iter().map(Some));
+    Ok(known.into_iter().flatten().collect())
 }

@@ -9,7 +9,9 @@ use futures_util::{StreamExt, TryStreamExt};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::dto::{CreateLinkRequest, FileKind, MaterialDto, UploadForm, MAX_TITLE_CHARS};
+use super::dto::{
+    CreateLinkRequest, FileKind, MaterialDto, UploadForm, VariantDto, VariantForm, MAX_TITLE_CHARS,
+};
 use super::ranges::{self, Ranged};
 use super::rows::{MaterialId, MaterialKind};
 use super::service;
@@ -80,56 +82,13 @@ pub async fn create_material(
         service::require_upload_right(conn, &who, session)
     })
     .await?;
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    let settings = &state.settings;
-    let largest = settings
-        .max_recording_bytes
-        .max(settings.max_document_bytes);
-    if declared.is_some_and(|n| n > largest + FORM_OVERHEAD) {
-        return Err(AppError::FileTooLarge(largest));
-    }
-    let patience = std::time::Duration::from_secs(settings.body_read_timeout_seconds);
-
-    let mut form = Multipart::new(req.headers(), payload.into_inner());
-    let (mut title, mut kind) = (None::<String>, None::<FileKind>);
-    let (stored, file_name) = loop {
-        let field = match actix_web::rt::time::timeout(patience, form.next()).await {
-            Err(_) => return Err(AppError::RequestTimeout),
-            Ok(None) => return Err(AppError::field("file", Issue::Required)),
-            Ok(Some(field)) => field.map_err(multipart_error)?,
-        };
-        match field.name() {
-            Some("title") => title = Some(small_text(field, "title", patience).await?),
-            Some("kind") => {
-                let raw = small_text(field, "kind", patience).await?;
-                kind = Some(parse_kind(&raw)?);
-            }
-            Some("file") => {
-                let title = check_title(title.take())?;
-                let kind: MaterialKind =
-                    kind.ok_or(AppError::field("kind", Issue::Required))?.into();
-                let limit = upload::limit_for(settings, kind);
-                if declared.is_some_and(|n| n > limit + FORM_OVERHEAD) {
-                    return Err(AppError::FileTooLarge(limit));
-                }
-                let file_name = ranges::clean_file_name(
-                    field.content_disposition().and_then(|d| d.get_filename()),
-                );
-                let bytes = field.map_err(multipart_error);
-                let stored =
-                    upload::store_file(&state.storage, kind, &file_name, limit, patience, bytes)
-                        .await?;
-                break (stored, (title, kind, file_name));
-            }
-            // Other parts are not read.
-            _ => {}
-        }
-    };
-    let (title, kind, file_name) = file_name;
+    let received = receive_form(&state, &req, payload, None).await?;
+    let (title, kind, file_name, stored) = (
+        received.title,
+        received.kind,
+        received.file_name,
+        received.stored,
+    );
     let now = state.clock.now_naive();
     let kept = stored.clone();
     let recorded = db::run(&state.pool, move |conn| {
@@ -151,6 +110,84 @@ pub async fn create_material(
 
 /// Room for the multipart framing and the text parts around a file.
 const FORM_OVERHEAD: u64 = 64 << 10;
+
+/// A file received from a form, now in the store.
+struct Received {
+    title: String,
+    kind: MaterialKind,
+    file_name: String,
+    stored: Stored,
+}
+
+/// Reads a multipart form: the text parts `title` and (unless `fixed_kind`)
+/// `kind`, then the part `file`, streamed into the store. The declared
+/// length is checked against the kind's limit before the file is read.
+async fn receive_form(
+    state: &AppState,
+    req: &HttpRequest,
+    payload: web::Payload,
+    fixed_kind: Option<MaterialKind>,
+) -> Result<Received, AppError> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let settings = &state.settings;
+    let largest = settings
+        .max_recording_bytes
+        .max(settings.max_document_bytes);
+    if declared.is_some_and(|n| n > largest + FORM_OVERHEAD) {
+        return Err(AppError::FileTooLarge(largest));
+    }
+    let patience = std::time::Duration::from_secs(settings.body_read_timeout_seconds);
+    let mut form = Multipart::new(req.headers(), payload.into_inner());
+    let (mut title, mut kind) = (None::<String>, fixed_kind);
+    loop {
+        let field = match actix_web::rt::time::timeout(patience, form.next()).await {
+            Err(_) => return Err(AppError::RequestTimeout),
+            Ok(None) => return Err(AppError::field("file", Issue::Required)),
+            Ok(Some(field)) => field.map_err(multipart_error)?,
+        };
+        match field.name() {
+            // A part given twice is ambiguous: refused, not guessed.
+            Some("title") if title.is_some() => {
+                return Err(AppError::field("title", Issue::Duplicate))
+            }
+            Some("title") => title = Some(small_text(field, "title", patience).await?),
+            Some("kind") if fixed_kind.is_none() => {
+                if kind.is_some() {
+                    return Err(AppError::field("kind", Issue::Duplicate));
+                }
+                let raw = small_text(field, "kind", patience).await?;
+                kind = Some(parse_kind(&raw)?.into());
+            }
+            Some("file") => {
+                let title = check_title(title.take())?;
+                let kind = kind.ok_or(AppError::field("kind", Issue::Required))?;
+                let limit = upload::limit_for(settings, kind);
+                if declared.is_some_and(|n| n > limit + FORM_OVERHEAD) {
+                    return Err(AppError::FileTooLarge(limit));
+                }
+                let file_name = ranges::clean_file_name(
+                    field.content_disposition().and_then(|d| d.get_filename()),
+                );
+                let bytes = field.map_err(multipart_error);
+                let stored =
+                    upload::store_file(&state.storage, kind, &file_name, limit, patience, bytes)
+                        .await?;
+                return Ok(Received {
+                    title,
+                    kind,
+                    file_name,
+                    stored,
+                });
+            }
+            // Other parts are not read.
+            _ => {}
+        }
+    }
+}
 
 async fn drop_bytes(state: &AppState, stored: &Stored) {
     if let Err(e) = state.storage.delete(&stored.key).await {
@@ -224,6 +261,63 @@ fn check_title(title: Option<String>) -> Result<String, AppError> {
     Ok(title)
 }
 
+/// `POST /api/v1/materials/{id}/variants`: attach a lighter copy of a file (an audio-only or low-resolution recording, a compressed PDF) that members may download instead (staff, the cohort's trainers).
+#[utoipa::path(
+    post, path = "/api/v1/materials/{id}/variants", tag = "materials",
+    security(("bearer" = [])),
+    params(("id" = MaterialId, Path, description = "The file the variant is a copy of")),
+    request_body(content((VariantForm = "multipart/form-data")),
+        description = "`title` (e.g. \"Audio seul\"), then the part `file`, streamed; its type must fit the material's kind."),
+    responses(
+        (status = 201, description = "The variant", body = VariantDto),
+        (status = 400, description = "Unreadable multipart body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 408, description = "The body stalled", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A link, or a variant itself, takes no variant", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Over the size allowed for the kind", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not multipart/form-data", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Missing or invalid field, or bytes that do not fit the kind", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn add_variant(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    auth: AuthUser,
+    id: web::Path<MaterialId>,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let parent = id.into_inner();
+    let is_multipart = req
+        .mime_type()
+        .ok()
+        .flatten()
+        .is_some_and(|m| m.essence_str() == "multipart/form-data");
+    if !is_multipart {
+        return Err(AppError::UnsupportedMediaType);
+    }
+    let kind = db::run(&state.pool, move |conn| {
+        service::require_variant_right(conn, &auth, parent)
+    })
+    .await?;
+    let received = receive_form(&state, &req, payload, Some(kind)).await?;
+    let now = state.clock.now_naive();
+    let kept = received.stored.clone();
+    let (title, file_name) = (received.title, received.file_name);
+    let recorded = db::run(&state.pool, move |conn| {
+        service::record_variant(conn, &auth, parent, title, file_name, &kept, now)
+    })
+    .await;
+    match recorded {
+        Ok(variant) => Ok(HttpResponse::Created().json(variant)),
+        Err(e) => {
+            drop_bytes(&state, &received.stored).await;
+            Err(e)
+        }
+    }
+}
+
 /// `GET /api/v1/sessions/{id}/materials`: a session's materials with their sizes (staff and admitted members).
 #[utoipa::path(
     get, path = "/api/v1/sessions/{id}/materials", tag = "materials",
@@ -257,13 +351,13 @@ pub async fn list_materials(
         ("If-None-Match" = Option<String>, Header, description = "The `ETag` held"),
     ),
     responses(
-        (status = 200, description = "The whole file", content_type = "application/octet-stream", body = Vec<u8>,
+        (status = 200, description = "The whole file, with its own `Content-Type` (`content_type` of the material)", content_type = "*/*", body = Vec<u8>,
             headers(
                 ("ETag" = String, description = "Strong validator: the SHA-256 of the bytes"),
                 ("Accept-Ranges" = String, description = "`bytes`"),
                 ("Content-Disposition" = String, description = "`attachment` with the original file name (RFC 6266)"),
             )),
-        (status = 206, description = "The range asked for", content_type = "application/octet-stream", body = Vec<u8>,
+        (status = 206, description = "The range asked for", content_type = "*/*", body = Vec<u8>,
             headers(("Content-Range" = String, description = "`bytes start-end/size`"))),
         (status = 303, description = "A link: its address is in `Location`"),
         (status = 304, description = "Unchanged: the `ETag` sent in `If-None-Match` is this file's"),

@@ -3,13 +3,13 @@
 
 use chrono::NaiveDateTime;
 
-use super::dto::{CreateLinkRequest, MaterialDto};
+use super::dto::{CreateLinkRequest, MaterialDto, VariantDto};
 use super::queries;
 use super::rows::{Material, MaterialId, MaterialKind};
 use super::upload::Stored;
 use crate::access::CohortAccess;
 use crate::db::{write_tx, DbConnection};
-use crate::error::AppError;
+use crate::error::{AppError, Msg};
 use crate::http::AuthUser;
 use crate::sessions::session_for;
 use crate::vocab::SessionId;
@@ -118,7 +118,17 @@ pub fn list(
     let actor = crate::users::actor(conn, auth)?;
     session_for(conn, &actor, session, CohortAccess::can_see_materials)?;
     let rows = queries::of_session(conn, session)?;
-    Ok(rows.into_iter().map(MaterialDto::from).collect())
+    let ids: Vec<MaterialId> = rows.iter().map(|m| m.id).collect();
+    let mut variants = queries::variants_of(conn, &ids)?;
+    Ok(rows
+        .into_iter()
+        .map(|m| {
+            let (mine, rest): (Vec<_>, Vec<_>) =
+                variants.drain(..).partition(|v| v.parent_id == Some(m.id));
+            variants = rest;
+            MaterialDto::with_variants(m, mine)
+        })
+        .collect())
 }
 
 /// A material the caller may read, or 404 (403 to insiders without the
@@ -135,6 +145,57 @@ fn material_for(
     let access = cohort.access_of(Some(&actor), membership);
     access.require(rule(&access))?;
     Ok(material)
+}
+
+/// Checks, before a byte is read, that the caller may attach a variant to
+/// `parent` (staff, the cohort's trainers) and that it takes one (a file,
+/// not a link nor a variant); answers its kind, which the variant keeps.
+pub fn require_variant_right(
+    conn: &mut DbConnection,
+    auth: &AuthUser,
+    parent: MaterialId,
+) -> Result<MaterialKind, AppError> {
+    let material = material_for(conn, auth, parent, CohortAccess::can_manage_materials)?;
+    if material.kind == MaterialKind::Link || material.parent_id.is_some() {
+        return Err(AppError::Conflict(Msg::NoVariantHere));
+    }
+    Ok(material.kind)
+}
+
+/// A stored file becomes a variant of `parent`.
+pub fn record_variant(
+    conn: &mut DbConnection,
+    auth: &AuthUser,
+    parent: MaterialId,
+    title: String,
+    file_name: String,
+    stored: &Stored,
+    now: NaiveDateTime,
+) -> Result<VariantDto, AppError> {
+    write_tx(conn, |conn| {
+        let kind = require_variant_right(conn, auth, parent)?;
+        let session = queries::with_cohort(conn, auth.id, parent)?
+            .ok_or(AppError::NotFound)?
+            .0
+            .session_id;
+        let row = Material {
+            id: stored.id,
+            session_id: session,
+            parent_id: Some(parent),
+            title,
+            kind,
+            url: None,
+            file_name: Some(file_name),
+            content_type: Some(stored.content_type.to_owned()),
+            size_bytes: Some(stored.size as i64),
+            sha256: Some(stored.sha256.clone()),
+            storage_key: Some(stored.key.clone()),
+            uploaded_by: auth.id,
+            created_at: now,
+        };
+        queries::insert(conn, &row)?;
+        Ok(row.into())
+    })
 }
 
 /// The material to download (staff and admitted members).
@@ -157,4 +218,17 @@ pub fn delete(
         material_for(conn, auth, id, CohortAccess::can_manage_materials)?;
         Ok(queries::delete(conn, id)?)
     })
+}
+
+/// Which of `keys` are still named by a material or an upload segment (in
+/// batches, for housekeeping's sweep of orphaned bytes).
+pub fn known_keys(
+    conn: &mut DbConnection,
+    keys: &[String],
+) -> Result<std::collections::HashSet<String>, AppError> {
+    let mut known = std::collections::HashSet::new();
+    for batch in keys.chunks(500) {
+        known.extend(queries::known_keys(conn, batch)?);
+    }
+    Ok(known)
 }

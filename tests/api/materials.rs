@@ -433,6 +433,12 @@ async fn a_broken_form_is_refused_with_the_field_named() {
     let file_first = form(&[], Some(("a.pdf", &pdf(1000))));
     let res = upload_form(&app, token, &session, file_first, false).await;
     assert!(res.assert_problem(422, "validation_failed")["errors"]["title"].is_array());
+    let twice = form(
+        &[("title", "T"), ("title", "U"), ("kind", "slides")],
+        Some(("a.pdf", &pdf(1000))),
+    );
+    let res = upload_form(&app, token, &session, twice, false).await;
+    assert!(res.assert_problem(422, "validation_failed")["errors"]["title"].is_array());
     let bad_kind = form(
         &[("title", "T"), ("kind", "link")],
         Some(("a.pdf", &pdf(1000))),
@@ -540,4 +546,122 @@ async fn staff_and_trainers_manage_members_download_others_get_404() {
         list(&app, learner, &session).await.json()["items"],
         json!([])
     );
+}
+
+#[actix_rt::test]
+async fn a_trainer_attaches_a_lighter_variant_that_members_can_download_instead() {
+    let Class {
+        app,
+        trainer,
+        learners,
+        session,
+        ..
+    } = class(&["Awa"]).await;
+    let token = &trainer.access_token;
+    let video = upload(&app, token, &session, "recording", "mc.mp4", &mp4(800_000)).await;
+    let video_id = video.json()["id"].as_str().unwrap().to_owned();
+    let mut audio = b"ID3\x03\x00\x00\x00\x00\x00\x21".to_vec();
+    audio.resize(90_000, 0x55);
+    let variant_form = |bytes: &[u8]| form(&[("title", "Audio seul")], Some(("mc.mp3", bytes)));
+    let path = format!("/api/v1/materials/{video_id}/variants");
+    let send = |token: &str, body: Vec<u8>| {
+        let (app, path, token) = (&app, path.clone(), token.to_owned());
+        async move {
+            app.send_raw(
+                Method::POST,
+                &path,
+                Some(&token),
+                &format!("multipart/form-data; boundary={BOUNDARY}"),
+                body,
+                false,
+            )
+            .await
+        }
+    };
+    let added = send(token, variant_form(&audio)).await;
+    assert_eq!(added.status, 201, "{}", added.text());
+    let variant = added.json();
+    assert_eq!(variant["content_type"], "audio/mpeg");
+    assert_eq!(variant["size_bytes"], 90_000);
+    // A PDF is no copy of a recording; learners add nothing.
+    send(token, variant_form(&pdf(5000)))
+        .await
+        .assert_problem(422, "validation_failed");
+    send(&learners[0].access_token, variant_form(&audio))
+        .await
+        .assert_problem(403, "forbidden");
+
+    let listed = list(&app, &learners[0].access_token, &session).await.json();
+    assert_eq!(
+        listed["items"].as_array().unwrap().len(),
+        1,
+        "variants are not listed as materials"
+    );
+    assert_eq!(listed["items"][0]["variants"], json!([variant]));
+    let variant_id = variant["id"].as_str().unwrap();
+    let got = content(
+        &app,
+        &learners[0].access_token,
+        variant_id,
+        &[("Range", "bytes=0-2")],
+    )
+    .await;
+    assert_eq!((got.status, got.body.as_slice()), (206, b"ID3".as_slice()));
+
+    // A variant takes no variant, and a link none either.
+    let again = app
+        .send_raw(
+            Method::POST,
+            &format!("/api/v1/materials/{variant_id}/variants"),
+            Some(token),
+            &format!("multipart/form-data; boundary={BOUNDARY}"),
+            variant_form(&audio),
+            false,
+        )
+        .await;
+    again.assert_problem(409, "conflict");
+    assert_eq!(stored_files(&app).len(), 2);
+    // Deleting the recording deletes its variant and both files.
+    let gone = app
+        .delete(&format!("/api/v1/materials/{video_id}"), Some(token))
+        .await;
+    assert_eq!(gone.status, 204);
+    content(&app, &learners[0].access_token, variant_id, &[])
+        .await
+        .assert_problem(404, "not_found");
+    assert!(stored_files(&app).is_empty());
+}
+
+#[actix_rt::test]
+async fn housekeeping_sweeps_old_files_no_row_names_and_keeps_the_rest() {
+    let Class {
+        app,
+        trainer,
+        session,
+        ..
+    } = class(&[]).await;
+    let kept = upload(
+        &app,
+        &trainer.access_token,
+        &session,
+        "slides",
+        "s.pdf",
+        &pdf(5000),
+    )
+    .await;
+    assert_eq!(kept.status, 201);
+    // Bytes whose row never came: a process killed in between.
+    let storage = griot::storage::Storage::open(&app.settings).unwrap();
+    let mut stray = storage.begin("materials/stray").await.unwrap();
+    stray.write(b"orphan").await.unwrap();
+    stray.finish().await.unwrap();
+    assert_eq!(stored_files(&app).len(), 2);
+    let sweep = |cutoff| griot::app::housekeeping::sweep_orphans(&app.pool, &storage, cutoff);
+    // Young files are left alone: an upload may be between its bytes and its row.
+    let now = chrono::Utc::now();
+    assert_eq!(sweep(now - chrono::Duration::hours(24)).await.unwrap(), 0);
+    assert_eq!(sweep(now + chrono::Duration::hours(1)).await.unwrap(), 1);
+    let left = stored_files(&app);
+    assert_eq!(left.len(), 1);
+    assert!(left[0].ends_with(kept.json()["id"].as_str().unwrap()));
 }

@@ -20,6 +20,14 @@ use crate::state::AppState;
 use crate::vocab::SessionId;
 
 pub const TUS_VERSION: &str = "1.0.0";
+
+/// The only `Tus-Resumable` this server speaks.
+#[derive(Debug, Clone, Copy, utoipa::ToSchema)]
+#[allow(dead_code)]
+pub enum TusResumable {
+    #[schema(rename = "1.0.0")]
+    V1,
+}
 const EXTENSIONS: &str = "creation,termination,expiration";
 
 fn tus(builder: &mut actix_web::HttpResponseBuilder) -> &mut actix_web::HttpResponseBuilder {
@@ -49,8 +57,18 @@ fn number(headers: &HeaderMap, name: &str) -> Result<u64, AppError> {
         .ok_or(AppError::BadRequest(Msg::TusHeader))
 }
 
-/// `Upload-Metadata`: comma-separated `key base64value` pairs.
-fn metadata(headers: &HeaderMap) -> Result<Vec<(String, String)>, AppError> {
+/// Base64 as clients write it: padding optional, stray low bits of the
+/// last character ignored (the document's pattern says the same).
+const LENIENT_BASE64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    base64::engine::GeneralPurposeConfig::new()
+        .with_decode_allow_trailing_bits(true)
+        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+);
+
+/// `Upload-Metadata`: comma-separated `key base64value` pairs; values are
+/// bytes until a known key reads them as text.
+fn metadata(headers: &HeaderMap) -> Result<Vec<(String, Vec<u8>)>, AppError> {
     let Some(raw) = headers.get("Upload-Metadata") else {
         return Ok(Vec::new());
     };
@@ -62,12 +80,10 @@ fn metadata(headers: &HeaderMap) -> Result<Vec<(String, String)>, AppError> {
         .filter(|pair| !pair.is_empty())
         .map(|pair| {
             let (key, value) = pair.split_once(' ').unwrap_or((pair, ""));
-            let bytes = base64::engine::general_purpose::STANDARD
+            let bytes = LENIENT_BASE64
                 .decode(value.trim())
                 .map_err(|_| AppError::BadRequest(Msg::TusHeader))?;
-            let text =
-                String::from_utf8(bytes).map_err(|_| AppError::BadRequest(Msg::TusHeader))?;
-            Ok((key.to_owned(), text))
+            Ok((key.to_owned(), bytes))
         })
         .collect()
 }
@@ -105,9 +121,10 @@ pub async fn options(state: web::Data<AppState>) -> HttpResponse {
     post, path = "/api/v1/uploads", tag = "materials",
     security(("bearer" = [])),
     params(
-        ("Tus-Resumable" = String, Header, description = "`1.0.0`"),
+        ("Tus-Resumable" = TusResumable, Header, description = "The protocol version"),
         ("Upload-Length" = u64, Header, description = "The file's size in bytes"),
-        ("Upload-Metadata" = String, Header, description = "`session_id`, `title`, `kind` (`recording|slides|document`) and `filename`, each base64 as tus says"),
+        ("Upload-Metadata" = String, Header, description = "`session_id`, `title`, `kind` (`recording|slides|document`) and `filename`, each base64 as tus says",
+            pattern = "^[A-Za-z0-9_.-]+( (?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}={0,2}|[A-Za-z0-9+/]{3}=?)?)?(,[A-Za-z0-9_.-]+( (?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}={0,2}|[A-Za-z0-9+/]{3}=?)?)?)*$"),
     ),
     responses(
         (status = 201, description = "Created; send the bytes with PATCH to `Location`",
@@ -132,7 +149,16 @@ pub async fn create(
     require_version(&req)?;
     let length = number(req.headers(), "Upload-Length")?;
     let meta = metadata(req.headers())?;
-    let get = |key: &str| meta.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+    let text = |key: &'static str| -> Result<Option<&str>, AppError> {
+        meta.iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| std::str::from_utf8(v).map_err(|_| AppError::field(key, Issue::Invalid)))
+            .transpose()
+    };
+    for key in ["session_id", "title", "kind", "filename"] {
+        text(key)?;
+    }
+    let get = |key: &'static str| text(key).ok().flatten();
     let session: SessionId = get("session_id")
         .ok_or(AppError::field("session_id", Issue::Required))?
         .parse()
@@ -184,7 +210,7 @@ pub async fn create(
     security(("bearer" = [])),
     params(
         ("id" = UploadId, Path),
-        ("Tus-Resumable" = String, Header, description = "`1.0.0`"),
+        ("Tus-Resumable" = TusResumable, Header, description = "The protocol version"),
     ),
     responses(
         (status = 200, description = "Resume from `Upload-Offset`",
@@ -225,7 +251,7 @@ pub async fn head(
     security(("bearer" = [])),
     params(
         ("id" = UploadId, Path),
-        ("Tus-Resumable" = String, Header, description = "`1.0.0`"),
+        ("Tus-Resumable" = TusResumable, Header, description = "The protocol version"),
         ("Upload-Offset" = u64, Header, description = "Where these bytes start: the offset `HEAD` gave"),
     ),
     request_body(content = Vec<u8>, content_type = "application/offset+octet-stream"),
@@ -407,7 +433,7 @@ async fn drop_keys(state: &AppState, keys: Vec<String>) {
     security(("bearer" = [])),
     params(
         ("id" = UploadId, Path),
-        ("Tus-Resumable" = String, Header, description = "`1.0.0`"),
+        ("Tus-Resumable" = TusResumable, Header, description = "The protocol version"),
     ),
     responses(
         (status = 204, description = "Gone, with what was received"),
@@ -448,4 +474,28 @@ pub fn exposed_headers() -> [HeaderName; 6] {
         HeaderName::from_static("material-id"),
         header::LOCATION,
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
+
+    #[test]
+    fn metadata_values_are_read_as_clients_write_base64() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            HeaderName::from_static("upload-metadata"),
+            HeaderValue::from_static("title U8OpYW5jZQ==,kind c2xpZGVz,a QM==,b YWI,empty"),
+        );
+        let meta = super::metadata(&headers).unwrap();
+        assert_eq!(meta[0], ("title".to_owned(), "Séance".as_bytes().to_vec()));
+        assert_eq!(meta[1].1, b"slides");
+        assert_eq!(meta[3].1, b"ab");
+        assert_eq!(meta[4], ("empty".to_owned(), Vec::new()));
+        headers.insert(
+            HeaderName::from_static("upload-metadata"),
+            HeaderValue::from_static("title a"),
+        );
+        assert!(super::metadata(&headers).is_err());
+    }
 }
