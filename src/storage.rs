@@ -17,7 +17,9 @@ use futures_util::stream::BoxStream;
 use futures_util::{StreamExt, TryStreamExt};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
-use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, WriteMultipart};
+use object_store::{
+    GetOptions, GetRange, GetResultPayload, ObjectStore, ObjectStoreExt, WriteMultipart,
+};
 
 use crate::config::{S3Settings, Settings};
 
@@ -45,6 +47,9 @@ pub struct Storage {
     store: Arc<dyn ObjectStore>,
     /// Where, for logs and errors.
     pub describe: String,
+    /// The folder of a local store: written files are flushed to disk
+    /// there before they count as stored.
+    local_root: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for Storage {
@@ -119,7 +124,11 @@ impl Storage {
         } else {
             Arc::new(object_store::prefix::PrefixStore::new(store, prefix))
         };
-        Ok(Storage { store, describe })
+        Ok(Storage {
+            store,
+            describe,
+            local_root: None,
+        })
     }
 
     /// Files under `dir`, created if missing.
@@ -132,6 +141,7 @@ impl Storage {
         Ok(Storage {
             store: Arc::new(store),
             describe: format!("file://{}", dir.display()),
+            local_root: Some(dir.canonicalize().map_err(|e| e.to_string())?),
         })
     }
 
@@ -141,6 +151,7 @@ impl Storage {
         let upload = self.store.put_multipart(&Path::from(key)).await?;
         Ok(Upload {
             inner: WriteMultipart::new_with_chunk_size(upload, PART_BYTES),
+            local_file: self.local_root.as_ref().map(|root| root.join(key)),
         })
     }
 
@@ -152,7 +163,12 @@ impl Storage {
     ) -> Result<ByteStream, StorageError> {
         let options = GetOptions::default().with_range(range.map(GetRange::Bounded));
         let found = self.store.get_opts(&Path::from(key), options).await?;
-        Ok(found.into_stream().map_err(StorageError::from).boxed())
+        match found.payload {
+            // object_store reads local files 8 KiB per blocking task; a
+            // download goes at a fraction of the disk's speed that way.
+            GetResultPayload::File(file, _) => Ok(file_chunks(file, found.range)),
+            GetResultPayload::Stream(stream) => Ok(stream.map_err(StorageError::from).boxed()),
+        }
     }
 
     /// Removes `key`; a key already gone is not an error.
@@ -195,9 +211,43 @@ impl Storage {
     }
 }
 
+/// Bytes read from a local file per blocking task.
+const READ_CHUNK: u64 = 1 << 20;
+
+/// `range` of `file`, read [`READ_CHUNK`] at a time on the blocking pool.
+fn file_chunks(file: std::fs::File, range: Range<u64>) -> ByteStream {
+    use std::io::{Read, Seek, SeekFrom};
+    let state = (file, range.start, range.end, false);
+    futures_util::stream::try_unfold(state, |(mut file, at, end, seeked)| async move {
+        if at >= end {
+            return Ok(None);
+        }
+        let read = tokio::task::spawn_blocking(move || {
+            if !seeked {
+                file.seek(SeekFrom::Start(at))?;
+            }
+            let want = (end - at).min(READ_CHUNK);
+            let mut buffer = Vec::with_capacity(want as usize);
+            (&mut file).take(want).read_to_end(&mut buffer)?;
+            Ok::<_, std::io::Error>((file, buffer))
+        })
+        .await
+        .map_err(|e| StorageError(e.to_string()))?;
+        let (file, buffer) = read.map_err(|e| StorageError(e.to_string()))?;
+        if buffer.is_empty() {
+            return Err(StorageError("the file ended before its length".into()));
+        }
+        let next = at + buffer.len() as u64;
+        Ok(Some((Bytes::from(buffer), (file, next, end, true))))
+    })
+    .boxed()
+}
+
 /// An object being written.
 pub struct Upload {
     inner: WriteMultipart,
+    /// On a local store, the file the object becomes.
+    local_file: Option<std::path::PathBuf>,
 }
 
 impl Upload {
@@ -210,8 +260,17 @@ impl Upload {
     }
 
     /// Makes the object visible under its key.
+    /// On a local store the file is flushed to disk first (`fsync`), as
+    /// an S3 store has it durable when it answers: the row that follows
+    /// never names bytes a power cut could take.
     pub async fn finish(self) -> Result<(), StorageError> {
         self.inner.finish().await?;
+        if let Some(path) = self.local_file {
+            tokio::task::spawn_blocking(move || std::fs::File::open(path)?.sync_all())
+                .await
+                .map_err(|e| StorageError(e.to_string()))?
+                .map_err(|e| StorageError(format!("cannot flush a stored file: {e}")))?;
+        }
         Ok(())
     }
 

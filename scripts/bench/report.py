@@ -749,8 +749,15 @@ def main():
             json.dump(doc, f, indent=1, sort_keys=False)
             f.write("\n")
         os.replace(tmp, args.json)
+    # The files section (scripts/bench-files.sh) is kept as it is.
+    kept = ""
+    if os.path.exists(args.md):
+        old = open(args.md).read()
+        if "<!-- files:begin -->" in old and "<!-- files:end -->" in old:
+            kept = "\n<!-- files:begin -->" + old.split("<!-- files:begin -->", 1)[1].split("<!-- files:end -->", 1)[0] + "<!-- files:end -->\n"
     with open(args.md + ".tmp", "w") as f:
         f.write(render(doc))
+        f.write(kept)
     os.replace(args.md + ".tmp", args.md)
     if args.cmd == "build":
         missed = [t for t in doc["targets"] if t["pass"] is False]
