@@ -50,14 +50,42 @@ pub struct TimeZoneName;
 
 impl utoipa::PartialSchema for TimeZoneName {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::extensions::ExtensionsBuilder;
         use utoipa::openapi::schema::{ObjectBuilder, Type};
+        let names: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect();
+        // `GMT+0`, `GMT-0` and `GMT0` would all be `GMT0` in a generated
+        // client: the names of the enum's members are given.
+        let members: Vec<String> = names.iter().map(|n| enum_member(n)).collect();
         ObjectBuilder::new()
             .schema_type(Type::String)
             .description(Some("IANA time zone name."))
-            .enum_values(Some(chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())))
+            .enum_values(Some(names))
             .examples([serde_json::json!("Africa/Abidjan")])
+            .extensions(Some(
+                ExtensionsBuilder::new()
+                    .add("x-enum-varnames", members)
+                    .build(),
+            ))
             .into()
     }
+}
+
+/// A time zone's name as an identifier: `Etc/GMT+1` → `Etc_GMT_PLUS_1`,
+/// `Etc/GMT-1` → `Etc_GMT_MINUS_1`, `America/Port-au-Prince` →
+/// `America_Port_au_Prince`.
+fn enum_member(name: &str) -> String {
+    let mut out = String::new();
+    let mut chars = name.chars().peekable();
+    while let Some(c) = chars.next() {
+        let before_digit = chars.peek().is_some_and(|n| n.is_ascii_digit());
+        match c {
+            '+' => out.push_str("_PLUS_"),
+            '-' if before_digit => out.push_str("_MINUS_"),
+            c if c.is_ascii_alphanumeric() => out.push(c),
+            _ => out.push('_'),
+        }
+    }
+    out
 }
 
 impl utoipa::ToSchema for TimeZoneName {}
@@ -92,6 +120,25 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Generated clients name enum members from `x-enum-varnames`: they
+    /// must be distinct even where the names differ only by `+`, `-` or
+    /// case.
+    #[test]
+    fn time_zone_members_are_distinct_identifiers() {
+        let mut seen = std::collections::HashSet::new();
+        for tz in chrono_tz::TZ_VARIANTS.iter() {
+            let member = enum_member(tz.name());
+            assert!(member
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_'));
+            assert!(
+                seen.insert(member.to_ascii_uppercase()),
+                "{} twice",
+                tz.name()
+            );
+        }
+    }
 
     #[test]
     fn instants_must_be_plausible() {

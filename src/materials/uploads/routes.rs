@@ -14,7 +14,7 @@ use super::service::{self, NewUpload};
 use crate::db;
 use crate::error::{AppError, Issue, Msg, Problem};
 use crate::http::AuthUser;
-use crate::materials::dto::{FileKind, MAX_TITLE_CHARS};
+use crate::materials::dto::{FileBytes, FileKind, MAX_TITLE_CHARS};
 use crate::materials::{ranges, upload, MaterialKind};
 use crate::state::AppState;
 use crate::vocab::SessionId;
@@ -254,7 +254,7 @@ pub async fn head(
         ("Tus-Resumable" = TusResumable, Header, description = "The protocol version"),
         ("Upload-Offset" = u64, Header, description = "Where these bytes start: the offset `HEAD` gave"),
     ),
-    request_body(content = Vec<u8>, content_type = "application/offset+octet-stream"),
+    request_body(content = FileBytes, content_type = "application/offset+octet-stream"),
     responses(
         (status = 204, description = "Stored (even a part, if the connection broke)",
             headers(
