@@ -335,3 +335,27 @@ async fn housekeeping_sweeps_abandoned_uploads_and_their_bytes() {
     griot::app::housekeeping::drop_bytes(&storage, &report.dropped_keys).await;
     assert_eq!(stored_files(&app), 0);
 }
+
+#[actix_rt::test]
+async fn the_first_patch_of_a_file_of_the_wrong_type_is_refused_at_once() {
+    let Class {
+        app,
+        trainer,
+        session,
+        ..
+    } = class(&[]).await;
+    let token = &trainer.access_token;
+    // Declared a 50 MB recording; its first 100 kB are a PDF.
+    let location = create(&app, token, &session, "recording", 50_000_000)
+        .await
+        .header("location")
+        .unwrap();
+    let refused = patch(&app, token, &location, 0, &pdf(100_000)).await;
+    let problem = refused.assert_problem(422, "validation_failed");
+    assert!(problem["errors"]["file"][0]
+        .as_str()
+        .unwrap()
+        .contains("application/pdf"));
+    assert_eq!(head(&app, token, &location).await.status, 404);
+    assert_eq!(stored_files(&app), 0);
+}

@@ -15,7 +15,7 @@ use crate::db;
 use crate::error::{AppError, Issue, Msg, Problem};
 use crate::http::AuthUser;
 use crate::materials::dto::{FileBytes, FileKind, MAX_TITLE_CHARS};
-use crate::materials::{ranges, upload, MaterialKind};
+use crate::materials::{ranges, sniff, upload, MaterialKind};
 use crate::state::AppState;
 use crate::vocab::SessionId;
 
@@ -268,7 +268,7 @@ pub async fn head(
         (status = 412, description = "Missing or unsupported `Tus-Resumable`", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "More bytes than `Upload-Length`", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not `application/offset+octet-stream`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The complete file does not fit its kind; the upload is removed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The file does not fit its kind (read from its first bytes, else at the end); the upload is removed", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn patch(
@@ -307,6 +307,9 @@ pub async fn patch(
         let mut segment = state.storage.begin(&key).await.map_err(internal)?;
         let mut size = 0u64;
         let mut broken = None;
+        // Only the PATCH that starts the file looks at its type.
+        let sniff_at = (sniff::SNIFF_BYTES as u64).min(upload.length as u64) as usize;
+        let mut head = (offset == 0).then(Vec::new);
         loop {
             let chunk = match actix_web::rt::time::timeout(patience, body.next()).await {
                 Err(_) => {
@@ -324,6 +327,33 @@ pub async fn patch(
             if size > room {
                 segment.abort().await;
                 return Err(AppError::FileTooLarge(upload.length as u64));
+            }
+            // The first bytes of the file tell its type: a file that does
+            // not fit its kind is refused now, not after gigabytes.
+            let mut looked = false;
+            if let Some(head) = head.as_mut() {
+                let need = sniff_at.saturating_sub(head.len());
+                head.extend_from_slice(&chunk[..need.min(chunk.len())]);
+                if head.len() >= sniff_at {
+                    looked = true;
+                    let found = sniff::content_type(head, &upload.file_name);
+                    if !found.is_some_and(|t| sniff::fits(upload.kind, t)) {
+                        segment.abort().await;
+                        let keys =
+                            db::run(&state.pool, move |conn| service::remove(conn, id)).await?;
+                        drop_keys(&state, keys).await;
+                        return Err(AppError::field(
+                            "file",
+                            Issue::FileType {
+                                found: found.map(str::to_owned),
+                                accepted: sniff::accepted(upload.kind),
+                            },
+                        ));
+                    }
+                }
+            }
+            if looked {
+                head = None;
             }
             segment.write(&chunk).await.map_err(internal)?;
         }
