@@ -33,6 +33,13 @@ pub const PARTS_IN_FLIGHT: usize = 2;
 #[error("storage: {0}")]
 pub struct StorageError(String);
 
+/// A store that fails a request is the server's problem, not the client's.
+impl From<StorageError> for crate::error::AppError {
+    fn from(e: StorageError) -> Self {
+        crate::error::AppError::Internal(e.to_string())
+    }
+}
+
 impl From<object_store::Error> for StorageError {
     fn from(e: object_store::Error) -> Self {
         StorageError(e.to_string())
@@ -192,6 +199,17 @@ impl Storage {
             .filter(|m| m.last_modified < cutoff)
             .map(|m| m.location.to_string())
             .collect())
+    }
+
+    /// Deletes `keys`, best effort: a failure is logged and the bytes are
+    /// left as orphans (space, nothing else), which housekeeping sweeps.
+    pub async fn discard<S: AsRef<str>>(&self, keys: &[S]) {
+        for key in keys {
+            let key = key.as_ref();
+            if let Err(e) = self.delete(key).await {
+                tracing::warn!(error = %e, %key, "could not delete stored bytes");
+            }
+        }
     }
 
     /// Every key under `prefix` (`""`: all), for checks and sweeps.

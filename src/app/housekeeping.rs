@@ -37,7 +37,7 @@ pub struct Report {
     pub throttles: usize,
     /// Resumable uploads past their expiry.
     pub uploads: usize,
-    /// The stored bytes of what was deleted, for [`drop_bytes`].
+    /// The stored bytes of what was deleted, for [`Storage::discard`].
     #[serde(skip)]
     pub dropped_keys: Vec<String>,
 }
@@ -60,12 +60,7 @@ pub async fn sweep_orphans(
 ) -> Result<usize, AppError> {
     let mut candidates = Vec::new();
     for prefix in ["materials/", "uploads/"] {
-        candidates.extend(
-            storage
-                .keys_older_than(prefix, cutoff)
-                .await
-                .map_err(|e| AppError::Internal(e.to_string()))?,
-        );
+        candidates.extend(storage.keys_older_than(prefix, cutoff).await?);
     }
     if candidates.is_empty() {
         return Ok(0);
@@ -79,18 +74,8 @@ pub async fn sweep_orphans(
         .into_iter()
         .filter(|k| !known.contains(k))
         .collect();
-    drop_bytes(storage, &orphans).await;
+    storage.discard(&orphans).await;
     Ok(orphans.len())
-}
-
-/// Deletes the stored bytes of a run's deleted rows; a failure is logged
-/// (the bytes are then orphans, which cost space and nothing else).
-pub async fn drop_bytes(storage: &Storage, keys: &[String]) {
-    for key in keys {
-        if let Err(e) = storage.delete(key).await {
-            tracing::warn!(error = %e, %key, "housekeeping could not delete stored bytes");
-        }
-    }
 }
 
 /// One run, in one transaction.
@@ -158,7 +143,7 @@ pub fn spawn_timer(
             let (settings, now) = (settings.clone(), clock.now_naive());
             match db::run(&pool, move |conn| run_once(conn, &settings, now)).await {
                 Ok(report) => {
-                    drop_bytes(&storage, &report.dropped_keys).await;
+                    storage.discard(&report.dropped_keys).await;
                     let cutoff = chrono::Utc::now() - chrono::Duration::hours(ORPHAN_AGE_HOURS);
                     let orphans = sweep_orphans(&pool, &storage, cutoff).await;
                     tracing::info!(?report, ?orphans, "housekeeping");
@@ -180,7 +165,7 @@ pub fn command(settings: &Settings) -> Result<(), String> {
     let cutoff = chrono::Utc::now() - chrono::Duration::hours(ORPHAN_AGE_HOURS);
     let orphans = actix_web::rt::System::new()
         .block_on(async {
-            drop_bytes(&storage, &report.dropped_keys).await;
+            storage.discard(&report.dropped_keys).await;
             sweep_orphans(&pool, &storage, cutoff).await
         })
         .map_err(|e| e.to_string())?;

@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 use validator::{Validate, ValidationError};
 
 use super::rows::{Material, MaterialId, MaterialKind};
+use crate::error::{AppError, Issue};
 use crate::validation::not_blank;
 use crate::vocab::SessionId;
 
@@ -190,6 +191,41 @@ impl ToSchema for FileBytes {}
 
 /// The longest title, in characters.
 pub const MAX_TITLE_CHARS: usize = 200;
+
+/// The `kind` of a file sent outside JSON (a form part, tus metadata).
+pub fn file_kind(raw: &str) -> Result<MaterialKind, AppError> {
+    match raw.trim() {
+        "recording" => Ok(MaterialKind::Recording),
+        "slides" => Ok(MaterialKind::Slides),
+        "document" => Ok(MaterialKind::Document),
+        _ => Err(AppError::field(
+            "kind",
+            Issue::OneOf(vec!["recording".into(), "slides".into(), "document".into()]),
+        )),
+    }
+}
+
+/// The `title` of a file sent outside JSON, trimmed: present, plain text,
+/// at most [`MAX_TITLE_CHARS`].
+pub fn file_title(raw: Option<&str>) -> Result<String, AppError> {
+    let title = raw.map(str::trim).unwrap_or("");
+    if title.is_empty() {
+        return Err(AppError::field("title", Issue::Required));
+    }
+    if !crate::http::control_free(title) {
+        return Err(AppError::field("title", Issue::ControlCharacter));
+    }
+    if title.chars().count() > MAX_TITLE_CHARS {
+        return Err(AppError::field(
+            "title",
+            Issue::Length {
+                min: Some(1),
+                max: Some(MAX_TITLE_CHARS as u64),
+            },
+        ));
+    }
+    Ok(title.to_owned())
+}
 
 #[cfg(test)]
 mod tests {

@@ -10,8 +10,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::dto::{
-    CreateLinkRequest, FileBytes, FileKind, MaterialDto, UploadForm, VariantDto, VariantForm,
-    MAX_TITLE_CHARS,
+    file_kind, file_title, CreateLinkRequest, FileBytes, MaterialDto, UploadForm, VariantDto,
+    VariantForm, MAX_TITLE_CHARS,
 };
 use super::ranges::{self, Ranged};
 use super::rows::{MaterialId, MaterialKind};
@@ -99,11 +99,11 @@ pub async fn create_material(
     match recorded {
         Ok((material, true)) => Ok(HttpResponse::Created().json(material)),
         Ok((material, false)) => {
-            drop_bytes(&state, &stored).await;
+            state.storage.discard(&[&stored.key]).await;
             Ok(HttpResponse::Ok().json(material))
         }
         Err(e) => {
-            drop_bytes(&state, &stored).await;
+            state.storage.discard(&[&stored.key]).await;
             Err(e)
         }
     }
@@ -161,10 +161,10 @@ async fn receive_form(
                     return Err(AppError::field("kind", Issue::Duplicate));
                 }
                 let raw = small_text(field, "kind", patience).await?;
-                kind = Some(parse_kind(&raw)?.into());
+                kind = Some(file_kind(&raw)?);
             }
             Some("file") => {
-                let title = check_title(title.take())?;
+                let title = file_title(title.as_deref())?;
                 let kind = kind.ok_or(AppError::field("kind", Issue::Required))?;
                 let limit = upload::limit_for(settings, kind);
                 if declared.is_some_and(|n| n > limit + FORM_OVERHEAD) {
@@ -187,12 +187,6 @@ async fn receive_form(
             // Other parts are not read.
             _ => {}
         }
-    }
-}
-
-async fn drop_bytes(state: &AppState, stored: &Stored) {
-    if let Err(e) = state.storage.delete(&stored.key).await {
-        tracing::warn!(error = %e, key = %stored.key, "could not delete an unused upload");
     }
 }
 
@@ -233,33 +227,6 @@ async fn small_text(
         return Err(AppError::field(name, Issue::ControlCharacter));
     }
     Ok(text)
-}
-
-fn parse_kind(raw: &str) -> Result<FileKind, AppError> {
-    serde_json::from_value(serde_json::Value::String(raw.trim().to_owned())).map_err(|_| {
-        AppError::field(
-            "kind",
-            Issue::OneOf(vec!["recording".into(), "slides".into(), "document".into()]),
-        )
-    })
-}
-
-fn check_title(title: Option<String>) -> Result<String, AppError> {
-    let title = title.ok_or(AppError::field("title", Issue::Required))?;
-    let title = title.trim().to_owned();
-    if title.is_empty() {
-        return Err(AppError::field("title", Issue::Required));
-    }
-    if title.chars().count() > MAX_TITLE_CHARS {
-        return Err(AppError::field(
-            "title",
-            Issue::Length {
-                min: Some(1),
-                max: Some(MAX_TITLE_CHARS as u64),
-            },
-        ));
-    }
-    Ok(title)
 }
 
 /// `POST /api/v1/materials/{id}/variants`: attach a lighter copy of a file (an audio-only or low-resolution recording, a compressed PDF) that members may download instead (staff, the cohort's trainers).
@@ -313,7 +280,7 @@ pub async fn add_variant(
     match recorded {
         Ok(variant) => Ok(HttpResponse::Created().json(variant)),
         Err(e) => {
-            drop_bytes(&state, &received.stored).await;
+            state.storage.discard(&[&received.stored.key]).await;
             Err(e)
         }
     }
@@ -421,8 +388,7 @@ pub async fn download(
     let body = state
         .storage
         .read(key, range)
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
+        .await?
         .map_err(|e| actix_web::error::ErrorInternalServerError(e.to_string()));
     let file_name = material.file_name.as_deref().unwrap_or("material");
     res.insert_header((header::ETAG, etag))
@@ -464,10 +430,6 @@ pub async fn delete_material(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let keys = db::run(&state.pool, move |conn| service::delete(conn, &auth, id)).await?;
-    for key in keys {
-        if let Err(e) = state.storage.delete(&key).await {
-            tracing::warn!(error = %e, %key, "could not delete the bytes of a deleted material");
-        }
-    }
+    state.storage.discard(&keys).await;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -155,11 +155,20 @@ pub fn require_variant_right(
     auth: &AuthUser,
     parent: MaterialId,
 ) -> Result<MaterialKind, AppError> {
+    Ok(variant_parent(conn, auth, parent)?.kind)
+}
+
+/// The material a variant may be attached to, for this caller.
+fn variant_parent(
+    conn: &mut DbConnection,
+    auth: &AuthUser,
+    parent: MaterialId,
+) -> Result<Material, AppError> {
     let material = material_for(conn, auth, parent, CohortAccess::can_manage_materials)?;
     if material.kind == MaterialKind::Link || material.parent_id.is_some() {
         return Err(AppError::Conflict(Msg::NoVariantHere));
     }
-    Ok(material.kind)
+    Ok(material)
 }
 
 /// A stored file becomes a variant of `parent`.
@@ -173,17 +182,14 @@ pub fn record_variant(
     now: NaiveDateTime,
 ) -> Result<VariantDto, AppError> {
     write_tx(conn, |conn| {
-        let kind = require_variant_right(conn, auth, parent)?;
-        let session = queries::with_cohort(conn, auth.id, parent)?
-            .ok_or(AppError::NotFound)?
-            .0
-            .session_id;
+        // The right is read again: it may have gone during the upload.
+        let parent = variant_parent(conn, auth, parent)?;
         let row = Material {
             id: stored.id,
-            session_id: session,
-            parent_id: Some(parent),
+            session_id: parent.session_id,
+            parent_id: Some(parent.id),
             title,
-            kind,
+            kind: parent.kind,
             url: None,
             file_name: Some(file_name),
             content_type: Some(stored.content_type.to_owned()),

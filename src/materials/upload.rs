@@ -12,7 +12,7 @@ use super::rows::{Material, MaterialId, MaterialKind};
 use super::sniff;
 use crate::config::Settings;
 use crate::error::{AppError, Issue};
-use crate::storage::{Storage, Upload};
+use crate::storage::Storage;
 
 /// A file now in the store, not yet a material.
 #[derive(Debug, Clone)]
@@ -87,7 +87,7 @@ where
 
     let id = MaterialId::new();
     let key = Material::key_for(id);
-    let mut upload = storage.begin(&key).await.map_err(internal)?;
+    let mut upload = storage.begin(&key).await?;
     let mut hasher = Sha256::new();
     let mut size = 0u64;
     let mut pending = Some(Bytes::from(head));
@@ -106,7 +106,7 @@ where
                 return Err(AppError::FileTooLarge(limit));
             }
             hasher.update(&chunk);
-            write(&mut upload, &chunk).await?;
+            upload.write(&chunk).await?;
         }
         Ok(())
     }
@@ -115,7 +115,7 @@ where
         upload.abort().await;
         return Err(e);
     }
-    upload.finish().await.map_err(internal)?;
+    upload.finish().await?;
     Ok(Stored {
         id,
         key,
@@ -123,12 +123,4 @@ where
         sha256: hex::encode(hasher.finalize()),
         content_type,
     })
-}
-
-async fn write(upload: &mut Upload, chunk: &[u8]) -> Result<(), AppError> {
-    upload.write(chunk).await.map_err(internal)
-}
-
-fn internal(e: crate::storage::StorageError) -> AppError {
-    AppError::Internal(e.to_string())
 }

@@ -216,6 +216,38 @@ pub fn is_postgres() -> bool {
     std::env::var("TEST_DATABASE_URL").is_ok_and(|v| !v.is_empty())
 }
 
+/// The answer to a request as a test reads it, checked against the OpenAPI
+/// document (see `conformance`).
+async fn received<S>(
+    method_name: &str,
+    path: &str,
+    sent: Result<awc::ClientResponse<S>, awc::error::SendRequestError>,
+) -> TestResponse
+where
+    S: futures_util::Stream<Item = Result<bytes::Bytes, awc::error::PayloadError>> + Unpin,
+{
+    let mut res = sent.unwrap_or_else(|e| panic!("request to {path} failed: {e}"));
+    // A HEAD answer has no body, whatever its headers announce.
+    let bytes = if method_name == "HEAD" {
+        Default::default()
+    } else {
+        res.body().limit(64 * 1024 * 1024).await.expect("body")
+    };
+    let response = TestResponse {
+        status: res.status().as_u16(),
+        headers: res.headers().clone(),
+        body: bytes.to_vec(),
+    };
+    crate::conformance::check(
+        method_name,
+        path,
+        response.status,
+        response.header("content-type").as_deref(),
+        &response.body,
+    );
+    response
+}
+
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
@@ -241,21 +273,7 @@ impl TestApp {
             Some(b) => req.send_json(b).await,
             None => req.send().await,
         };
-        let mut res = sent.unwrap_or_else(|e| panic!("request to {path} failed: {e}"));
-        let bytes = res.body().limit(64 * 1024 * 1024).await.expect("body");
-        let response = TestResponse {
-            status: res.status().as_u16(),
-            headers: res.headers().clone(),
-            body: bytes.to_vec(),
-        };
-        crate::conformance::check(
-            method_name.as_str(),
-            path,
-            response.status,
-            response.header("content-type").as_deref(),
-            &response.body,
-        );
-        response
+        received(&method_name, path, sent).await
     }
 
     /// Sends `body` as it is, with `content_type`; `chunked` sends it as a
@@ -286,21 +304,7 @@ impl TestApp {
         } else {
             req.send_body(body).await
         };
-        let mut res = sent.unwrap_or_else(|e| panic!("request to {path} failed: {e}"));
-        let bytes = res.body().limit(64 * 1024 * 1024).await.expect("body");
-        let response = TestResponse {
-            status: res.status().as_u16(),
-            headers: res.headers().clone(),
-            body: bytes.to_vec(),
-        };
-        crate::conformance::check(
-            method_name.as_str(),
-            path,
-            response.status,
-            response.header("content-type").as_deref(),
-            &response.body,
-        );
-        response
+        received(&method_name, path, sent).await
     }
 
     /// Any request: these headers, and `body` sent as it is.
@@ -324,26 +328,7 @@ impl TestApp {
             Some(body) => req.send_body(body).await,
             None => req.send().await,
         };
-        let mut res = sent.unwrap_or_else(|e| panic!("request to {path} failed: {e}"));
-        // A HEAD answer has no body, whatever its headers announce.
-        let bytes = if method_name == "HEAD" {
-            Default::default()
-        } else {
-            res.body().limit(64 * 1024 * 1024).await.expect("body")
-        };
-        let response = TestResponse {
-            status: res.status().as_u16(),
-            headers: res.headers().clone(),
-            body: bytes.to_vec(),
-        };
-        crate::conformance::check(
-            method_name.as_str(),
-            path,
-            response.status,
-            response.header("content-type").as_deref(),
-            &response.body,
-        );
-        response
+        received(&method_name, path, sent).await
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> TestResponse {

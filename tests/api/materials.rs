@@ -90,7 +90,7 @@ pub(crate) async fn upload(
 }
 
 /// Every file in the store.
-fn stored_files(app: &TestApp) -> Vec<std::path::PathBuf> {
+pub(crate) fn stored_files(app: &TestApp) -> Vec<std::path::PathBuf> {
     fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
         let Ok(entries) = std::fs::read_dir(dir) else {
             return;

@@ -9,22 +9,12 @@ use sha2::{Digest, Sha256};
 
 use crate::fixtures::{class, Class};
 use crate::helpers::{TestApp, TestResponse, UserSpec};
+use crate::materials::{pdf, stored_files};
 
 const TUS: (&str, &str) = ("Tus-Resumable", "1.0.0");
 
 pub(crate) fn b64(s: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(s)
-}
-
-pub(crate) fn pdf(len: usize) -> Vec<u8> {
-    let mut bytes = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
-    let mut i = 0u32;
-    while bytes.len() < len {
-        bytes.extend_from_slice(format!("{i} 0 obj << >> endobj\n").as_bytes());
-        i += 1;
-    }
-    bytes.truncate(len);
-    bytes
 }
 
 pub(crate) async fn create(
@@ -81,24 +71,6 @@ pub(crate) async fn patch(
 pub(crate) async fn head(app: &TestApp, token: &str, location: &str) -> TestResponse {
     app.send(Method::HEAD, location, Some(token), &[TUS], None)
         .await
-}
-
-fn stored_files(app: &TestApp) -> usize {
-    fn count(dir: &std::path::Path) -> usize {
-        std::fs::read_dir(dir).map_or(0, |entries| {
-            entries
-                .flatten()
-                .map(|e| {
-                    if e.path().is_dir() {
-                        count(&e.path())
-                    } else {
-                        1
-                    }
-                })
-                .sum()
-        })
-    }
-    count(&app.settings.data_dir.join("files"))
 }
 
 #[actix_rt::test]
@@ -179,7 +151,7 @@ async fn an_upload_resumes_where_it_stopped_and_its_last_bytes_make_the_material
         .await;
     assert_eq!(content.body, bytes);
     // Only the material's file is left: the segments went.
-    assert_eq!(stored_files(&app), 1);
+    assert_eq!(stored_files(&app).len(), 1);
     // The final answer can be asked for again.
     let done = head(&app, token, &location).await;
     assert_eq!(done.header("upload-offset").as_deref(), Some("500000"));
@@ -262,7 +234,7 @@ async fn the_protocol_is_enforced() {
             .as_deref(),
         Some("0")
     );
-    assert_eq!(stored_files(&app), 0);
+    assert_eq!(stored_files(&app).len(), 0);
 }
 
 #[actix_rt::test]
@@ -283,20 +255,20 @@ async fn a_file_that_does_not_fit_its_kind_ends_the_upload_and_termination_drops
     let refused = patch(&app, token, &location, 2000, &pdf(3000)).await;
     refused.assert_problem(422, "validation_failed");
     assert_eq!(head(&app, token, &location).await.status, 404);
-    assert_eq!(stored_files(&app), 0);
+    assert_eq!(stored_files(&app).len(), 0);
 
     let location = create(&app, token, &session, "slides", 5000)
         .await
         .header("location")
         .unwrap();
     patch(&app, token, &location, 0, &pdf(2000)).await;
-    assert_eq!(stored_files(&app), 1);
+    assert_eq!(stored_files(&app).len(), 1);
     let gone = app
         .send(Method::DELETE, &location, Some(token), &[TUS], None)
         .await;
     assert_eq!(gone.status, 204);
     assert_eq!(head(&app, token, &location).await.status, 404);
-    assert_eq!(stored_files(&app), 0);
+    assert_eq!(stored_files(&app).len(), 0);
     let listed = app
         .get(
             &format!("/api/v1/sessions/{session}/materials"),
@@ -332,8 +304,8 @@ async fn housekeeping_sweeps_abandoned_uploads_and_their_bytes() {
         .unwrap();
     assert_eq!(report.uploads, 1);
     let storage = griot::storage::Storage::open(&app.settings).unwrap();
-    griot::app::housekeeping::drop_bytes(&storage, &report.dropped_keys).await;
-    assert_eq!(stored_files(&app), 0);
+    storage.discard(&report.dropped_keys).await;
+    assert_eq!(stored_files(&app).len(), 0);
 }
 
 #[actix_rt::test]
@@ -357,5 +329,5 @@ async fn the_first_patch_of_a_file_of_the_wrong_type_is_refused_at_once() {
         .unwrap()
         .contains("application/pdf"));
     assert_eq!(head(&app, token, &location).await.status, 404);
-    assert_eq!(stored_files(&app), 0);
+    assert_eq!(stored_files(&app).len(), 0);
 }

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use actix_web::http::header::{self, HeaderMap, HeaderName};
+use actix_web::http::header::{self, HeaderMap};
 use actix_web::{web, HttpRequest, HttpResponse};
 use base64::Engine;
 use futures_util::{stream, StreamExt, TryStreamExt};
@@ -14,8 +14,8 @@ use super::service::{self, NewUpload};
 use crate::db;
 use crate::error::{AppError, Issue, Msg, Problem};
 use crate::http::AuthUser;
-use crate::materials::dto::{FileBytes, FileKind, MAX_TITLE_CHARS};
-use crate::materials::{ranges, sniff, upload, MaterialKind};
+use crate::materials::dto::{file_kind, file_title, FileBytes};
+use crate::materials::{ranges, sniff, upload};
 use crate::state::AppState;
 use crate::vocab::SessionId;
 
@@ -163,32 +163,15 @@ pub async fn create(
         .ok_or(AppError::field("session_id", Issue::Required))?
         .parse()
         .map_err(|_| AppError::field("session_id", Issue::Invalid))?;
-    let title = get("title").map(str::trim).unwrap_or("");
-    if title.is_empty() {
-        return Err(AppError::field("title", Issue::Required));
-    }
-    if title.chars().count() > MAX_TITLE_CHARS || !crate::http::control_free(title) {
-        return Err(AppError::field("title", Issue::Invalid));
-    }
-    let kind: MaterialKind = match get("kind").map(str::trim) {
-        Some("recording") => FileKind::Recording,
-        Some("slides") => FileKind::Slides,
-        Some("document") => FileKind::Document,
-        _ => {
-            return Err(AppError::field(
-                "kind",
-                Issue::OneOf(vec!["recording".into(), "slides".into(), "document".into()]),
-            ))
-        }
-    }
-    .into();
+    let title = file_title(get("title"))?;
+    let kind = file_kind(get("kind").unwrap_or(""))?;
     let limit = upload::limit_for(&state.settings, kind);
     if length > limit {
         return Err(AppError::FileTooLarge(limit));
     }
     let new = NewUpload {
         session,
-        title: title.to_owned(),
+        title,
         kind,
         file_name: ranges::clean_file_name(get("filename")),
         length,
@@ -304,7 +287,7 @@ pub async fn patch(
         // connection is kept, so the client resumes after it.
         let key = Upload::segment_key(id, offset);
         let room = (upload.length - offset) as u64;
-        let mut segment = state.storage.begin(&key).await.map_err(internal)?;
+        let mut segment = state.storage.begin(&key).await?;
         let mut size = 0u64;
         let mut broken = None;
         // Only the PATCH that starts the file looks at its type.
@@ -341,7 +324,7 @@ pub async fn patch(
                         segment.abort().await;
                         let keys =
                             db::run(&state.pool, move |conn| service::remove(conn, id)).await?;
-                        drop_keys(&state, keys).await;
+                        state.storage.discard(&keys).await;
                         return Err(AppError::field(
                             "file",
                             Issue::FileType {
@@ -355,12 +338,12 @@ pub async fn patch(
             if looked {
                 head = None;
             }
-            segment.write(&chunk).await.map_err(internal)?;
+            segment.write(&chunk).await?;
         }
         if size == 0 {
             segment.abort().await;
         } else {
-            segment.finish().await.map_err(internal)?;
+            segment.finish().await?;
             let row = Segment {
                 upload_id: id,
                 start_offset: offset,
@@ -370,7 +353,7 @@ pub async fn patch(
             match db::run(&state.pool, move |conn| service::append(conn, &row)).await {
                 Ok(to) => reached = to,
                 Err(e) => {
-                    let _ = state.storage.delete(&key).await;
+                    state.storage.discard(&[&key]).await;
                     return Err(e);
                 }
             }
@@ -406,7 +389,7 @@ async fn assemble(state: &AppState, auth: AuthUser, upload: &Upload) -> Result<S
             async move { storage.read(&segment.storage_key, None).await }
         })
         .try_flatten()
-        .map_err(internal)
+        .map_err(AppError::from)
         .boxed();
     let patience = Duration::from_secs(state.settings.body_read_timeout_seconds);
     let stored = match upload::store_file(
@@ -423,7 +406,7 @@ async fn assemble(state: &AppState, auth: AuthUser, upload: &Upload) -> Result<S
         Err(e) => {
             if matches!(e, AppError::Validation(_)) {
                 let keys = db::run(&state.pool, move |conn| service::remove(conn, id)).await?;
-                drop_keys(state, keys).await;
+                state.storage.discard(&keys).await;
             }
             return Err(e);
         }
@@ -437,22 +420,14 @@ async fn assemble(state: &AppState, auth: AuthUser, upload: &Upload) -> Result<S
     match done {
         Ok((material, created, keys)) => {
             if !created {
-                let _ = state.storage.delete(&stored.key).await;
+                state.storage.discard(&[&stored.key]).await;
             }
-            drop_keys(state, keys).await;
+            state.storage.discard(&keys).await;
             Ok(material.id.to_string())
         }
         Err(e) => {
-            let _ = state.storage.delete(&stored.key).await;
+            state.storage.discard(&[&stored.key]).await;
             Err(e)
-        }
-    }
-}
-
-async fn drop_keys(state: &AppState, keys: Vec<String>) {
-    for key in keys {
-        if let Err(e) = state.storage.delete(&key).await {
-            tracing::warn!(error = %e, %key, "could not delete an upload segment");
         }
     }
 }
@@ -486,24 +461,8 @@ pub async fn terminate(
         service::remove(conn, id)
     })
     .await?;
-    drop_keys(&state, keys).await;
+    state.storage.discard(&keys).await;
     Ok(tus(&mut HttpResponse::NoContent()).finish())
-}
-
-fn internal(e: crate::storage::StorageError) -> AppError {
-    AppError::Internal(e.to_string())
-}
-
-/// Headers a browser client may read and send (for CORS set-ups).
-pub fn exposed_headers() -> [HeaderName; 6] {
-    [
-        HeaderName::from_static("tus-resumable"),
-        HeaderName::from_static("upload-offset"),
-        HeaderName::from_static("upload-length"),
-        HeaderName::from_static("upload-expires"),
-        HeaderName::from_static("material-id"),
-        header::LOCATION,
-    ]
 }
 
 #[cfg(test)]
