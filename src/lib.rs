@@ -26,6 +26,7 @@ pub mod vocab;
 // above it, never one below.
 pub mod attendance;
 pub mod auth;
+pub mod casework;
 pub mod cohorts;
 pub mod countries;
 pub mod materials;

@@ -267,6 +267,78 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    assignments (id) {
+        id -> Text,
+        session_id -> Text,
+        brief -> Text,
+        due_at -> Timestamp,
+        max_score -> Integer,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    submissions (id) {
+        id -> Text,
+        assignment_id -> Text,
+        user_id -> Text,
+        version -> Integer,
+        body -> Nullable<Text>,
+        link_url -> Nullable<Text>,
+        file_name -> Nullable<Text>,
+        content_type -> Nullable<Text>,
+        size_bytes -> Nullable<BigInt>,
+        sha256 -> Nullable<Text>,
+        storage_key -> Nullable<Text>,
+        status -> Text,
+        score -> Nullable<Integer>,
+        feedback -> Nullable<Text>,
+        late -> Bool,
+        submitted_at -> Timestamp,
+        reviewed_by -> Nullable<Text>,
+        reviewed_at -> Nullable<Timestamp>,
+        superseded_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    submission_reviews (id) {
+        id -> Text,
+        submission_id -> Text,
+        reviewer_id -> Text,
+        status -> Text,
+        score -> Nullable<Integer>,
+        feedback -> Nullable<Text>,
+        reviewed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    certificates (id) {
+        id -> Text,
+        code -> Text,
+        cohort_id -> Text,
+        user_id -> Text,
+        full_name -> Text,
+        programme_title -> Text,
+        cohort_name -> Text,
+        country_code -> Nullable<Text>,
+        issued_at -> Timestamp,
+        issued_by -> Text,
+        revoked_at -> Nullable<Timestamp>,
+        revoked_by -> Nullable<Text>,
+        revocation_reason -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(assignments -> sessions (session_id));
+diesel::joinable!(submissions -> assignments (assignment_id));
+diesel::joinable!(submission_reviews -> submissions (submission_id));
+diesel::joinable!(certificates -> cohorts (cohort_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     countries,
     users,
@@ -288,4 +360,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     materials,
     uploads,
     upload_segments,
+    assignments,
+    submissions,
+    submission_reviews,
+    certificates,
 );

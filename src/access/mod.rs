@@ -148,6 +148,48 @@ impl CohortAccess {
         self.staff || self.is_trainer()
     }
 
+    /// Active learner of this cohort.
+    pub fn is_learner(&self) -> bool {
+        matches!(
+            self.membership,
+            Some((MemberRole::Learner, MemberStatus::Active))
+        )
+    }
+
+    /// Setting and changing a session's assignment: staff and the
+    /// cohort's trainers.
+    pub fn can_manage_assignments(&self) -> bool {
+        self.can_manage_sessions()
+    }
+
+    /// Reading the cohort's assignments: staff and admitted members.
+    pub fn can_see_assignments(&self) -> bool {
+        self.can_see_private()
+    }
+
+    /// Handing in work: active learners only (a trainer or a coordinator
+    /// has nothing to hand in; a past learner's cohort is closed).
+    pub fn can_submit(&self) -> bool {
+        self.is_learner()
+    }
+
+    /// Reading everyone's submissions and reviewing them: staff and the
+    /// cohort's trainers. Learners read only their own.
+    pub fn can_review(&self) -> bool {
+        self.staff || self.is_trainer()
+    }
+
+    /// Everyone's progress: staff and the cohort's trainers.
+    pub fn can_view_progress(&self) -> bool {
+        self.can_view_members()
+    }
+
+    /// Issuing the cohort's certificates: its staff (admins, the
+    /// coordinators of its country).
+    pub fn can_issue_certificates(&self) -> bool {
+        self.staff
+    }
+
     /// Withdrawing `member` from the cohort: staff, or the member
     /// themselves.
     pub fn can_withdraw_member(&self, actor: &Actor, member: UserId) -> bool {
@@ -170,6 +212,12 @@ impl CohortAccess {
 /// Admin, or coordinator of the cohort's country.
 pub fn is_cohort_staff(actor: &Actor, country: Option<&str>) -> bool {
     actor.is_admin || country.is_some_and(|c| actor.coordinates_country(c))
+}
+
+/// Revoking a certificate of a cohort of `country`: admins, and the
+/// coordinators of that country.
+pub fn can_revoke_certificate(actor: &Actor, country: Option<&str>) -> bool {
+    is_cohort_staff(actor, country)
 }
 
 /// A cohort may be created in, or moved to, `country` (`None`:

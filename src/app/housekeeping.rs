@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use crate::attendance::checkin_queries;
 use crate::auth::{queries as auth_queries, throttle};
+use crate::casework::service as casework_service;
 use crate::config::Settings;
 use crate::db::{self, write_tx, DbConnection, DbPool};
 use crate::error::AppError;
@@ -50,16 +51,17 @@ const UPLOADS_PER_RUN: i64 = 500;
 /// far longer than any upload takes between its bytes and its row.
 pub const ORPHAN_AGE_HOURS: i64 = 24;
 
-/// Deletes stored files that no material or upload segment names and that
-/// were last written before `cutoff` (a process killed between storing
-/// bytes and writing their row, a delete that failed); answers how many.
+/// Deletes stored files that no material, upload segment or submission
+/// names and that were last written before `cutoff` (a process killed
+/// between storing bytes and writing their row, a delete that failed);
+/// answers how many.
 pub async fn sweep_orphans(
     pool: &DbPool,
     storage: &Storage,
     cutoff: chrono::DateTime<chrono::Utc>,
 ) -> Result<usize, AppError> {
     let mut candidates = Vec::new();
-    for prefix in ["materials/", "uploads/"] {
+    for prefix in ["materials/", "uploads/", "submissions/"] {
         candidates.extend(storage.keys_older_than(prefix, cutoff).await?);
     }
     if candidates.is_empty() {
@@ -67,7 +69,9 @@ pub async fn sweep_orphans(
     }
     let asked = candidates.clone();
     let known = db::run(pool, move |conn| {
-        materials_service::known_keys(conn, &asked)
+        let mut known = materials_service::known_keys(conn, &asked)?;
+        known.extend(casework_service::known_keys(conn, &asked)?);
+        Ok(known)
     })
     .await?;
     let orphans: Vec<String> = candidates

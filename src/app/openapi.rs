@@ -5,7 +5,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::health;
-use crate::{attendance, auth, cohorts, countries, error, materials, programmes, sessions, users};
+use crate::{
+    attendance, auth, casework, cohorts, countries, error, materials, programmes, sessions, users,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -76,6 +78,15 @@ use crate::{attendance, auth, cohorts, countries, error, materials, programmes, 
         materials::uploads::routes::head,
         materials::uploads::routes::patch,
         materials::uploads::routes::terminate,
+        casework::routes::create_assignment,
+        casework::routes::get_assignment,
+        casework::routes::update_assignment,
+        casework::routes::cohort_assignments,
+        casework::routes::submit,
+        casework::routes::list_submissions,
+        casework::routes::review,
+        casework::routes::history,
+        casework::routes::attachment,
     ),
     components(schemas(
         error::Problem,
@@ -95,6 +106,7 @@ use crate::{attendance, auth, cohorts, countries, error, materials, programmes, 
         (name = "calendar", description = "iCalendar (RFC 5545) feeds for calendar apps, and their tokens"),
         (name = "attendance", description = "Roll call, self check-in with rotating codes, reports"),
         (name = "materials", description = "Recordings, slides, documents and links of a session: streamed uploads, resumable downloads"),
+        (name = "case studies", description = "Assignments of case-study sessions, work handed in, reviews"),
         (name = "health", description = "Probes for orchestrators"),
     )
 )]

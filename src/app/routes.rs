@@ -10,7 +10,9 @@ use actix_web::web::{self, resource, scope};
 use actix_web::{FromRequest, Handler, HttpResponse, Resource, Responder, Route};
 
 use super::health;
-use crate::{attendance, auth, cohorts, countries, materials, programmes, sessions, users};
+use crate::{
+    attendance, auth, casework, cohorts, countries, materials, programmes, sessions, users,
+};
 
 pub fn table(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -133,6 +135,10 @@ pub fn table(cfg: &mut web::ServiceConfig) {
                 "/cohorts/{id}/attendance",
                 [get(attendance::report_routes::cohort_report)],
             ))
+            .service(at(
+                "/cohorts/{id}/assignments",
+                [get(casework::routes::cohort_assignments)],
+            ))
             // Sessions: the session itself, its attendance and self check-in.
             .service(at(
                 "/sessions/{id}",
@@ -185,6 +191,37 @@ pub fn table(cfg: &mut web::ServiceConfig) {
             .service(at(
                 "/materials/{id}/variants",
                 [post(materials::routes::add_variant)],
+            ))
+            // Case studies: a session's assignment, the work handed in, reviews.
+            .service(at(
+                "/sessions/{id}/assignment",
+                [post(casework::routes::create_assignment)],
+            ))
+            .service(at(
+                "/assignments/{id}",
+                [
+                    get(casework::routes::get_assignment),
+                    patch(casework::routes::update_assignment),
+                ],
+            ))
+            .service(at(
+                "/assignments/{id}/submissions",
+                [
+                    get(casework::routes::list_submissions),
+                    post(casework::routes::submit),
+                ],
+            ))
+            .service(at(
+                "/submissions/{id}/review",
+                [patch(casework::routes::review)],
+            ))
+            .service(at(
+                "/submissions/{id}/history",
+                [get(casework::routes::history)],
+            ))
+            .service(at(
+                "/submissions/{id}/attachment",
+                [get(casework::routes::attachment)],
             ))
             // Resumable uploads (tus 1.0.0).
             .service(at(

@@ -35,6 +35,10 @@ pub enum Msg {
     SessionCancelled,
     NotALearner,
     InvalidCalendarToken,
+    AssignmentExists,
+    AlreadySubmitted,
+    NotCurrentVersion,
+    AlreadyRevoked,
 }
 
 impl Msg {
@@ -55,6 +59,22 @@ impl Msg {
             Msg::NoVariantHere => (
                 "Seul un fichier peut recevoir une variante (ni un lien, ni une variante).",
                 "Only a file takes a variant (neither a link nor a variant).",
+            ),
+            Msg::AssignmentExists => (
+                "Cette séance a déjà un devoir : modifiez-le (PATCH /assignments/{id}).",
+                "This session already has an assignment: change it (PATCH /assignments/{id}).",
+            ),
+            Msg::AlreadySubmitted => (
+                "Votre travail est déjà remis (en attente de correction ou accepté) : un nouvel envoi n'est possible qu'après une demande de révision.",
+                "Your work is already handed in (awaiting review or accepted): a new one is possible only after a revision is asked for.",
+            ),
+            Msg::NotCurrentVersion => (
+                "Cette version a été remplacée par une nouvelle remise : corrigez la version actuelle.",
+                "This version was replaced by a newer one: review the current version.",
+            ),
+            Msg::AlreadyRevoked => (
+                "Ce certificat est déjà révoqué.",
+                "This certificate is already revoked.",
             ),
             Msg::MalformedMultipart => (
                 "Le corps multipart/form-data est illisible.",
@@ -163,6 +183,8 @@ impl Msg {
             Msg::CheckInClosed => Some("check_in_closed"),
             Msg::SessionCancelled => Some("session_cancelled"),
             Msg::NotALearner => Some("not_a_learner"),
+            Msg::AlreadySubmitted => Some("already_submitted"),
+            Msg::AlreadyRevoked => Some("already_revoked"),
             _ => None,
         }
     }

@@ -8,10 +8,12 @@
 //! everyone else gets 404.
 
 pub mod dto;
+pub mod form;
 pub mod queries;
 pub mod ranges;
 pub mod routes;
 pub mod rows;
+pub mod serve;
 pub mod service;
 pub mod sniff;
 pub mod upload;

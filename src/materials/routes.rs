@@ -2,10 +2,10 @@
 //! body streamed part by part), call [`service`] and [`upload`], answer
 //! (downloads streamed from the store, with ranges and validators).
 
-use actix_multipart::{Field, Multipart};
-use actix_web::http::header::{self, ContentEncoding};
-use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
-use futures_util::{StreamExt, TryStreamExt};
+use actix_multipart::Multipart;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use futures_util::TryStreamExt;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -13,12 +13,14 @@ use super::dto::{
     file_kind, file_title, CreateLinkRequest, FileBytes, MaterialDto, UploadForm, VariantDto,
     VariantForm, MAX_TITLE_CHARS,
 };
-use super::ranges::{self, Ranged};
+use super::form;
+use super::ranges;
 use super::rows::{MaterialId, MaterialKind};
+use super::serve;
 use super::service;
 use super::upload::{self, Stored};
 use crate::db;
-use crate::error::{AppError, Issue, Msg, Problem};
+use crate::error::{AppError, Issue, Problem};
 use crate::http::{AuthUser, Json};
 use crate::state::AppState;
 use crate::vocab::SessionId;
@@ -62,11 +64,7 @@ pub async fn create_material(
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let session = id.into_inner();
-    let mime = req.mime_type().ok().flatten();
-    let is_multipart = mime
-        .as_ref()
-        .is_some_and(|m| m.essence_str() == "multipart/form-data");
-    if !is_multipart {
+    if !form::is_multipart(&req) {
         // A link; `Json` refuses what is not JSON with 415.
         let mut payload = payload.into_inner();
         let Json(body) = Json::<CreateLinkRequest>::from_request(&req, &mut payload).await?;
@@ -109,9 +107,6 @@ pub async fn create_material(
     }
 }
 
-/// Room for the multipart framing and the text parts around a file.
-const FORM_OVERHEAD: u64 = 64 << 10;
-
 /// A file received from a form, now in the store.
 struct Received {
     title: String,
@@ -129,51 +124,47 @@ async fn receive_form(
     payload: web::Payload,
     fixed_kind: Option<MaterialKind>,
 ) -> Result<Received, AppError> {
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let declared = form::declared_length(req);
     let settings = &state.settings;
     let largest = settings
         .max_recording_bytes
         .max(settings.max_document_bytes);
-    if declared.is_some_and(|n| n > largest + FORM_OVERHEAD) {
+    if declared.is_some_and(|n| n > largest + form::FORM_OVERHEAD) {
         return Err(AppError::FileTooLarge(largest));
     }
     let patience = std::time::Duration::from_secs(settings.body_read_timeout_seconds);
     let mut form = Multipart::new(req.headers(), payload.into_inner());
     let (mut title, mut kind) = (None::<String>, fixed_kind);
     loop {
-        let field = match actix_web::rt::time::timeout(patience, form.next()).await {
-            Err(_) => return Err(AppError::RequestTimeout),
-            Ok(None) => return Err(AppError::field("file", Issue::Required)),
-            Ok(Some(field)) => field.map_err(multipart_error)?,
+        let Some(field) = form::next_part(&mut form, patience).await? else {
+            return Err(AppError::field("file", Issue::Required));
         };
         match field.name() {
             // A part given twice is ambiguous: refused, not guessed.
             Some("title") if title.is_some() => {
                 return Err(AppError::field("title", Issue::Duplicate))
             }
-            Some("title") => title = Some(small_text(field, "title", patience).await?),
+            Some("title") => {
+                title = Some(form::text_part(field, "title", MAX_TITLE_CHARS, patience).await?)
+            }
             Some("kind") if fixed_kind.is_none() => {
                 if kind.is_some() {
                     return Err(AppError::field("kind", Issue::Duplicate));
                 }
-                let raw = small_text(field, "kind", patience).await?;
+                let raw = form::text_part(field, "kind", MAX_TITLE_CHARS, patience).await?;
                 kind = Some(file_kind(&raw)?);
             }
             Some("file") => {
                 let title = file_title(title.as_deref())?;
                 let kind = kind.ok_or(AppError::field("kind", Issue::Required))?;
                 let limit = upload::limit_for(settings, kind);
-                if declared.is_some_and(|n| n > limit + FORM_OVERHEAD) {
+                if declared.is_some_and(|n| n > limit + form::FORM_OVERHEAD) {
                     return Err(AppError::FileTooLarge(limit));
                 }
                 let file_name = ranges::clean_file_name(
                     field.content_disposition().and_then(|d| d.get_filename()),
                 );
-                let bytes = field.map_err(multipart_error);
+                let bytes = field.map_err(form::multipart_error);
                 let stored =
                     upload::store_file(&state.storage, kind, &file_name, limit, patience, bytes)
                         .await?;
@@ -188,45 +179,6 @@ async fn receive_form(
             _ => {}
         }
     }
-}
-
-fn multipart_error(e: actix_multipart::MultipartError) -> AppError {
-    tracing::debug!(error = %e, "unreadable multipart body");
-    AppError::BadRequest(Msg::MalformedMultipart)
-}
-
-/// A text part, at most a few kilobytes.
-async fn small_text(
-    mut field: Field,
-    name: &'static str,
-    patience: std::time::Duration,
-) -> Result<String, AppError> {
-    let mut bytes = Vec::new();
-    loop {
-        let chunk = actix_web::rt::time::timeout(patience, field.next())
-            .await
-            .map_err(|_| AppError::RequestTimeout)?;
-        match chunk {
-            None => break,
-            Some(chunk) => {
-                bytes.extend_from_slice(&chunk.map_err(multipart_error)?);
-                if bytes.len() > 4 * MAX_TITLE_CHARS {
-                    return Err(AppError::field(
-                        name,
-                        Issue::Length {
-                            min: None,
-                            max: Some(MAX_TITLE_CHARS as u64),
-                        },
-                    ));
-                }
-            }
-        }
-    }
-    let text = String::from_utf8(bytes).map_err(|_| AppError::field(name, Issue::Invalid))?;
-    if !crate::http::control_free(&text) {
-        return Err(AppError::field(name, Issue::ControlCharacter));
-    }
-    Ok(text)
 }
 
 /// `POST /api/v1/materials/{id}/variants`: attach a lighter copy of a file (an audio-only or low-resolution recording, a compressed PDF) that members may download instead (staff, the cohort's trainers).
@@ -257,12 +209,7 @@ pub async fn add_variant(
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let parent = id.into_inner();
-    let is_multipart = req
-        .mime_type()
-        .ok()
-        .flatten()
-        .is_some_and(|m| m.essence_str() == "multipart/form-data");
-    if !is_multipart {
+    if !form::is_multipart(&req) {
         return Err(AppError::UnsupportedMediaType);
     }
     let kind = db::run(&state.pool, move |conn| {
@@ -346,69 +293,23 @@ pub async fn download(
         service::for_download(conn, &auth, id)
     })
     .await?;
-    let (Some(key), Some(sha), Some(size)) = (
-        material.storage_key.as_deref(),
-        material.sha256.as_deref(),
-        material.size_bytes,
-    ) else {
+    let (Some(key), Some(sha256), Some(size)) =
+        (material.storage_key, material.sha256, material.size_bytes)
+    else {
         // A link has no bytes here: send the client on its way.
         let url = material.url.unwrap_or_default();
         return Ok(HttpResponse::SeeOther()
             .insert_header((header::LOCATION, url))
             .finish());
     };
-    let size = size as u64;
-    let etag = ranges::etag(sha);
-    let header_of =
-        |name: header::HeaderName| req.headers().get(name).and_then(|v| v.to_str().ok());
-    // Private, but a client (or the phone's cache) may keep it and
-    // revalidate for free with the ETag.
-    let cache_control = "private, no-cache";
-    if header_of(header::IF_NONE_MATCH).is_some_and(|h| ranges::none_match_holds(h, &etag)) {
-        return Ok(HttpResponse::NotModified()
-            .insert_header((header::ETAG, etag))
-            .insert_header((header::CACHE_CONTROL, cache_control))
-            .finish());
-    }
-    let wanted = if ranges::if_range_holds(header_of(header::IF_RANGE), &etag) {
-        ranges::range_for(header_of(header::RANGE), size)
-    } else {
-        Ranged::Full
+    let file = serve::StoredFile {
+        key,
+        sha256,
+        size: size as u64,
+        content_type: material.content_type,
+        file_name: material.file_name.unwrap_or_else(|| "material".to_owned()),
     };
-    let (mut res, range) = match wanted {
-        Ranged::Unsatisfiable => return Err(AppError::RangeNotSatisfiable(size)),
-        Ranged::Full => (HttpResponse::Ok(), None),
-        Ranged::Part { start, end } => {
-            let mut res = HttpResponse::PartialContent();
-            res.insert_header((header::CONTENT_RANGE, format!("bytes {start}-{end}/{size}")));
-            (res, Some(start..end + 1))
-        }
-    };
-    let length = range.as_ref().map_or(size, |r| r.end - r.start);
-    let body = state
-        .storage
-        .read(key, range)
-        .await?
-        .map_err(|e| actix_web::error::ErrorInternalServerError(e.to_string()));
-    let file_name = material.file_name.as_deref().unwrap_or("material");
-    res.insert_header((header::ETAG, etag))
-        .insert_header((header::ACCEPT_RANGES, "bytes"))
-        .insert_header((header::CACHE_CONTROL, cache_control))
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            ranges::content_disposition(file_name),
-        ))
-        .insert_header((
-            header::CONTENT_TYPE,
-            material
-                .content_type
-                .as_deref()
-                .unwrap_or("application/octet-stream"),
-        ))
-        // Media is compressed already; and ranges count stored bytes.
-        .insert_header(ContentEncoding::Identity)
-        .no_chunking(length);
-    Ok(res.streaming(body))
+    serve::respond(&state.storage, &req, file).await
 }
 
 /// `DELETE /api/v1/materials/{id}`: delete a material and its bytes (staff, the cohort's trainers).

@@ -41,8 +41,6 @@ pub struct Material {
 }
 
 impl Material {
-    /// Where the bytes of material `id` are kept.
-    pub fn key_for(id: MaterialId) -> String {
-        format!("materials/{id}")
-    }
+    /// Where the bytes of materials are kept: `materials/<id>`.
+    pub const KEY_PREFIX: &'static str = "materials";
 }

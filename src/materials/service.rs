@@ -41,7 +41,7 @@ pub fn record_file(
 ) -> Result<(MaterialDto, bool), AppError> {
     let actor = crate::users::actor(conn, auth)?;
     let row = Material {
-        id: stored.id,
+        id: MaterialId(stored.id),
         session_id: session,
         parent_id: None,
         title,
@@ -185,7 +185,7 @@ pub fn record_variant(
         // The right is read again: it may have gone during the upload.
         let parent = variant_parent(conn, auth, parent)?;
         let row = Material {
-            id: stored.id,
+            id: MaterialId(stored.id),
             session_id: parent.session_id,
             parent_id: Some(parent.id),
             title,

@@ -72,6 +72,37 @@ pub fn fits(kind: MaterialKind, content_type: &str) -> bool {
     }
 }
 
+/// What a file being stored must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Accept {
+    /// A material of this kind.
+    Material(MaterialKind),
+    /// Work handed in for an assignment: a document, slides or an image.
+    HandIn,
+}
+
+impl Accept {
+    pub fn takes(self, content_type: &str) -> bool {
+        match self {
+            Accept::Material(kind) => fits(kind, content_type),
+            Accept::HandIn => {
+                fits(MaterialKind::Document, content_type)
+                    || fits(MaterialKind::Slides, content_type)
+            }
+        }
+    }
+
+    /// What it takes, for messages.
+    pub fn described(self) -> &'static str {
+        match self {
+            Accept::Material(kind) => accepted(kind),
+            Accept::HandIn => {
+                "PDF, DOCX, DOC, XLSX, XLS, ODT, ODS, RTF, EPUB, TXT/CSV, PNG, JPEG, WEBP, PPTX, PPT, ODP, KEY"
+            }
+        }
+    }
+}
+
 /// What `kind` accepts, for messages.
 pub fn accepted(kind: MaterialKind) -> &'static str {
     match kind {

@@ -8,16 +8,17 @@ use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use sha2::{Digest, Sha256};
 
-use super::rows::{Material, MaterialId, MaterialKind};
-use super::sniff;
+use super::rows::{Material, MaterialKind};
+use super::sniff::{self, Accept};
 use crate::config::Settings;
 use crate::error::{AppError, Issue};
 use crate::storage::Storage;
 
-/// A file now in the store, not yet a material.
+/// A file now in the store, not yet a row (a material, a submission).
 #[derive(Debug, Clone)]
 pub struct Stored {
-    pub id: MaterialId,
+    /// The id of the row to be (a new v7 id); `key` ends with it.
+    pub id: uuid::Uuid,
     pub key: String,
     pub size: u64,
     pub sha256: String,
@@ -32,14 +33,41 @@ pub fn limit_for(settings: &Settings, kind: MaterialKind) -> u64 {
     }
 }
 
-/// Streams `body` into the store as the file of a new material of `kind`.
-/// Each chunk must arrive within `patience` (a stalled client is
-/// refused, not waited for); past `limit` bytes the upload is refused with
-/// 413; a type that does not fit `kind` is refused with 422 on `file`
-/// before anything is stored.
+/// Streams `body` into the store as the file of a new material of `kind`
+/// (see [`store`]).
 pub async fn store_file<S>(
     storage: &Storage,
     kind: MaterialKind,
+    file_name: &str,
+    limit: u64,
+    patience: Duration,
+    body: S,
+) -> Result<Stored, AppError>
+where
+    S: Stream<Item = Result<Bytes, AppError>> + Unpin,
+{
+    let prefix = Material::KEY_PREFIX;
+    store(
+        storage,
+        Accept::Material(kind),
+        prefix,
+        file_name,
+        limit,
+        patience,
+        body,
+    )
+    .await
+}
+
+/// Streams `body` into the store under `prefix`/(a new id), as a file of
+/// the types `accept` takes. Each chunk must arrive within `patience` (a stalled client is
+/// refused, not waited for); past `limit` bytes the upload is refused with
+/// 413; a type `accept` does not take is refused with 422 on `file`
+/// before anything is stored.
+pub async fn store<S>(
+    storage: &Storage,
+    accept: Accept,
+    prefix: &str,
     file_name: &str,
     limit: u64,
     patience: Duration,
@@ -73,20 +101,20 @@ where
         }
     }
     let content_type = match sniff::content_type(&head, file_name) {
-        Some(t) if sniff::fits(kind, t) => t,
+        Some(t) if accept.takes(t) => t,
         found => {
             return Err(AppError::field(
                 "file",
                 Issue::FileType {
                     found: found.map(str::to_owned),
-                    accepted: sniff::accepted(kind),
+                    accepted: accept.described(),
                 },
             ))
         }
     };
 
-    let id = MaterialId::new();
-    let key = Material::key_for(id);
+    let id = uuid::Uuid::now_v7();
+    let key = format!("{prefix}/{id}");
     let mut upload = storage.begin(&key).await?;
     let mut hasher = Sha256::new();
     let mut size = 0u64;

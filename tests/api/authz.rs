@@ -26,6 +26,8 @@ struct World {
     programme: String,
     learner: Session,
     class: String,
+    assignment: String,
+    submission: String,
 }
 
 async fn world() -> World {
@@ -71,6 +73,28 @@ async fn world() -> World {
         .unwrap()
         .to_owned();
     let class = create_session(&app, &admin, &cohort).await;
+    let assignment = app
+        .post(
+            &format!("/api/v1/sessions/{class}/assignment"),
+            Some(&admin.access_token),
+            &json!({ "brief": "Brief", "due_at": "2026-03-11T09:00:00Z", "max_score": 20 }),
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let submission = app
+        .post(
+            &format!("/api/v1/assignments/{assignment}/submissions"),
+            Some(&learner.access_token),
+            &json!({ "body": "Mon analyse" }),
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     World {
         sessions: vec![
             None,
@@ -88,6 +112,8 @@ async fn world() -> World {
         programme,
         learner,
         class,
+        assignment,
+        submission,
     }
 }
 
@@ -383,6 +409,64 @@ fn cases() -> Vec<Case> {
             Fresh::None,
             [401, 200, 200, 200, 200, 200, 200],
         ),
+        // Case studies
+        case(
+            M::POST,
+            "/api/v1/sessions/{session}/assignment",
+            Some(json!({ "brief": "B", "due_at": "2026-03-20T09:00:00Z", "max_score": 10 })),
+            Fresh::Session,
+            [401, 403, 201, 404, 201, 404, 201],
+        ),
+        case(
+            M::GET,
+            "/api/v1/assignments/{assignment}",
+            None,
+            Fresh::None,
+            [401, 200, 200, 404, 200, 404, 200],
+        ),
+        case(
+            M::PATCH,
+            "/api/v1/assignments/{assignment}",
+            Some(json!({ "brief": "Brief 2" })),
+            Fresh::None,
+            [401, 403, 200, 404, 200, 404, 200],
+        ),
+        case(
+            M::GET,
+            "/api/v1/cohorts/{cohort}/assignments",
+            None,
+            Fresh::None,
+            [401, 200, 200, 404, 200, 404, 200],
+        ),
+        case(
+            M::GET,
+            "/api/v1/assignments/{assignment}/submissions",
+            None,
+            Fresh::None,
+            [401, 200, 200, 404, 200, 404, 200],
+        ),
+        // The learner has handed in already; only learners hand in.
+        case(
+            M::POST,
+            "/api/v1/assignments/{assignment}/submissions",
+            Some(json!({ "body": "Encore" })),
+            Fresh::None,
+            [401, 409, 403, 404, 403, 404, 403],
+        ),
+        case(
+            M::GET,
+            "/api/v1/submissions/{submission}/history",
+            None,
+            Fresh::None,
+            [401, 200, 200, 404, 200, 404, 200],
+        ),
+        case(
+            M::PATCH,
+            "/api/v1/submissions/{submission}/review",
+            Some(json!({ "status": "accepted", "score": 15 })),
+            Fresh::None,
+            [401, 403, 200, 404, 200, 404, 200],
+        ),
         // Last: applying makes the outsiders members.
         case(
             M::POST,
@@ -400,7 +484,9 @@ fn fill(text: &str, w: &World, fresh: Option<&str>) -> String {
         .replace("{draft}", &w.draft)
         .replace("{programme}", &w.programme)
         .replace("{learner}", &w.learner.user_id)
-        .replace("{class}", &w.class);
+        .replace("{class}", &w.class)
+        .replace("{assignment}", &w.assignment)
+        .replace("{submission}", &w.submission);
     if let Some(f) = fresh {
         out = out.replace("{user}", f).replace("{session}", f);
     }

@@ -7,6 +7,7 @@ mod auth;
 mod authz;
 mod caching;
 mod calendar;
+mod casework;
 mod cli;
 mod cohorts;
 mod conformance;

@@ -1,0 +1,78 @@
+-- Case studies: one assignment per session, learners' submissions (every
+-- version kept: a resubmission after `needs_revision` supersedes the
+-- current one), every review kept; and certificates, issued once per
+-- learner and cohort, verified in public by their code.
+CREATE TABLE assignments (
+    id TEXT PRIMARY KEY NOT NULL,
+    session_id TEXT NOT NULL UNIQUE REFERENCES sessions (id) ON DELETE CASCADE,
+    brief TEXT NOT NULL,
+    due_at TIMESTAMP NOT NULL,
+    max_score INTEGER NOT NULL CHECK (max_score BETWEEN 1 AND 1000),
+    created_by TEXT NOT NULL REFERENCES users (id),
+    created_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL
+);
+
+CREATE TABLE submissions (
+    id TEXT PRIMARY KEY NOT NULL,
+    assignment_id TEXT NOT NULL REFERENCES assignments (id) ON DELETE CASCADE,
+    user_id TEXT NOT NULL REFERENCES users (id),
+    -- 1 for the first hand-in, then one more per resubmission.
+    version INTEGER NOT NULL CHECK (version >= 1),
+    body TEXT,
+    link_url TEXT,
+    file_name TEXT,
+    content_type TEXT,
+    size_bytes BIGINT CHECK (size_bytes IS NULL OR size_bytes >= 0),
+    sha256 TEXT,
+    storage_key TEXT,
+    status TEXT NOT NULL CHECK (status IN ('submitted', 'accepted', 'needs_revision')),
+    score INTEGER CHECK (score IS NULL OR score >= 0),
+    feedback TEXT,
+    late BOOLEAN NOT NULL,
+    submitted_at TIMESTAMP NOT NULL,
+    reviewed_by TEXT REFERENCES users (id),
+    reviewed_at TIMESTAMP,
+    -- Set when a resubmission replaces this version; NULL: the current one.
+    superseded_at TIMESTAMP,
+    CHECK (body IS NOT NULL OR link_url IS NOT NULL OR storage_key IS NOT NULL),
+    CHECK ((storage_key IS NULL) = (sha256 IS NULL)),
+    UNIQUE (assignment_id, user_id, version)
+);
+-- One current submission per learner and assignment, whatever the races.
+CREATE UNIQUE INDEX submissions_current_idx ON submissions (assignment_id, user_id)
+    WHERE superseded_at IS NULL;
+CREATE INDEX submissions_user_idx ON submissions (user_id, assignment_id);
+
+CREATE TABLE submission_reviews (
+    id TEXT PRIMARY KEY NOT NULL,
+    submission_id TEXT NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
+    reviewer_id TEXT NOT NULL REFERENCES users (id),
+    status TEXT NOT NULL CHECK (status IN ('accepted', 'needs_revision')),
+    score INTEGER CHECK (score IS NULL OR score >= 0),
+    feedback TEXT,
+    reviewed_at TIMESTAMP NOT NULL
+);
+CREATE INDEX submission_reviews_submission_idx ON submission_reviews (submission_id, reviewed_at);
+
+-- What a certificate states is kept as it was at issue: a later change of
+-- name or title does not rewrite a delivered certificate.
+CREATE TABLE certificates (
+    id TEXT PRIMARY KEY NOT NULL,
+    -- 20 Crockford base-32 characters (100 bits), stored without dashes.
+    code TEXT NOT NULL UNIQUE,
+    cohort_id TEXT NOT NULL REFERENCES cohorts (id),
+    user_id TEXT NOT NULL REFERENCES users (id),
+    full_name TEXT NOT NULL,
+    programme_title TEXT NOT NULL,
+    cohort_name TEXT NOT NULL,
+    country_code TEXT,
+    issued_at TIMESTAMP NOT NULL,
+    issued_by TEXT NOT NULL REFERENCES users (id),
+    revoked_at TIMESTAMP,
+    revoked_by TEXT REFERENCES users (id),
+    revocation_reason TEXT,
+    -- Exactly one certificate per learner and cohort, even when issued twice at once.
+    UNIQUE (cohort_id, user_id)
+);
+CREATE INDEX certificates_user_idx ON certificates (user_id, issued_at);
