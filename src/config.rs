@@ -74,6 +74,10 @@ pub struct Settings {
     pub max_recording_bytes: u64,
     /// Largest slides or document, in bytes.
     pub max_document_bytes: u64,
+    /// The address the public reaches this server at (`PUBLIC_BASE_URL`,
+    /// no trailing slash), for links printed on paper such as a
+    /// certificate's QR code; `None`: the address the server listens on.
+    pub public_base_url: Option<String>,
 }
 
 /// An S3-compatible store: AWS itself, or MinIO, Garage, Ceph… at
@@ -234,6 +238,17 @@ impl Settings {
                 604_800,
             )?,
             trust_forwarded_for: flag(&get, "TRUST_FORWARDED_FOR")?,
+            public_base_url: match get("PUBLIC_BASE_URL") {
+                None => None,
+                Some(url) if url.starts_with("https://") || url.starts_with("http://") => {
+                    Some(url.trim().trim_end_matches('/').to_owned())
+                }
+                Some(other) => {
+                    return Err(ConfigError(format!(
+                        "PUBLIC_BASE_URL must start with https:// or http://, not `{other}`"
+                    )))
+                }
+            },
         })
     }
 }

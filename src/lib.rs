@@ -31,6 +31,7 @@ pub mod cohorts;
 pub mod countries;
 pub mod materials;
 pub mod programmes;
+pub mod progress;
 pub mod sessions;
 pub mod users;
 

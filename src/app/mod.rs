@@ -51,10 +51,14 @@ impl Application {
             .map_err(|e| StartupError(e.to_string()))?;
         let listener = TcpListener::bind(&settings.bind_addr)
             .map_err(|e| StartupError(format!("cannot listen on {}: {e}", settings.bind_addr)))?;
-        let port = listener
+        let bound = listener
             .local_addr()
-            .map_err(|e| StartupError(e.to_string()))?
-            .port();
+            .map_err(|e| StartupError(e.to_string()))?;
+        let port = bound.port();
+        let mut settings = settings;
+        if settings.public_base_url.is_none() {
+            settings.public_base_url = Some(format!("http://{bound}"));
+        }
         let state = web::Data::new(AppState {
             pool: pool.clone(),
             clock,

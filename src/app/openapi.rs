@@ -6,7 +6,8 @@ use utoipa::{Modify, OpenApi};
 
 use super::health;
 use crate::{
-    attendance, auth, casework, cohorts, countries, error, materials, programmes, sessions, users,
+    attendance, auth, casework, cohorts, countries, error, materials, programmes, progress,
+    sessions, users,
 };
 
 #[derive(OpenApi)]
@@ -87,6 +88,12 @@ use crate::{
         casework::routes::review,
         casework::routes::history,
         casework::routes::attachment,
+        progress::routes::my_progress,
+        progress::routes::cohort_progress,
+        progress::routes::issue_certificates,
+        progress::routes::my_certificates,
+        progress::routes::verify_certificate,
+        progress::routes::revoke_certificate,
     ),
     components(schemas(
         error::Problem,
@@ -107,6 +114,8 @@ use crate::{
         (name = "attendance", description = "Roll call, self check-in with rotating codes, reports"),
         (name = "materials", description = "Recordings, slides, documents and links of a session: streamed uploads, resumable downloads"),
         (name = "case studies", description = "Assignments of case-study sessions, work handed in, reviews"),
+        (name = "progress", description = "Where learners stand against the programme's completion rule"),
+        (name = "certificates", description = "Issued to learners who completed; verified by anyone from their code"),
         (name = "health", description = "Probes for orchestrators"),
     )
 )]

@@ -11,7 +11,8 @@ use actix_web::{FromRequest, Handler, HttpResponse, Resource, Responder, Route};
 
 use super::health;
 use crate::{
-    attendance, auth, casework, cohorts, countries, materials, programmes, sessions, users,
+    attendance, auth, casework, cohorts, countries, materials, programmes, progress, sessions,
+    users,
 };
 
 pub fn table(cfg: &mut web::ServiceConfig) {
@@ -31,6 +32,11 @@ pub fn table(cfg: &mut web::ServiceConfig) {
             .service(at(
                 "/me/attendance",
                 [get(attendance::report_routes::my_attendance)],
+            ))
+            .service(at("/me/progress", [get(progress::routes::my_progress)]))
+            .service(at(
+                "/me/certificates",
+                [get(progress::routes::my_certificates)],
             ))
             .service(at(
                 "/me/calendar-token",
@@ -139,6 +145,14 @@ pub fn table(cfg: &mut web::ServiceConfig) {
                 "/cohorts/{id}/assignments",
                 [get(casework::routes::cohort_assignments)],
             ))
+            .service(at(
+                "/cohorts/{id}/progress",
+                [get(progress::routes::cohort_progress)],
+            ))
+            .service(at(
+                "/cohorts/{id}/certificates",
+                [post(progress::routes::issue_certificates)],
+            ))
             // Sessions: the session itself, its attendance and self check-in.
             .service(at(
                 "/sessions/{id}",
@@ -222,6 +236,15 @@ pub fn table(cfg: &mut web::ServiceConfig) {
             .service(at(
                 "/submissions/{id}/attachment",
                 [get(casework::routes::attachment)],
+            ))
+            // Certificates: public verification, revocation by staff.
+            .service(at(
+                "/certificates/{code}",
+                [get(progress::routes::verify_certificate)],
+            ))
+            .service(at(
+                "/certificates/{code}/revocation",
+                [post(progress::routes::revoke_certificate)],
             ))
             // Resumable uploads (tus 1.0.0).
             .service(at(

@@ -66,14 +66,20 @@ impl ReportParams {
 
     /// The CSV separator asked for.
     pub fn separator(&self) -> Result<char, AppError> {
-        match self.delimiter.as_deref() {
-            None | Some("comma") => Ok(','),
-            Some("semicolon") => Ok(';'),
-            Some(_) => Err(AppError::field(
-                "delimiter",
-                Issue::OneOf(vec!["comma".into(), "semicolon".into()]),
-            )),
-        }
+        csv_separator(self.delimiter.as_deref())
+    }
+}
+
+/// The CSV separator `?delimiter=` asks for: `comma` (default) or
+/// `semicolon` (French Excel).
+pub fn csv_separator(delimiter: Option<&str>) -> Result<char, AppError> {
+    match delimiter {
+        None | Some("comma") => Ok(','),
+        Some("semicolon") => Ok(';'),
+        Some(_) => Err(AppError::field(
+            "delimiter",
+            Issue::OneOf(vec!["comma".into(), "semicolon".into()]),
+        )),
     }
 }
 
@@ -112,7 +118,7 @@ pub fn to_csv(rows: &[ReportRow], delimiter: char) -> String {
     out
 }
 
-fn push_row(out: &mut String, cells: impl Iterator<Item = String>, delimiter: char) {
+pub fn push_row(out: &mut String, cells: impl Iterator<Item = String>, delimiter: char) {
     let mut first = true;
     for cell in cells {
         if !first {

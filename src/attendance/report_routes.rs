@@ -49,12 +49,7 @@ pub async fn cohort_report(
     let params = params.into_inner();
     let below = params.checked_below()?;
     let delimiter = params.separator()?;
-    let wants_csv = params.format.as_deref() == Some("csv")
-        || req
-            .headers()
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("text/csv"));
+    let wants_csv = wants_csv(params.format.as_deref(), &req);
     let csv = wants_csv.then_some(delimiter);
     let at_risk = params.at_risk;
     let now = state.clock.now_naive();
@@ -84,6 +79,16 @@ pub async fn cohort_report(
         return Ok(res);
     }
     Ok(cache::respond(&req, &answer, cache::JSON))
+}
+
+/// Whether a report is asked for as CSV: `?format=csv` or `Accept: text/csv`.
+pub fn wants_csv(format: Option<&str>, req: &HttpRequest) -> bool {
+    format == Some("csv")
+        || req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/csv"))
 }
 
 /// `GET /api/v1/me/attendance`: the caller's records and rate in each cohort they learn in.

@@ -74,7 +74,7 @@ impl Tally {
 /// have not ended yet, usually none or one session's, are taken off. So a
 /// report reads one row per learner instead of grouping the cohort's
 /// thousands of records.
-fn tallies(
+pub fn tallies(
     conn: &mut DbConnection,
     cohort: CohortId,
     counting: &Counting,

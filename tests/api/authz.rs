@@ -467,6 +467,50 @@ fn cases() -> Vec<Case> {
             Fresh::None,
             [401, 403, 200, 404, 200, 404, 200],
         ),
+        // Progress and certificates
+        case(
+            M::GET,
+            "/api/v1/me/progress",
+            None,
+            Fresh::None,
+            [401, 200, 200, 200, 200, 200, 200],
+        ),
+        case(
+            M::GET,
+            "/api/v1/cohorts/{cohort}/progress",
+            None,
+            Fresh::None,
+            [401, 403, 200, 404, 200, 404, 200],
+        ),
+        case(
+            M::POST,
+            "/api/v1/cohorts/{cohort}/certificates",
+            None,
+            Fresh::None,
+            [401, 403, 403, 404, 200, 404, 200],
+        ),
+        case(
+            M::GET,
+            "/api/v1/me/certificates",
+            None,
+            Fresh::None,
+            [401, 200, 200, 200, 200, 200, 200],
+        ),
+        // Public; nothing has this code.
+        case(
+            M::GET,
+            "/api/v1/certificates/0000-0000-0000-0000-0000",
+            None,
+            Fresh::None,
+            [404, 404, 404, 404, 404, 404, 404],
+        ),
+        case(
+            M::POST,
+            "/api/v1/certificates/0000-0000-0000-0000-0000/revocation",
+            Some(json!({ "reason": "erreur" })),
+            Fresh::None,
+            [401, 404, 404, 404, 404, 404, 404],
+        ),
         // Last: applying makes the outsiders members.
         case(
             M::POST,

@@ -6,6 +6,9 @@ use rand::rngs::StdRng;
 use rand::Rng;
 
 use crate::attendance::{Attendance, AttendanceMethod, AttendanceStatus};
+use crate::casework::rows::{
+    Assignment, AssignmentId, Review, ReviewId, Submission, SubmissionId, SubmissionStatus, Verdict,
+};
 use crate::cohorts::members::Membership;
 use crate::cohorts::{Cohort, MemberRole, MemberStatus};
 use crate::db::{write_tx, DbConnection};
@@ -15,8 +18,18 @@ use crate::users::{NewUser, ProfileType, UserId};
 
 use super::{name, user, SeedOptions, CHUNK, SEED_DOMAIN};
 
-/// One cohort with its trainers, learners, sessions and attendance, in
-/// one transaction. Returns (users, sessions, attendance rows).
+/// What one cohort added.
+#[derive(Debug, Default)]
+pub(super) struct Added {
+    pub users: usize,
+    pub sessions: usize,
+    pub attendance: usize,
+    pub assignments: usize,
+    pub submissions: usize,
+}
+
+/// One cohort with its trainers, learners, sessions, attendance, and the
+/// case studies' assignments, hand-ins and reviews, in one transaction.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn seed_cohort(
     conn: &mut DbConnection,
@@ -30,7 +43,7 @@ pub(super) fn seed_cohort(
     completed: bool,
     now: NaiveDateTime,
     rng: &mut StdRng,
-) -> QueryResult<(usize, usize, usize)> {
+) -> QueryResult<Added> {
     write_tx(conn, |conn| {
         diesel::insert_into(cohorts::table)
             .values(cohort)
@@ -189,10 +202,132 @@ pub(super) fn seed_cohort(
             }
         }
         insert_chunks!(conn, crate::schema::attendance::table, marks);
-        Ok((
-            trainers.len() + learners.len(),
-            sessions_rows.len(),
-            marks.len(),
-        ))
+        let (assignments, submissions) = seed_casework(conn, &sessions_rows, &learners, now, rng)?;
+        Ok(Added {
+            users: trainers.len() + learners.len(),
+            sessions: sessions_rows.len(),
+            attendance: marks.len(),
+            assignments,
+            submissions,
+        })
     })
+}
+
+/// An assignment for every case study that has ended, due a week later;
+/// most learners hand in (some late), most work is accepted after review,
+/// some is sent back and handed in again, some still waits for review.
+/// Returns (assignments, submissions).
+fn seed_casework(
+    conn: &mut DbConnection,
+    sessions_rows: &[Session],
+    learners: &[(UserId, String, String)],
+    now: NaiveDateTime,
+    rng: &mut StdRng,
+) -> QueryResult<(usize, usize)> {
+    use crate::schema::{assignments, submission_reviews, submissions};
+    let mut works = Vec::new();
+    let mut subs = Vec::new();
+    let mut reviews = Vec::new();
+    for s in sessions_rows
+        .iter()
+        .filter(|s| s.kind == SessionKind::CaseStudy && s.ends_at < now)
+    {
+        let due_at = s.ends_at + Duration::days(7);
+        let work = Assignment {
+            id: AssignmentId::new(),
+            session_id: s.id,
+            brief: format!(
+                "{} : analysez la campagne, ses cibles, ses canaux.",
+                s.title
+            ),
+            due_at,
+            max_score: 20,
+            created_by: s.trainer_id.unwrap_or(learners[0].0),
+            created_at: s.starts_at,
+            updated_at: s.starts_at,
+        };
+        let reviewer = work.created_by;
+        for (id, _, _) in learners {
+            let roll: u32 = rng.random_range(0..100);
+            if roll >= 88 {
+                continue; // handed nothing in
+            }
+            let submitted_at = if roll < 12 {
+                due_at + Duration::hours(rng.random_range(1..72))
+            } else {
+                due_at - Duration::hours(rng.random_range(1..120))
+            };
+            let submitted_at = submitted_at.min(now);
+            let base = |version, status, at: NaiveDateTime| Submission {
+                id: SubmissionId::new(),
+                assignment_id: work.id,
+                user_id: *id,
+                version,
+                body: Some("Analyse de la campagne : cibles, ton, résultats.".into()),
+                link_url: None,
+                file_name: None,
+                content_type: None,
+                size_bytes: None,
+                sha256: None,
+                storage_key: None,
+                status,
+                score: None,
+                feedback: None,
+                late: at > due_at,
+                submitted_at: at,
+                reviewed_by: None,
+                reviewed_at: None,
+                superseded_at: None,
+            };
+            let reviewed = |sub: &mut Submission, verdict: Verdict, score: i32, at| {
+                sub.status = verdict.into();
+                sub.score = Some(score);
+                sub.reviewed_by = Some(reviewer);
+                sub.reviewed_at = Some(at);
+                Review {
+                    id: ReviewId::new(),
+                    submission_id: sub.id,
+                    reviewer_id: reviewer,
+                    status: verdict,
+                    score: Some(score),
+                    feedback: None,
+                    reviewed_at: at,
+                }
+            };
+            let review_at = (submitted_at + Duration::days(2)).min(now);
+            match roll {
+                // Sent back, then handed in again and accepted.
+                0..=9 => {
+                    let mut first = base(1, SubmissionStatus::Submitted, submitted_at);
+                    reviews.push(reviewed(&mut first, Verdict::NeedsRevision, 8, review_at));
+                    let again_at = (review_at + Duration::days(1)).min(now);
+                    first.superseded_at = Some(again_at);
+                    let mut second = base(2, SubmissionStatus::Submitted, again_at);
+                    let accepted_at = (again_at + Duration::days(1)).min(now);
+                    reviews.push(reviewed(&mut second, Verdict::Accepted, 14, accepted_at));
+                    subs.push(first);
+                    subs.push(second);
+                }
+                // Sent back, not handed in again yet.
+                10..=14 => {
+                    let mut sub = base(1, SubmissionStatus::Submitted, submitted_at);
+                    reviews.push(reviewed(&mut sub, Verdict::NeedsRevision, 9, review_at));
+                    subs.push(sub);
+                }
+                // Waiting for review.
+                15..=22 => subs.push(base(1, SubmissionStatus::Submitted, submitted_at)),
+                _ => {
+                    let mut sub = base(1, SubmissionStatus::Submitted, submitted_at);
+                    let score = rng.random_range(10..=20);
+                    reviews.push(reviewed(&mut sub, Verdict::Accepted, score, review_at));
+                    subs.push(sub);
+                }
+            }
+        }
+        works.push(work);
+    }
+    insert_chunks!(conn, assignments::table, works);
+    insert_chunks!(conn, submissions::table, subs);
+    insert_chunks!(conn, submission_reviews::table, reviews);
+    Ok((works.len(), subs.len()))
 }

@@ -19,6 +19,7 @@ use crate::config::Settings;
 use crate::crypto::password::hash_blocking;
 use crate::db::write_tx;
 use crate::programmes::{Programme, ProgrammeId};
+use crate::progress::certificates;
 use crate::schema::{country_coordinators, programmes, users};
 use crate::sessions::SessionKind;
 use crate::users::{Language, NewUser, ProfileType, UserId};
@@ -64,6 +65,9 @@ pub struct SeedSummary {
     pub cohorts: usize,
     pub sessions: usize,
     pub attendance: usize,
+    pub assignments: usize,
+    pub submissions: usize,
+    pub certificates: usize,
     pub seconds: f64,
 }
 
@@ -180,11 +184,12 @@ pub fn seed(settings: &Settings, opts: &SeedOptions) -> Result<SeedSummary, Stri
     let fail = |e: diesel::result::Error| e.to_string();
 
     // Staff: one admin, one coordinator per country.
+    let admin = UserId::new();
     write_tx(conn, |conn| {
         let admin_email = format!("admin-{run}@{SEED_DOMAIN}");
         diesel::insert_into(users::table)
             .values(&user(
-                UserId::new(),
+                admin,
                 &admin_email,
                 &hash,
                 "Admin Griot",
@@ -277,14 +282,31 @@ pub fn seed(settings: &Settings, opts: &SeedOptions) -> Result<SeedSummary, Stri
                 members_version: 0,
                 sessions_version: 0,
             };
-            let counts = seed_cohort(
+            let added = seed_cohort(
                 conn, &cohort, opts, &hash, run, unit, c, kinds, completed, now, &mut rng,
             )
             .map_err(fail)?;
-            summary.users += counts.0;
-            summary.sessions += counts.1;
-            summary.attendance += counts.2;
+            summary.users += added.users;
+            summary.sessions += added.sessions;
+            summary.attendance += added.attendance;
+            summary.assignments += added.assignments;
+            summary.submissions += added.submissions;
             summary.cohorts += 1;
+            if completed {
+                // Issued by the same rule and code as the endpoint.
+                let issued = write_tx(conn, |conn| {
+                    certificates::issue_completed(
+                        conn,
+                        &cohort,
+                        &programme,
+                        admin,
+                        now,
+                        settings.attendance_late_weight,
+                    )
+                })
+                .map_err(|e| e.to_string())?;
+                summary.certificates += issued.len();
+            }
         }
     }
     // Fresh statistics, or the planners guess: PostgreSQL ran the attendance

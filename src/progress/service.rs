@@ -1,0 +1,239 @@
+//! Progress: where each learner stands against the programme's completion
+//! rule. The attendance rate is the attendance report's own (the same
+//! tallies, the same formula, `attendance::report_service`); accepted
+//! submissions are the current versions accepted by a reviewer.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+
+use super::codes;
+use super::dto::{CohortProgress, LearnerProgress, MyProgress, ProgressDto};
+use super::queries;
+use crate::access::CohortAccess;
+use crate::attendance::report_queries::Counting;
+use crate::attendance::report_service::tallies;
+use crate::casework::queries::accepted_counts;
+use crate::cohorts::{self, Cohort};
+use crate::db::DbConnection;
+use crate::error::AppError;
+use crate::http::AuthUser;
+use crate::programmes::{self, Programme};
+use crate::vocab::{CohortId, UserId};
+
+/// What completing a cohort asks.
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    pub min_attendance_rate: i32,
+    pub required_submissions: i32,
+}
+
+impl From<&Programme> for Rule {
+    fn from(p: &Programme) -> Self {
+        Rule {
+            min_attendance_rate: p.min_attendance_rate,
+            required_submissions: p.required_submissions,
+        }
+    }
+}
+
+impl Rule {
+    /// Whether a learner with this rate and these accepted submissions,
+    /// over `counted` ended sessions, has completed. With nothing counted
+    /// and nothing required, nobody has: a certificate at the first day
+    /// would certify nothing.
+    pub fn completed(&self, rate: f64, counted: i64, accepted: i64) -> bool {
+        (counted > 0 || self.required_submissions > 0)
+            && rate >= f64::from(self.min_attendance_rate)
+            && accepted >= i64::from(self.required_submissions)
+    }
+}
+
+/// The progress of `learners` (id, name) in a cohort at `now`; of only
+/// one of them when `only` is given.
+pub fn of_learners(
+    conn: &mut DbConnection,
+    (cohort, cohort_name): (CohortId, &str),
+    rule: Rule,
+    learners: Vec<(UserId, String)>,
+    only: Option<UserId>,
+    now: NaiveDateTime,
+    late_weight: f64,
+) -> Result<Vec<LearnerProgress>, AppError> {
+    let counting = Counting::load(conn, cohort, now)?;
+    let ids: Vec<UserId> = learners.iter().map(|(u, _)| *u).collect();
+    let tallies = tallies(conn, cohort, &counting, &ids, only)?;
+    let accepted: HashMap<UserId, i64> = accepted_counts(conn, cohort, only)?.into_iter().collect();
+    let codes: HashMap<UserId, String> =
+        queries::codes_of(conn, cohort, only)?.into_iter().collect();
+    Ok(learners
+        .into_iter()
+        .map(|(user_id, full_name)| {
+            let rate = tallies
+                .get(&user_id)
+                .copied()
+                .unwrap_or_default()
+                .rate(late_weight);
+            let accepted = accepted.get(&user_id).copied().unwrap_or(0);
+            LearnerProgress {
+                user_id,
+                full_name,
+                progress: ProgressDto {
+                    cohort_id: cohort,
+                    cohort_name: cohort_name.to_owned(),
+                    attendance_rate: rate,
+                    sessions_counted: counting.counted,
+                    submissions_accepted: accepted,
+                    required_submissions: rule.required_submissions,
+                    completed: rule.completed(rate, counting.counted, accepted),
+                    certificate_code: codes.get(&user_id).map(|c| codes::display(c)),
+                },
+            }
+        })
+        .collect())
+}
+
+/// Every learner (active or completed) of a cohort, by name.
+pub fn of_cohort(
+    conn: &mut DbConnection,
+    cohort: &Cohort,
+    programme: &Programme,
+    now: NaiveDateTime,
+    late_weight: f64,
+) -> Result<Vec<LearnerProgress>, AppError> {
+    let learners = crate::attendance::queries::learners_by_name(conn, cohort.id)?;
+    of_learners(
+        conn,
+        (cohort.id, &cohort.name),
+        Rule::from(programme),
+        learners,
+        None,
+        now,
+        late_weight,
+    )
+}
+
+/// `GET /me/progress`: the caller's progress in every cohort they learn in.
+pub fn mine(
+    conn: &mut DbConnection,
+    auth: &AuthUser,
+    now: NaiveDateTime,
+    late_weight: f64,
+) -> Result<MyProgress, AppError> {
+    let actor = crate::users::actor(conn, auth)?;
+    let mut items = Vec::new();
+    for (cohort, name, min_attendance_rate, required_submissions) in
+        queries::my_learning(conn, actor.id)?
+    {
+        let rule = Rule {
+            min_attendance_rate,
+            required_submissions,
+        };
+        let me = vec![(actor.id, String::new())];
+        let rows = of_learners(
+            conn,
+            (cohort, &name),
+            rule,
+            me,
+            Some(actor.id),
+            now,
+            late_weight,
+        )?;
+        items.extend(rows.into_iter().map(|r| r.progress));
+    }
+    Ok(MyProgress { items })
+}
+
+/// `GET /cohorts/{id}/progress` (staff, trainers), kept to those who have
+/// (or have not) completed if asked.
+pub fn cohort(
+    conn: &mut DbConnection,
+    auth: &AuthUser,
+    id: CohortId,
+    completed: Option<bool>,
+    now: NaiveDateTime,
+    late_weight: f64,
+) -> Result<CohortProgress, AppError> {
+    let actor = crate::users::actor(conn, auth)?;
+    let (cohort, _) =
+        cohorts::cohort_for(conn, &actor, id, false, CohortAccess::can_view_progress)?;
+    let programme = programmes::find(conn, cohort.programme_id)?.ok_or(AppError::NotFound)?;
+    let items = of_cohort(conn, &cohort, &programme, now, late_weight)?
+        .into_iter()
+        .filter(|r| completed.is_none_or(|c| r.progress.completed == c))
+        .collect();
+    Ok(CohortProgress {
+        cohort_id: cohort.id,
+        min_attendance_rate: programme.min_attendance_rate,
+        required_submissions: programme.required_submissions,
+        items,
+        next_cursor: None,
+    })
+}
+
+/// The CSV form of a cohort's progress: the attendance report's BOM,
+/// separator choice and formula guard.
+pub fn to_csv(rows: &[LearnerProgress], delimiter: char) -> String {
+    use crate::attendance::report_dto::push_row;
+    let mut out = String::from("\u{feff}");
+    let header = [
+        "user_id",
+        "full_name",
+        "attendance_rate",
+        "sessions_counted",
+        "submissions_accepted",
+        "required_submissions",
+        "completed",
+        "certificate_code",
+    ];
+    push_row(&mut out, header.iter().map(|h| h.to_string()), delimiter);
+    for r in rows {
+        let p = &r.progress;
+        push_row(
+            &mut out,
+            [
+                r.user_id.to_string(),
+                r.full_name.clone(),
+                format!("{:.1}", p.attendance_rate),
+                p.sessions_counted.to_string(),
+                p.submissions_accepted.to_string(),
+                p.required_submissions.to_string(),
+                p.completed.to_string(),
+                p.certificate_code.clone().unwrap_or_default(),
+            ]
+            .into_iter(),
+            delimiter,
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn completion_needs_the_rate_the_submissions_and_something_counted() {
+        let rule = Rule {
+            min_attendance_rate: 75,
+            required_submissions: 2,
+        };
+        assert!(rule.completed(75.0, 8, 2));
+        assert!(!rule.completed(74.9, 8, 2), "rate below the minimum");
+        assert!(!rule.completed(100.0, 8, 1), "one submission short");
+        let attendance_only = Rule {
+            min_attendance_rate: 80,
+            required_submissions: 0,
+        };
+        assert!(attendance_only.completed(80.0, 3, 0));
+        assert!(
+            !attendance_only.completed(100.0, 0, 0),
+            "nothing counted yet"
+        );
+        let work_only = Rule {
+            min_attendance_rate: 0,
+            required_submissions: 1,
+        };
+        assert!(work_only.completed(100.0, 0, 1));
+    }
+}
