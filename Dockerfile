@@ -31,6 +31,8 @@ RUN mkdir src \
 COPY src ./src
 COPY migrations ./migrations
 COPY api-spec ./api-spec
+# Fonts embedded in certificate PDFs (include_bytes!).
+COPY assets ./assets
 # COPY keeps the build context's mtimes, which can be older than the
 # placeholder build: touch so cargo rebuilds the crate itself.
 RUN touch src/main.rs src/lib.rs \

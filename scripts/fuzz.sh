@@ -100,12 +100,18 @@ def get(path):
 countries = [c["code"] for c in get("/api/v1/countries")["items"]]
 programmes = [p["id"] for p in get("/api/v1/programmes")["items"]]
 sessions = [s["id"] for s in get(f"/api/v1/cohorts/{fixture['cohort_id']}/sessions?limit=20")["items"]]
+assignments = [a["id"] for a in get(f"/api/v1/cohorts/{fixture['cohort_id']}/assignments")["items"]][:10]
+submissions = [s["id"] for a in assignments[:3]
+               for s in get(f"/api/v1/assignments/{a}/submissions")["items"][:5]]
 dictionaries = {
     "countries": countries,
     "programmes": programmes,
     "cohorts": fixture["cohort_ids"],
     "sessions": sessions,
     "learners": fixture["roster_user_ids"][:20],
+    "assignments": assignments,
+    "submissions": submissions,
+    "certificates": fixture["certificate_codes"][:10],
 }
 print("# Filled in by scripts/fuzz.sh from the seeded database.")
 for name, values in dictionaries.items():

@@ -56,6 +56,13 @@ SCENARIOS = [
      "roster.paths", "trainer.token", None),
     (12, "report_nocache", "GET /api/v1/cohorts/{id}/attendance, cache off", "GET",
      "report.paths", "trainer.token", None),
+    # Case studies, progress and certificates (issue 14).
+    (13, "my_progress", "GET /api/v1/me/progress (a learner)", "GET",
+     "my_progress.paths", "learner.tokens", None),
+    (14, "progress", "GET /api/v1/cohorts/{id}/progress (250 learners)", "GET",
+     "progress.paths", "trainer.token", None),
+    (15, "certificate_pdf", "GET /api/v1/certificates/{code}?format=pdf", "GET",
+     "certificate.paths", None, None),
 ]
 
 # Server settings of a scenario, when not the defaults.
@@ -107,6 +114,10 @@ def cmd_prepare(fixture_path, out_dir):
         recs = [{"user_id": u, "status": STATUSES[(j + shift) % 4]} for j, u in enumerate(ids)]
         bodies.append(json.dumps({"records": recs}, separators=(",", ":")))
     p("mark.bodies", bodies)
+    p("my_progress.paths", ["/api/v1/me/progress"])
+    p("progress.paths", ["/api/v1/cohorts/%s/progress" % q(fx["cohort_id"])])
+    p("certificate.paths", ["/api/v1/certificates/%s?format=pdf" % q(c)
+                            for c in fx.get("certificate_codes") or []])
     p("login.paths", ["/api/v1/auth/login"])
     p("login.bodies", [json.dumps({"email": e, "password": fx["login_password"]},
                                   separators=(",", ":")) for e in fx["login_emails"]])

@@ -76,6 +76,36 @@ async fn seeded_data_is_served_and_the_fixture_tokens_work() {
         .json();
     assert_eq!(report["items"].as_array().unwrap().len(), 250);
     assert!(report["sessions_counted"].as_i64().unwrap() >= 30);
+
+    // Case studies: assignments with hand-ins, and the completed cohort's
+    // certificates, issued by the endpoint's own rule.
+    assert!(summary.assignments >= 10, "{summary:?}");
+    assert!(
+        summary.submissions > 8 * summary.assignments * 200 / 10,
+        "{summary:?}"
+    );
+    assert!(summary.certificates > 150, "{summary:?}");
+    assert!(!fixture.certificate_codes.is_empty());
+    let progress = app
+        .get(
+            &format!("/api/v1/cohorts/{}/progress", fixture.cohort_id),
+            Some(&fixture.admin_token),
+        )
+        .await
+        .json();
+    let items = progress["items"].as_array().unwrap();
+    assert_eq!(items.len(), 250);
+    assert!(items
+        .iter()
+        .any(|i| i["submissions_accepted"].as_i64() > Some(0)));
+    let verified = app
+        .get(
+            &format!("/api/v1/certificates/{}", fixture.certificate_codes[0]),
+            None,
+        )
+        .await;
+    assert_eq!(verified.status, 200, "{}", verified.text());
+    assert_eq!(verified.json()["revoked"], false);
 }
 
 #[actix_rt::test]

@@ -11,7 +11,7 @@ use crate::cohorts::{CohortId, CohortStatus, MemberRole, MemberStatus};
 use crate::config::Settings;
 use crate::crypto::jwt::JwtKeys;
 use crate::crypto::password::hash_blocking;
-use crate::schema::{cohorts, memberships, sessions, users};
+use crate::schema::{certificates, cohorts, memberships, sessions, users};
 use crate::sessions::{SessionId, SessionStatus};
 use crate::users::UserId;
 
@@ -32,6 +32,8 @@ pub struct Fixture {
     pub login_emails: Vec<String>,
     pub login_password: String,
     pub argon2_hash_ms: f64,
+    /// Codes of issued certificates (stored form), for the PDF scenario.
+    pub certificate_codes: Vec<String>,
 }
 
 /// Reads a seeded database and mints 24-hour access tokens with the
@@ -112,6 +114,12 @@ pub fn bench_fixture(settings: &Settings, users_wanted: i64) -> Result<Fixture, 
         })
         .collect();
     timings.sort_by(f64::total_cmp);
+    let certificate_codes: Vec<String> = certificates::table
+        .order(certificates::id.asc())
+        .limit(50)
+        .select(certificates::code)
+        .load(conn)
+        .map_err(fail)?;
     Ok(Fixture {
         cohort_id: cohort,
         session_id,
@@ -128,5 +136,6 @@ pub fn bench_fixture(settings: &Settings, users_wanted: i64) -> Result<Fixture, 
         login_emails: learners.iter().take(200).map(|(_, e)| e.clone()).collect(),
         login_password: SEED_PASSWORD.into(),
         argon2_hash_ms: (timings[2] * 100.0).round() / 100.0,
+        certificate_codes,
     })
 }
