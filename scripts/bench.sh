@@ -342,8 +342,10 @@ run_one() {
             }
             current_env=${server_env:--}
             log "[$BACKEND scale $SCALE] restarting the server with $current_env"
-            # shellcheck disable=SC2086 # a list of NAME=value words
-            env "${senv[@]}" $current_env "$BIN" serve >>"$RUN_DIR/server.log" 2>&1 &
+            local extra=()
+            # shellcheck disable=SC2206 # a list of NAME=value words
+            [[ "$current_env" != - ]] && extra=($current_env)
+            env "${senv[@]}" "${extra[@]}" "$BIN" serve >>"$RUN_DIR/server.log" 2>&1 &
             SERVER_PID=$!
             ctl wait-ready "$BASE_URL" "$SERVER_PID" 60 || {
                 show_tail "$RUN_DIR/server.log" "server log"

@@ -78,6 +78,7 @@ diesel::table! {
         updated_at -> Timestamp,
         members_version -> BigInt,
         sessions_version -> BigInt,
+        casework_version -> BigInt,
     }
 }
 

@@ -33,6 +33,10 @@ pub struct Cohort {
     /// Bumped by triggers when any of the cohort's sessions changes.
     #[diesel(skip_insertion)]
     pub sessions_version: i64,
+    /// Bumped by triggers when an assignment, a submission or a
+    /// certificate of the cohort changes (keys of cached progress).
+    #[diesel(skip_insertion)]
+    pub casework_version: i64,
 }
 
 impl Cohort {

@@ -129,6 +129,7 @@ pub fn create(
         updated_at: now,
         members_version: 0,
         sessions_version: 0,
+        casework_version: 0,
     };
     queries::insert(conn, &row)?;
     Ok(CohortDto::from(row))

@@ -4,10 +4,61 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::rows::{Certificate, CertificateId};
+use crate::attendance::report_queries::Counting;
+use crate::cache::CacheKey;
 use crate::cohorts::seats::SEAT_HOLDERS;
+use crate::cohorts::Cohort;
 use crate::db::DbConnection;
+use crate::programmes::Programme;
 use crate::schema::{certificates, cohorts, countries, memberships, programmes};
 use crate::vocab::{CohortId, MemberRole, UserId};
+
+/// Everything a cohort's progress is made of: the cohort as read (its name
+/// and dates through `updated_at`; its members', sessions' and case
+/// studies' versions, kept by triggers), the attendance of its counted
+/// sessions and how many have ended, the programme's rule, and the
+/// request's filter and format. Built only by [`progress_key`], from the
+/// rows read, so no input can be left out.
+// Its fields are read by `Debug`, which makes the key text.
+#[allow(dead_code)]
+#[derive(Debug)]
+pub struct ProgressKey {
+    cohort: CohortId,
+    updated_at: NaiveDateTime,
+    versions: (i64, i64, i64),
+    counting: (i64, i64),
+    rule: (i32, i32, NaiveDateTime),
+    completed: Option<bool>,
+    csv: Option<char>,
+}
+
+impl CacheKey for ProgressKey {}
+
+pub fn progress_key(
+    cohort: &Cohort,
+    programme: &Programme,
+    counting: &Counting,
+    completed: Option<bool>,
+    csv: Option<char>,
+) -> ProgressKey {
+    ProgressKey {
+        cohort: cohort.id,
+        updated_at: cohort.updated_at,
+        versions: (
+            cohort.members_version,
+            cohort.sessions_version,
+            cohort.casework_version,
+        ),
+        counting: (counting.versions, counting.counted),
+        rule: (
+            programme.min_attendance_rate,
+            programme.required_submissions,
+            programme.updated_at,
+        ),
+        completed,
+        csv,
+    }
+}
 
 /// A cohort where someone learns, with what its programme asks to
 /// complete it: id, name, minimum attendance rate, submissions required.

@@ -12,6 +12,7 @@ use super::pdf::{self, CertificatePage};
 use super::service;
 use crate::attendance::report_dto::csv_separator;
 use crate::attendance::report_routes::wants_csv;
+use crate::cache;
 use crate::db;
 use crate::error::{AppError, Problem};
 use crate::http::{AuthUser, Json};
@@ -50,12 +51,17 @@ pub async fn my_progress(
         submissions, and `completed` by the programme's rule. `Accept: text/csv` or \
         `?format=csv` returns UTF-8 CSV with a byte-order mark; cells starting with = + - @ \
         are prefixed with `'`.",
-    params(("id" = CohortId, Path), ProgressParams),
+    params(
+        ("id" = CohortId, Path),
+        ProgressParams,
+        ("If-None-Match" = Option<String>, Header, description = "The `ETag` of an answer the client holds"),
+    ),
     responses(
         (status = 200, description = "The progress, as JSON or as CSV", content(
             (CohortProgress = "application/json"),
             (String = "text/csv"),
-        )),
+        ), headers(("ETag" = String, description = "Weak validator of this answer; send it back in `If-None-Match`"))),
+        (status = 304, description = "Unchanged since the ETag sent in `If-None-Match`"),
         (status = 400, description = "Unreadable query", body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -82,24 +88,26 @@ pub async fn cohort_progress(
             crate::error::Issue::OneOf(vec!["csv".into(), "json".into()]),
         ));
     }
-    let csv = wants_csv(params.format.as_deref(), &req);
+    let wants_csv = wants_csv(params.format.as_deref(), &req);
+    let csv = wants_csv.then_some(delimiter);
     let now = state.clock.now_naive();
     let late_weight = state.settings.attendance_late_weight;
     let completed = params.completed;
-    let body = db::run(&state.pool, move |conn| {
-        service::cohort(conn, &auth, id, completed, now, late_weight)
+    let cache = state.cache.clone();
+    let answer = db::run(&state.pool, move |conn| {
+        service::cohort(conn, &cache, &auth, id, completed, csv, now, late_weight)
     })
     .await?;
-    if csv {
-        return Ok(HttpResponse::Ok()
-            .content_type("text/csv; charset=utf-8")
-            .insert_header((
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"progress-{id}.csv\""),
-            ))
-            .body(service::to_csv(&body.items, delimiter)));
+    if wants_csv {
+        let mut res = cache::respond(&req, &answer, "text/csv; charset=utf-8");
+        res.headers_mut().insert(
+            header::CONTENT_DISPOSITION,
+            header::HeaderValue::try_from(format!("attachment; filename=\"progress-{id}.csv\""))
+                .map_err(|e| AppError::Internal(e.to_string()))?,
+        );
+        return Ok(res);
     }
-    Ok(HttpResponse::Ok().json(body))
+    Ok(cache::respond(&req, &answer, cache::JSON))
 }
 
 /// `POST /api/v1/cohorts/{id}/certificates`: issue a certificate to every learner who has completed and has none yet (staff).

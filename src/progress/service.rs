@@ -4,6 +4,7 @@
 //! submissions are the current versions accepted by a reviewer.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::NaiveDateTime;
 
@@ -13,6 +14,7 @@ use super::queries;
 use crate::access::CohortAccess;
 use crate::attendance::report_queries::Counting;
 use crate::attendance::report_service::tallies;
+use crate::cache::{Cached, ResponseCache};
 use crate::casework::queries::accepted_counts;
 use crate::cohorts::{self, Cohort};
 use crate::db::DbConnection;
@@ -57,10 +59,9 @@ pub fn of_learners(
     rule: Rule,
     learners: Vec<(UserId, String)>,
     only: Option<UserId>,
-    now: NaiveDateTime,
+    counting: Counting,
     late_weight: f64,
 ) -> Result<Vec<LearnerProgress>, AppError> {
-    let counting = Counting::load(conn, cohort, now)?;
     let ids: Vec<UserId> = learners.iter().map(|(u, _)| *u).collect();
     let tallies = tallies(conn, cohort, &counting, &ids, only)?;
     let accepted: HashMap<UserId, i64> = accepted_counts(conn, cohort, only)?.into_iter().collect();
@@ -101,6 +102,17 @@ pub fn of_cohort(
     now: NaiveDateTime,
     late_weight: f64,
 ) -> Result<Vec<LearnerProgress>, AppError> {
+    let counting = Counting::load(conn, cohort.id, now)?;
+    of_cohort_counted(conn, cohort, programme, counting, late_weight)
+}
+
+fn of_cohort_counted(
+    conn: &mut DbConnection,
+    cohort: &Cohort,
+    programme: &Programme,
+    counting: Counting,
+    late_weight: f64,
+) -> Result<Vec<LearnerProgress>, AppError> {
     let learners = crate::attendance::queries::learners_by_name(conn, cohort.id)?;
     of_learners(
         conn,
@@ -108,7 +120,7 @@ pub fn of_cohort(
         Rule::from(programme),
         learners,
         None,
-        now,
+        counting,
         late_weight,
     )
 }
@@ -130,13 +142,14 @@ pub fn mine(
             required_submissions,
         };
         let me = vec![(actor.id, String::new())];
+        let counting = Counting::load(conn, cohort, now)?;
         let rows = of_learners(
             conn,
             (cohort, &name),
             rule,
             me,
             Some(actor.id),
-            now,
+            counting,
             late_weight,
         )?;
         items.extend(rows.into_iter().map(|r| r.progress));
@@ -145,29 +158,41 @@ pub fn mine(
 }
 
 /// `GET /cohorts/{id}/progress` (staff, trainers), kept to those who have
-/// (or have not) completed if asked.
+/// (or have not) completed if asked, as JSON or, with a separator, as CSV;
+/// from the cache when nothing it is made of has changed.
+#[allow(clippy::too_many_arguments)]
 pub fn cohort(
     conn: &mut DbConnection,
+    cache: &ResponseCache,
     auth: &AuthUser,
     id: CohortId,
     completed: Option<bool>,
+    csv: Option<char>,
     now: NaiveDateTime,
     late_weight: f64,
-) -> Result<CohortProgress, AppError> {
+) -> Result<Arc<Cached>, AppError> {
     let actor = crate::users::actor(conn, auth)?;
     let (cohort, _) =
         cohorts::cohort_for(conn, &actor, id, false, CohortAccess::can_view_progress)?;
     let programme = programmes::find(conn, cohort.programme_id)?.ok_or(AppError::NotFound)?;
-    let items = of_cohort(conn, &cohort, &programme, now, late_weight)?
-        .into_iter()
-        .filter(|r| completed.is_none_or(|c| r.progress.completed == c))
-        .collect();
-    Ok(CohortProgress {
-        cohort_id: cohort.id,
-        min_attendance_rate: programme.min_attendance_rate,
-        required_submissions: programme.required_submissions,
-        items,
-        next_cursor: None,
+    let counting = Counting::load(conn, id, now)?;
+    let key = queries::progress_key(&cohort, &programme, &counting, completed, csv);
+    cache.get_or_make_for(&key, || -> Result<Cached, AppError> {
+        let items: Vec<LearnerProgress> =
+            of_cohort_counted(conn, &cohort, &programme, counting, late_weight)?
+                .into_iter()
+                .filter(|r| completed.is_none_or(|c| r.progress.completed == c))
+                .collect();
+        if let Some(delimiter) = csv {
+            return Ok(Cached::new(to_csv(&items, delimiter).into()));
+        }
+        Ok(Cached::json(&CohortProgress {
+            cohort_id: cohort.id,
+            min_attendance_rate: programme.min_attendance_rate,
+            required_submissions: programme.required_submissions,
+            items,
+            next_cursor: None,
+        })?)
     })
 }
 

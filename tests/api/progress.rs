@@ -385,3 +385,111 @@ async fn parallel_issuing_gives_each_learner_exactly_one_certificate() {
     });
     assert_eq!(stored, 5);
 }
+
+#[actix_rt::test]
+async fn a_cached_progress_answer_follows_every_change_it_is_made_of() {
+    let c = finished_class(&["Awa", "Binta"], 2, 1).await;
+    let path = format!("/api/v1/cohorts/{}/progress", c.cohort);
+    let token = c.trainer.access_token.clone();
+    let read = |label: &'static str| {
+        let (app, path, token) = (&c.app, path.clone(), token.clone());
+        async move {
+            let res = app.get(&path, Some(&token)).await;
+            assert_eq!(res.status, 200, "{label}: {}", res.text());
+            (res.json(), res.header("etag").expect("etag"))
+        }
+    };
+    let binta = |body: &Value, field: &str| body["items"][1][field].clone();
+    let (first, etag) = read("first").await;
+    assert_eq!(binta(&first, "completed"), false);
+    let again = c
+        .app
+        .request(
+            awc::http::Method::GET,
+            &path,
+            Some(&token),
+            None,
+            &[("If-None-Match", &etag)],
+        )
+        .await;
+    assert_eq!(again.status, 304);
+
+    // Work accepted.
+    let work = c
+        .app
+        .get(
+            &format!("/api/v1/cohorts/{}/assignments", c.cohort),
+            Some(&token),
+        )
+        .await
+        .json()["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let sub = hand_in(
+        &c.app,
+        &c.learners[1].access_token,
+        &work,
+        json!({ "body": "Enfin" }),
+    )
+    .await
+    .json();
+    let (handed, _) = read("handed in").await;
+    assert_eq!(binta(&handed, "completed"), false, "not reviewed yet");
+    review(
+        &c.app,
+        &token,
+        sub["id"].as_str().unwrap(),
+        json!({ "status": "accepted" }),
+    )
+    .await;
+    let (accepted, etag2) = read("accepted").await;
+    assert_eq!(binta(&accepted, "completed"), true);
+    assert_ne!(etag, etag2);
+
+    // Certificates issued.
+    assert_eq!(issue(&c, &c.admin).await.json()["issued"], 2);
+    let (issued, _) = read("issued").await;
+    assert!(binta(&issued, "certificate_code").is_string());
+
+    // The programme's rule, the cohort's name, attendance.
+    let programme = c
+        .app
+        .get(
+            &format!("/api/v1/cohorts/{}", c.cohort),
+            Some(&c.admin.access_token),
+        )
+        .await
+        .json()["programme_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    c.app
+        .patch(
+            &format!("/api/v1/programmes/{programme}"),
+            Some(&c.admin.access_token),
+            &json!({ "required_submissions": 2 }),
+        )
+        .await;
+    let (stricter, _) = read("rule").await;
+    assert_eq!(binta(&stricter, "completed"), false);
+    assert_eq!(binta(&stricter, "required_submissions"), 2);
+    c.app
+        .patch(
+            &format!("/api/v1/cohorts/{}", c.cohort),
+            Some(&c.admin.access_token),
+            &json!({ "name": "Cohorte renommée" }),
+        )
+        .await;
+    let (renamed, _) = read("renamed").await;
+    assert_eq!(binta(&renamed, "cohort_name"), "Cohorte renommée");
+    c.app
+        .put(
+            &format!("/api/v1/sessions/{}/attendance", c.session),
+            Some(&token),
+            &json!({ "records": [{ "user_id": c.learners[1].user_id, "status": "absent" }] }),
+        )
+        .await;
+    let (absent, _) = read("attendance").await;
+    assert_eq!(binta(&absent, "attendance_rate"), 0.0);
+}

@@ -76,3 +76,95 @@ CREATE TABLE certificates (
     UNIQUE (cohort_id, user_id)
 );
 CREATE INDEX certificates_user_idx ON certificates (user_id, issued_at);
+
+-- A cohort's case-study version, behind cached progress answers (see the
+-- migration list_versions): bumped by statement triggers whenever an
+-- assignment, a submission (and so a review) or a certificate of the
+-- cohort changes; cohort rows are locked in id order, as there.
+ALTER TABLE cohorts ADD COLUMN casework_version BIGINT NOT NULL DEFAULT 0;
+
+CREATE FUNCTION casework_version_bump(ids TEXT[]) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF cardinality(ids) = 0 THEN
+        RETURN;
+    END IF;
+    PERFORM 1 FROM cohorts WHERE id = ANY (ids) ORDER BY id FOR NO KEY UPDATE;
+    UPDATE cohorts SET casework_version = casework_version + 1 WHERE id = ANY (ids);
+END
+$$;
+
+-- The query of the statement's transition rows, whatever its kind.
+CREATE FUNCTION casework_rows(op TEXT) RETURNS TEXT LANGUAGE sql AS $$
+    SELECT CASE op
+        WHEN 'INSERT' THEN 'SELECT * FROM new_rows'
+        WHEN 'DELETE' THEN 'SELECT * FROM old_rows'
+        ELSE 'SELECT * FROM new_rows UNION ALL SELECT * FROM old_rows'
+    END
+$$;
+
+CREATE FUNCTION casework_version_assignments() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    ids TEXT[];
+BEGIN
+    EXECUTE format(
+        'SELECT coalesce(array_agg(DISTINCT s.cohort_id), ''{}'') FROM (%s) r
+         JOIN sessions s ON s.id = r.session_id', casework_rows(TG_OP)) INTO ids;
+    PERFORM casework_version_bump(ids);
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION casework_version_submissions() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    ids TEXT[];
+BEGIN
+    EXECUTE format(
+        'SELECT coalesce(array_agg(DISTINCT s.cohort_id), ''{}'') FROM (%s) r
+         JOIN assignments a ON a.id = r.assignment_id JOIN sessions s ON s.id = a.session_id',
+        casework_rows(TG_OP)) INTO ids;
+    PERFORM casework_version_bump(ids);
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION casework_version_certificates() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    ids TEXT[];
+BEGIN
+    EXECUTE format('SELECT coalesce(array_agg(DISTINCT r.cohort_id), ''{}'') FROM (%s) r',
+        casework_rows(TG_OP)) INTO ids;
+    PERFORM casework_version_bump(ids);
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER casework_version_assignment_insert AFTER INSERT ON assignments
+REFERENCING NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION casework_version_assignments();
+CREATE TRIGGER casework_version_assignment_update AFTER UPDATE ON assignments
+REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION casework_version_assignments();
+CREATE TRIGGER casework_version_assignment_delete AFTER DELETE ON assignments
+REFERENCING OLD TABLE AS old_rows
+FOR EACH STATEMENT EXECUTE FUNCTION casework_version_assignments();
+
+CREATE TRIGGER casework_version_submission_insert AFTER INSERT ON submissions
+REFERENCING NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION casework_version_submissions();
+CREATE TRIGGER casework_version_submission_update AFTER UPDATE ON submissions
+REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION casework_version_submissions();
+CREATE TRIGGER casework_version_submission_delete AFTER DELETE ON submissions
+REFERENCING OLD TABLE AS old_rows
+FOR EACH STATEMENT EXECUTE FUNCTION casework_version_submissions();
+
+CREATE TRIGGER casework_version_certificate_insert AFTER INSERT ON certificates
+REFERENCING NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION casework_version_certificates();
+CREATE TRIGGER casework_version_certificate_update AFTER UPDATE ON certificates
+REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION casework_version_certificates();
+CREATE TRIGGER casework_version_certificate_delete AFTER DELETE ON certificates
+REFERENCING OLD TABLE AS old_rows
+FOR EACH STATEMENT EXECUTE FUNCTION casework_version_certificates();

@@ -76,3 +76,57 @@ CREATE TABLE certificates (
     UNIQUE (cohort_id, user_id)
 );
 CREATE INDEX certificates_user_idx ON certificates (user_id, issued_at);
+
+-- A cohort's case-study version, behind cached progress answers (see the
+-- migration list_versions): bumped by triggers whenever an assignment, a
+-- submission (and so a review) or a certificate of the cohort changes.
+ALTER TABLE cohorts ADD COLUMN casework_version INTEGER NOT NULL DEFAULT 0;
+
+CREATE TRIGGER casework_version_assignment_insert AFTER INSERT ON assignments
+BEGIN
+    UPDATE cohorts SET casework_version = casework_version + 1
+    WHERE id = (SELECT cohort_id FROM sessions WHERE id = NEW.session_id);
+END;
+CREATE TRIGGER casework_version_assignment_update AFTER UPDATE ON assignments
+BEGIN
+    UPDATE cohorts SET casework_version = casework_version + 1
+    WHERE id IN (SELECT cohort_id FROM sessions WHERE id IN (NEW.session_id, OLD.session_id));
+END;
+CREATE TRIGGER casework_version_assignment_delete AFTER DELETE ON assignments
+BEGIN
+    UPDATE cohorts SET casework_version = casework_version + 1
+    WHERE id = (SELECT cohort_id FROM sessions WHERE id = OLD.session_id);
+END;
+
+CREATE TRIGGER casework_version_submission_insert AFTER INSERT ON submissions
+BEGIN
+    UPDATE cohorts SET casework_version = casework_version + 1
+    WHERE id = (SELECT s.cohort_id FROM assignments a JOIN sessions s ON s.id = a.session_id
+                WHERE a.id = NEW.assignment_id);
+END;
+CREATE TRIGGER casework_version_submission_update AFTER UPDATE ON submissions
+BEGIN
+    UPDATE cohorts SET casework_version = casework_version + 1
+    WHERE id IN (SELECT s.cohort_id FROM assignments a JOIN sessions s ON s.id = a.session_id
+                 WHERE a.id IN (NEW.assignment_id, OLD.assignment_id));
+END;
+CREATE TRIGGER casework_version_submission_delete AFTER DELETE ON submissions
+BEGIN
+    UPDATE cohorts SET casework_version = casework_version + 1
+    WHERE id = (SELECT s.cohort_id FROM assignments a JOIN sessions s ON s.id = a.session_id
+                WHERE a.id = OLD.assignment_id);
+END;
+
+CREATE TRIGGER casework_version_certificate_insert AFTER INSERT ON certificates
+BEGIN
+    UPDATE cohorts SET casework_version = casework_version + 1 WHERE id = NEW.cohort_id;
+END;
+CREATE TRIGGER casework_version_certificate_update AFTER UPDATE ON certificates
+BEGIN
+    UPDATE cohorts SET casework_version = casework_version + 1
+    WHERE id IN (NEW.cohort_id, OLD.cohort_id);
+END;
+CREATE TRIGGER casework_version_certificate_delete AFTER DELETE ON certificates
+BEGIN
+    UPDATE cohorts SET casework_version = casework_version + 1 WHERE id = OLD.cohort_id;
+END;

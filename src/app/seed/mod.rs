@@ -281,6 +281,7 @@ pub fn seed(settings: &Settings, opts: &SeedOptions) -> Result<SeedSummary, Stri
                 updated_at: now,
                 members_version: 0,
                 sessions_version: 0,
+                casework_version: 0,
             };
             let added = seed_cohort(
                 conn, &cohort, opts, &hash, run, unit, c, kinds, completed, now, &mut rng,
