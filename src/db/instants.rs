@@ -123,9 +123,9 @@ fn write(buf: &mut [u8; MAX_LEN], at: &NaiveDateTime, offset: Option<i32>) -> Op
     if nanos != 0 {
         buf[n] = b'.';
         n += 1;
-        if nanos % 1_000_000 == 0 {
+        if nanos.is_multiple_of(1_000_000) {
             put(buf, &mut n, nanos / 1_000_000, 3, 0);
-        } else if nanos % 1_000 == 0 {
+        } else if nanos.is_multiple_of(1_000) {
             put(buf, &mut n, nanos / 1_000, 6, 0);
         } else {
             put(buf, &mut n, nanos, 9, 0);
