@@ -144,11 +144,15 @@ fn seed(settings: &Settings, scale: u32, cohorts: u32, force: bool) -> Result<()
     };
     let s = griot::app::seed::seed(settings, &opts)?;
     println!(
-        "seeded {} users, {} cohorts, {} sessions, {} attendance records in {:.1} s (password: {})",
+        "seeded {} users, {} cohorts, {} sessions, {} attendance records, {} assignments, \
+         {} submissions, {} certificates in {:.1} s (password: {})",
         s.users,
         s.cohorts,
         s.sessions,
         s.attendance,
+        s.assignments,
+        s.submissions,
+        s.certificates,
         s.seconds,
         griot::app::seed::SEED_PASSWORD
     );

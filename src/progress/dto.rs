@@ -14,7 +14,6 @@ use crate::vocab::{CohortId, UserId};
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ProgressDto {
     pub cohort_id: CohortId,
-    pub cohort_name: String,
     /// 0–100, the attendance report's rate (`GET /cohorts/{id}/attendance`).
     #[schema(example = 87.5)]
     pub attendance_rate: f64,
@@ -33,10 +32,18 @@ pub struct ProgressDto {
     pub certificate_code: Option<String>,
 }
 
+/// The caller's progress in one cohort, with the cohort's name.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MyProgressItem {
+    #[serde(flatten)]
+    pub progress: ProgressDto,
+    pub cohort_name: String,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MyProgress {
     /// One per cohort where the caller is a learner, latest start first.
-    pub items: Vec<ProgressDto>,
+    pub items: Vec<MyProgressItem>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -14,4 +14,5 @@ pub mod pdf;
 pub mod queries;
 pub mod routes;
 pub mod rows;
+pub mod rule;
 pub mod service;

@@ -4,13 +4,18 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::rows::{Certificate, CertificateId};
+use super::rule::Rule;
+use crate::access::{Actor, CohortAccess, Membership};
 use crate::attendance::report_queries::Counting;
 use crate::cache::CacheKey;
 use crate::cohorts::seats::SEAT_HOLDERS;
 use crate::cohorts::Cohort;
 use crate::db::DbConnection;
-use crate::programmes::Programme;
-use crate::schema::{certificates, cohorts, countries, memberships, programmes};
+use crate::error::{AppError, Msg};
+use crate::http::AuthUser;
+use crate::schema::{
+    certificates, cohorts, countries, country_coordinators, memberships, programmes, users,
+};
 use crate::vocab::{CohortId, MemberRole, UserId};
 
 /// Everything a cohort's progress is made of: the cohort as read (its name
@@ -27,7 +32,7 @@ pub struct ProgressKey {
     updated_at: NaiveDateTime,
     versions: (i64, i64, i64),
     counting: (i64, i64),
-    rule: (i32, i32, NaiveDateTime),
+    rule: (i32, i32),
     completed: Option<bool>,
     csv: Option<char>,
 }
@@ -36,7 +41,7 @@ impl CacheKey for ProgressKey {}
 
 pub fn progress_key(
     cohort: &Cohort,
-    programme: &Programme,
+    rule: Rule,
     counting: &Counting,
     completed: Option<bool>,
     csv: Option<char>,
@@ -50,14 +55,89 @@ pub fn progress_key(
             cohort.casework_version,
         ),
         counting: (counting.versions, counting.counted),
-        rule: (
-            programme.min_attendance_rate,
-            programme.required_submissions,
-            programme.updated_at,
-        ),
+        rule: (rule.min_attendance_rate, rule.required_submissions),
         completed,
         csv,
     }
+}
+
+/// A cohort, its programme's rule and the caller's access to it, checked
+/// against `rule`, in one round trip: the caller's flags (and whether
+/// their login session was ended) are read in the same query instead of by
+/// `users::actor`, as for rosters (`attendance::queries::roster_versions`).
+pub fn cohort_for_progress(
+    conn: &mut DbConnection,
+    auth: &AuthUser,
+    id: CohortId,
+    allowed: impl Fn(&CohortAccess) -> bool,
+) -> Result<(Cohort, Rule), AppError> {
+    let query = cohorts::table
+        .inner_join(programmes::table)
+        .left_join(
+            memberships::table.on(memberships::cohort_id
+                .eq(cohorts::id)
+                .and(memberships::user_id.eq(auth.id))),
+        )
+        .left_join(users::table.on(users::id.eq(auth.id)))
+        .left_join(
+            country_coordinators::table.on(country_coordinators::user_id.eq(auth.id).and(
+                country_coordinators::country_code
+                    .nullable()
+                    .eq(cohorts::country_code),
+            )),
+        )
+        .filter(cohorts::id.eq(id));
+    let membership = (memberships::role, memberships::status).nullable();
+    let caller = (users::is_admin, users::is_active).nullable();
+    #[allow(clippy::type_complexity)]
+    let row: Option<(
+        Cohort,
+        (i32, i32),
+        Option<Membership>,
+        Option<(bool, bool)>,
+        Option<String>,
+        bool,
+    )> = crate::on_backend!(conn, c => query
+        .select((
+            Cohort::as_select(),
+            (programmes::min_attendance_rate, programmes::required_submissions),
+            membership,
+            caller,
+            country_coordinators::country_code.nullable(),
+            crate::users::session_revoked(auth.session),
+        ))
+        .first(c)
+        .optional())?;
+    let Some((
+        cohort,
+        (min_attendance_rate, required_submissions),
+        membership,
+        caller,
+        coordinates,
+        revoked,
+    )) = row
+    else {
+        // A deactivated caller is told so before anything else.
+        crate::users::actor(conn, auth)?;
+        return Err(AppError::NotFound);
+    };
+    let (Some((is_admin, true)), false) = (caller, revoked) else {
+        return Err(AppError::Unauthorized(Msg::InvalidToken));
+    };
+    let actor = Actor {
+        id: auth.id,
+        is_admin,
+        coordinates: coordinates.into_iter().collect(),
+    };
+    let access = cohort.access_of(Some(&actor), membership);
+    access.require(allowed(&access))?;
+    Ok((
+        cohort,
+        Rule {
+            min_attendance_rate,
+            required_submissions,
+        },
+    ))
 }
 
 /// A cohort where someone learns, with what its programme asks to

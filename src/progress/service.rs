@@ -9,53 +9,26 @@ use std::sync::Arc;
 use chrono::NaiveDateTime;
 
 use super::codes;
-use super::dto::{CohortProgress, LearnerProgress, MyProgress, ProgressDto};
+use super::dto::{CohortProgress, LearnerProgress, MyProgress, MyProgressItem, ProgressDto};
 use super::queries;
+pub use super::rule::Rule;
 use crate::access::CohortAccess;
 use crate::attendance::report_queries::Counting;
 use crate::attendance::report_service::tallies;
 use crate::cache::{Cached, ResponseCache};
 use crate::casework::queries::accepted_counts;
-use crate::cohorts::{self, Cohort};
+use crate::cohorts::Cohort;
 use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::http::AuthUser;
-use crate::programmes::{self, Programme};
+use crate::programmes::Programme;
 use crate::vocab::{CohortId, UserId};
-
-/// What completing a cohort asks.
-#[derive(Debug, Clone, Copy)]
-pub struct Rule {
-    pub min_attendance_rate: i32,
-    pub required_submissions: i32,
-}
-
-impl From<&Programme> for Rule {
-    fn from(p: &Programme) -> Self {
-        Rule {
-            min_attendance_rate: p.min_attendance_rate,
-            required_submissions: p.required_submissions,
-        }
-    }
-}
-
-impl Rule {
-    /// Whether a learner with this rate and these accepted submissions,
-    /// over `counted` ended sessions, has completed. With nothing counted
-    /// and nothing required, nobody has: a certificate at the first day
-    /// would certify nothing.
-    pub fn completed(&self, rate: f64, counted: i64, accepted: i64) -> bool {
-        (counted > 0 || self.required_submissions > 0)
-            && rate >= f64::from(self.min_attendance_rate)
-            && accepted >= i64::from(self.required_submissions)
-    }
-}
 
 /// The progress of `learners` (id, name) in a cohort at `now`; of only
 /// one of them when `only` is given.
 pub fn of_learners(
     conn: &mut DbConnection,
-    (cohort, cohort_name): (CohortId, &str),
+    cohort: CohortId,
     rule: Rule,
     learners: Vec<(UserId, String)>,
     only: Option<UserId>,
@@ -81,7 +54,6 @@ pub fn of_learners(
                 full_name,
                 progress: ProgressDto {
                     cohort_id: cohort,
-                    cohort_name: cohort_name.to_owned(),
                     attendance_rate: rate,
                     sessions_counted: counting.counted,
                     submissions_accepted: accepted,
@@ -103,26 +75,18 @@ pub fn of_cohort(
     late_weight: f64,
 ) -> Result<Vec<LearnerProgress>, AppError> {
     let counting = Counting::load(conn, cohort.id, now)?;
-    of_cohort_counted(conn, cohort, programme, counting, late_weight)
+    of_cohort_counted(conn, cohort, Rule::from(programme), counting, late_weight)
 }
 
 fn of_cohort_counted(
     conn: &mut DbConnection,
     cohort: &Cohort,
-    programme: &Programme,
+    rule: Rule,
     counting: Counting,
     late_weight: f64,
 ) -> Result<Vec<LearnerProgress>, AppError> {
     let learners = crate::attendance::queries::learners_by_name(conn, cohort.id)?;
-    of_learners(
-        conn,
-        (cohort.id, &cohort.name),
-        Rule::from(programme),
-        learners,
-        None,
-        counting,
-        late_weight,
-    )
+    of_learners(conn, cohort.id, rule, learners, None, counting, late_weight)
 }
 
 /// `GET /me/progress`: the caller's progress in every cohort they learn in.
@@ -145,14 +109,17 @@ pub fn mine(
         let counting = Counting::load(conn, cohort, now)?;
         let rows = of_learners(
             conn,
-            (cohort, &name),
+            cohort,
             rule,
             me,
             Some(actor.id),
             counting,
             late_weight,
         )?;
-        items.extend(rows.into_iter().map(|r| r.progress));
+        items.extend(rows.into_iter().map(|r| MyProgressItem {
+            progress: r.progress,
+            cohort_name: name.clone(),
+        }));
     }
     Ok(MyProgress { items })
 }
@@ -171,15 +138,13 @@ pub fn cohort(
     now: NaiveDateTime,
     late_weight: f64,
 ) -> Result<Arc<Cached>, AppError> {
-    let actor = crate::users::actor(conn, auth)?;
-    let (cohort, _) =
-        cohorts::cohort_for(conn, &actor, id, false, CohortAccess::can_view_progress)?;
-    let programme = programmes::find(conn, cohort.programme_id)?.ok_or(AppError::NotFound)?;
+    let (cohort, rule) =
+        queries::cohort_for_progress(conn, auth, id, CohortAccess::can_view_progress)?;
     let counting = Counting::load(conn, id, now)?;
-    let key = queries::progress_key(&cohort, &programme, &counting, completed, csv);
+    let key = queries::progress_key(&cohort, rule, &counting, completed, csv);
     cache.get_or_make_for(&key, || -> Result<Cached, AppError> {
         let items: Vec<LearnerProgress> =
-            of_cohort_counted(conn, &cohort, &programme, counting, late_weight)?
+            of_cohort_counted(conn, &cohort, rule, counting, late_weight)?
                 .into_iter()
                 .filter(|r| completed.is_none_or(|c| r.progress.completed == c))
                 .collect();
@@ -188,8 +153,8 @@ pub fn cohort(
         }
         Ok(Cached::json(&CohortProgress {
             cohort_id: cohort.id,
-            min_attendance_rate: programme.min_attendance_rate,
-            required_submissions: programme.required_submissions,
+            min_attendance_rate: rule.min_attendance_rate,
+            required_submissions: rule.required_submissions,
             items,
             next_cursor: None,
         })?)
@@ -231,34 +196,4 @@ pub fn to_csv(rows: &[LearnerProgress], delimiter: char) -> String {
         );
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn completion_needs_the_rate_the_submissions_and_something_counted() {
-        let rule = Rule {
-            min_attendance_rate: 75,
-            required_submissions: 2,
-        };
-        assert!(rule.completed(75.0, 8, 2));
-        assert!(!rule.completed(74.9, 8, 2), "rate below the minimum");
-        assert!(!rule.completed(100.0, 8, 1), "one submission short");
-        let attendance_only = Rule {
-            min_attendance_rate: 80,
-            required_submissions: 0,
-        };
-        assert!(attendance_only.completed(80.0, 3, 0));
-        assert!(
-            !attendance_only.completed(100.0, 0, 0),
-            "nothing counted yet"
-        );
-        let work_only = Rule {
-            min_attendance_rate: 0,
-            required_submissions: 1,
-        };
-        assert!(work_only.completed(100.0, 0, 1));
-    }
 }

@@ -108,6 +108,7 @@ async fn progress_follows_the_programmes_rule_and_the_reports_rate() {
     let mine = my_progress(&c, aicha).await;
     let item = &mine["items"][0];
     assert_eq!(item["cohort_id"], c.cohort.as_str());
+    assert_eq!(item["cohort_name"], "Cohorte Abidjan 2026");
     assert_eq!(item["attendance_rate"], 100.0);
     assert_eq!(item["sessions_counted"], 1);
     assert_eq!(item["submissions_accepted"], 1);
@@ -474,15 +475,17 @@ async fn a_cached_progress_answer_follows_every_change_it_is_made_of() {
     let (stricter, _) = read("rule").await;
     assert_eq!(binta(&stricter, "completed"), false);
     assert_eq!(binta(&stricter, "required_submissions"), 2);
-    c.app
+    let renamed = c
+        .app
         .patch(
-            &format!("/api/v1/cohorts/{}", c.cohort),
+            &format!("/api/v1/users/{}", c.learners[1].user_id),
             Some(&c.admin.access_token),
-            &json!({ "name": "Cohorte renommée" }),
+            &json!({ "full_name": "Binta K." }),
         )
         .await;
+    assert_eq!(renamed.status, 200, "{}", renamed.text());
     let (renamed, _) = read("renamed").await;
-    assert_eq!(binta(&renamed, "cohort_name"), "Cohorte renommée");
+    assert_eq!(binta(&renamed, "full_name"), "Binta K.");
     c.app
         .put(
             &format!("/api/v1/sessions/{}/attendance", c.session),
