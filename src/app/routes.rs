@@ -222,20 +222,20 @@ pub fn table(cfg: &mut web::ServiceConfig) {
                 "/assignments/{id}/submissions",
                 [
                     get(casework::routes::list_submissions),
-                    post(casework::routes::submit),
+                    post(casework::routes::hand_in),
                 ],
             ))
             .service(at(
                 "/submissions/{id}/review",
-                [patch(casework::routes::review)],
+                [patch(casework::routes::review_submission)],
             ))
             .service(at(
                 "/submissions/{id}/history",
-                [get(casework::routes::history)],
+                [get(casework::routes::submission_history)],
             ))
             .service(at(
                 "/submissions/{id}/attachment",
-                [get(casework::routes::attachment)],
+                [get(casework::routes::submission_attachment)],
             ))
             // Certificates: public verification, revocation by staff.
             .service(at(

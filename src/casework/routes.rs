@@ -157,7 +157,7 @@ pub async fn cohort_assignments(
         (status = 422, description = "Nothing handed in, an invalid field, or a file of a type not taken", body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn submit(
+pub async fn hand_in(
     state: web::Data<AppState>,
     req: HttpRequest,
     auth: AuthUser,
@@ -313,7 +313,7 @@ pub async fn list_submissions(
         (status = 422, description = "Invalid field, or a score above the assignment's `max_score`", body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn review(
+pub async fn review_submission(
     state: web::Data<AppState>,
     auth: AuthUser,
     id: web::Path<SubmissionId>,
@@ -338,7 +338,7 @@ pub async fn review(
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn history(
+pub async fn submission_history(
     state: web::Data<AppState>,
     auth: AuthUser,
     id: web::Path<SubmissionId>,
@@ -373,7 +373,7 @@ pub async fn history(
         (status = 416, description = "The range starts past the end (`range_not_satisfiable`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn attachment(
+pub async fn submission_attachment(
     state: web::Data<AppState>,
     req: HttpRequest,
     auth: AuthUser,

@@ -17,6 +17,23 @@ fn committed_openapi_document_is_up_to_date() {
     );
 }
 
+/// Generated clients name their functions after operation ids: two
+/// operations with one id break them (handler names must differ).
+#[test]
+fn every_operation_id_is_unique() {
+    let doc: serde_json::Value = serde_json::from_str(&griot::app::openapi::spec_json()).unwrap();
+    let mut seen = std::collections::HashMap::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            if let Some(id) = op.get("operationId").and_then(|v| v.as_str()) {
+                if let Some(other) = seen.insert(id.to_owned(), format!("{method} {path}")) {
+                    panic!("operation id `{id}` of {method} {path} is also {other}'s");
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn the_document_is_openapi_3_1_and_documents_problems() {
     let doc: serde_json::Value = serde_json::from_str(&griot::app::openapi::spec_json()).unwrap();
