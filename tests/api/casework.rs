@@ -515,3 +515,45 @@ async fn parallel_hand_ins_leave_one_current_submission() {
         .json();
     assert_eq!(all["items"].as_array().unwrap().len(), 1);
 }
+
+#[actix_rt::test]
+async fn housekeeping_keeps_handed_in_files_and_sweeps_strays_beside_them() {
+    let c = class(&["Awa"]).await;
+    let id = assignment(&c).await;
+    let bytes = pdf(4000);
+    let sub = hand_in_form(
+        &c.app,
+        &c.learners[0].access_token,
+        &id,
+        form(&[], Some(("analyse.pdf", &bytes))),
+    )
+    .await;
+    assert_eq!(sub.status, 201, "{}", sub.text());
+    // Bytes whose row never came: a process killed in between.
+    let storage = griot::storage::Storage::open(&c.app.settings).unwrap();
+    let mut stray = storage.begin("submissions/stray").await.unwrap();
+    stray.write(b"orphan").await.unwrap();
+    stray.finish().await.unwrap();
+    assert_eq!(stored_files(&c.app).len(), 2);
+    // Long after: the stray goes, the hand-in stays and still downloads.
+    let later = chrono::Utc::now() + Duration::hours(1);
+    let swept = griot::app::housekeeping::sweep_orphans(&c.app.pool, &storage, later)
+        .await
+        .unwrap();
+    assert_eq!(swept, 1);
+    let left = stored_files(&c.app);
+    assert_eq!(left.len(), 1);
+    assert!(left[0].ends_with(sub.json()["id"].as_str().unwrap()));
+    let got = c
+        .app
+        .get(
+            &format!(
+                "/api/v1/submissions/{}/attachment",
+                sub.json()["id"].as_str().unwrap()
+            ),
+            Some(&c.learners[0].access_token),
+        )
+        .await;
+    assert_eq!(got.status, 200);
+    assert_eq!(got.body, bytes);
+}
