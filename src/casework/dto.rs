@@ -15,9 +15,9 @@ use crate::vocab::{CohortId, SessionId, UserId};
 /// The longest brief, in characters.
 pub const MAX_BRIEF_CHARS: u64 = 20_000;
 /// The longest text handed in, in characters.
-pub const MAX_BODY_CHARS: usize = 20_000;
+pub const MAX_BODY_CHARS: u64 = 20_000;
 /// The longest link handed in, in characters.
-pub const MAX_LINK_CHARS: usize = 2_000;
+pub const MAX_LINK_CHARS: u64 = 2_000;
 /// The highest `max_score`.
 pub const MAX_SCORE: i32 = 1_000;
 
@@ -116,10 +116,10 @@ pub struct UpdateAssignmentRequest {
 /// Work handed in as JSON: text, an `https` link, or both.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct SubmitRequest {
-    #[validate(length(max = 20_000))]
+    #[validate(length(max = MAX_BODY_CHARS))]
     #[schema(max_length = 20000)]
     pub body: Option<String>,
-    #[validate(custom(function = "https_url"), length(max = 2_000))]
+    #[validate(custom(function = "https_url"), length(max = MAX_LINK_CHARS))]
     #[schema(
         max_length = 2000,
         pattern = "^https://[^\\s]+$",

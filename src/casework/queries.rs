@@ -143,20 +143,6 @@ pub fn current_for_update(
     }
 }
 
-/// The last version number `user` used for the assignment (0: none).
-pub fn last_version(
-    conn: &mut DbConnection,
-    assignment: AssignmentId,
-    user: UserId,
-) -> QueryResult<i32> {
-    submissions::table
-        .filter(submissions::assignment_id.eq(assignment))
-        .filter(submissions::user_id.eq(user))
-        .select(diesel::dsl::max(submissions::version))
-        .first::<Option<i32>>(conn)
-        .map(Option::unwrap_or_default)
-}
-
 pub fn supersede(conn: &mut DbConnection, id: SubmissionId, now: NaiveDateTime) -> QueryResult<()> {
     diesel::update(submissions::table.find(id))
         .set(submissions::superseded_at.eq(now))

@@ -230,13 +230,15 @@ async fn receive_hand_in(
                 return Err(AppError::field("body", Issue::Duplicate))
             }
             Some("body") => {
-                hand_in.body = Some(form::text_part(field, "body", MAX_BODY_CHARS, patience).await?)
+                hand_in.body =
+                    Some(form::text_part(field, "body", MAX_BODY_CHARS as usize, patience).await?)
             }
             Some("link_url") if hand_in.link_url.is_some() => {
                 return Err(AppError::field("link_url", Issue::Duplicate))
             }
             Some("link_url") => {
-                let url = form::text_part(field, "link_url", MAX_LINK_CHARS, patience).await?;
+                let url =
+                    form::text_part(field, "link_url", MAX_LINK_CHARS as usize, patience).await?;
                 let url = url.trim().to_owned();
                 if !url.is_empty() {
                     crate::materials::dto::https_url(&url)

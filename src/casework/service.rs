@@ -234,11 +234,16 @@ pub fn submit(
     write_tx(conn, |conn| {
         // The right is read again: it may have gone during an upload.
         let (assignment, ..) = assignment_for(conn, &actor, id, CohortAccess::can_submit)?;
-        if let Some(current) = queries::current_for_update(conn, id, actor.id)? {
-            refuse_unless_revisable(&current)?;
-            queries::supersede(conn, current.id, now)?;
-        }
-        let version = queries::last_version(conn, id, actor.id)? + 1;
+        // Versions are only ever superseded by the next one, in this
+        // transaction: without a current version there is none at all.
+        let version = match queries::current_for_update(conn, id, actor.id)? {
+            Some(current) => {
+                refuse_unless_revisable(&current)?;
+                queries::supersede(conn, current.id, now)?;
+                current.version + 1
+            }
+            None => 1,
+        };
         let (file_name, stored) = match hand_in.file {
             Some((stored, name)) => (Some(name), Some(stored)),
             None => (None, None),

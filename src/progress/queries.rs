@@ -18,9 +18,9 @@ use crate::schema::{
 };
 use crate::vocab::{CohortId, MemberRole, UserId};
 
-/// Everything a cohort's progress is made of: the cohort as read (its name
-/// and dates through `updated_at`; its members', sessions' and case
-/// studies' versions, kept by triggers), the attendance of its counted
+/// Everything a cohort's progress is made of: the cohort's members',
+/// sessions' and case studies' versions (kept by triggers; the answer shows
+/// nothing else of the cohort but its id), the attendance of its counted
 /// sessions and how many have ended, the programme's rule, and the
 /// request's filter and format. Built only by [`progress_key`], from the
 /// rows read, so no input can be left out.
@@ -29,7 +29,6 @@ use crate::vocab::{CohortId, MemberRole, UserId};
 #[derive(Debug)]
 pub struct ProgressKey {
     cohort: CohortId,
-    updated_at: NaiveDateTime,
     versions: (i64, i64, i64),
     counting: (i64, i64),
     rule: (i32, i32),
@@ -48,7 +47,6 @@ pub fn progress_key(
 ) -> ProgressKey {
     ProgressKey {
         cohort: cohort.id,
-        updated_at: cohort.updated_at,
         versions: (
             cohort.members_version,
             cohort.sessions_version,

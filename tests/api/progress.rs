@@ -159,6 +159,29 @@ async fn progress_follows_the_programmes_rule_and_the_reports_rate() {
         .map(|r| r["full_name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["Binta", "Chantal"]);
+    let done = c
+        .app
+        .get(
+            &format!("{path}?completed=true"),
+            Some(&c.admin.access_token),
+        )
+        .await
+        .json();
+    assert_eq!(done["items"].as_array().unwrap().len(), 1);
+    assert_eq!(done["items"][0]["full_name"], "Aïcha");
+    // CSV is also asked for by `Accept`.
+    let by_accept = c
+        .app
+        .request(
+            awc::http::Method::GET,
+            &path,
+            Some(&c.trainer.access_token),
+            None,
+            &[("Accept", "text/csv")],
+        )
+        .await;
+    assert_eq!(by_accept.status, 200);
+    assert!(by_accept.text().starts_with("\u{feff}user_id,full_name,"));
 
     let csv = c
         .app
