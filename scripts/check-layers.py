@@ -16,7 +16,7 @@ import pathlib
 import re
 import sys
 
-AREAS = ["users", "auth", "countries", "programmes", "cohorts", "sessions", "attendance", "materials", "casework", "progress"]
+AREAS = ["users", "auth", "countries", "programmes", "cohorts", "sessions", "attendance", "materials", "casework", "progress", "events"]
 APP = "app"
 ROOT = pathlib.Path(__file__).resolve().parent.parent / "src"
 

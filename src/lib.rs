@@ -29,6 +29,7 @@ pub mod auth;
 pub mod casework;
 pub mod cohorts;
 pub mod countries;
+pub mod events;
 pub mod materials;
 pub mod programmes;
 pub mod progress;

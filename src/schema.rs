@@ -340,6 +340,63 @@ diesel::joinable!(submissions -> assignments (assignment_id));
 diesel::joinable!(submission_reviews -> submissions (submission_id));
 diesel::joinable!(certificates -> cohorts (cohort_id));
 
+diesel::table! {
+    events (id) {
+        id -> Text,
+        title -> Text,
+        description -> Text,
+        country_code -> Nullable<Text>,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        timezone -> Text,
+        venue -> Nullable<Text>,
+        online_url -> Nullable<Text>,
+        capacity -> Nullable<Integer>,
+        status -> Text,
+        registered_count -> Integer,
+        waitlisted_count -> Integer,
+        last_position -> BigInt,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    event_registrations (id) {
+        id -> Text,
+        event_id -> Text,
+        user_id -> Nullable<Text>,
+        email -> Text,
+        full_name -> Text,
+        status -> Text,
+        queue_position -> BigInt,
+        ticket_code -> Text,
+        cancel_token_hash -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        cancelled_at -> Nullable<Timestamp>,
+        cancelled_by -> Nullable<Text>,
+        checked_in_at -> Nullable<Timestamp>,
+        checked_in_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    chapter_roles (id) {
+        id -> Text,
+        country_code -> Text,
+        user_id -> Text,
+        role -> Text,
+        since -> Timestamp,
+        until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(event_registrations -> events (event_id));
+diesel::joinable!(chapter_roles -> users (user_id));
+diesel::joinable!(events -> countries (country_code));
+
 diesel::allow_tables_to_appear_in_same_query!(
     countries,
     users,
@@ -365,4 +422,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     submissions,
     submission_reviews,
     certificates,
+    events,
+    event_registrations,
+    chapter_roles,
 );

@@ -7,8 +7,11 @@
 use crate::error::{AppError, Msg};
 use crate::vocab::{CohortStatus, MemberRole, MemberStatus, UserId};
 
+mod community;
 #[cfg(test)]
 mod matrix;
+
+pub use community::{can_manage_team, can_view_team, runs_chapter, EventAccess};
 
 /// The caller with the rights they hold right now.
 #[derive(Debug, Clone)]

@@ -6,7 +6,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::health;
 use crate::{
-    attendance, auth, casework, cohorts, countries, error, materials, programmes, progress,
+    attendance, auth, casework, cohorts, countries, error, events, materials, programmes, progress,
     sessions, users,
 };
 
@@ -35,6 +35,9 @@ use crate::{
         countries::routes::list_coordinators,
         countries::routes::add_coordinator,
         countries::routes::remove_coordinator,
+        countries::routes::chapter_team,
+        countries::routes::add_volunteer,
+        countries::routes::remove_volunteer,
         users::routes::list_users,
         users::routes::get_user,
         users::routes::update_user,
@@ -94,6 +97,17 @@ use crate::{
         progress::routes::my_certificates,
         progress::routes::verify_certificate,
         progress::routes::revoke_certificate,
+        events::routes::list_events,
+        events::routes::create_event,
+        events::routes::get_event,
+        events::routes::update_event,
+        events::routes::event_calendar,
+        events::routes::register_for_event,
+        events::routes::list_registrations,
+        events::routes::get_registration,
+        events::routes::cancel_registration,
+        events::routes::check_in_ticket,
+        events::routes::my_registrations,
     ),
     components(schemas(
         error::Problem,
@@ -116,6 +130,7 @@ use crate::{
         (name = "case studies", description = "Assignments of case-study sessions, work handed in, reviews"),
         (name = "progress", description = "Where learners stand against the programme's completion rule"),
         (name = "certificates", description = "Issued to learners who completed; verified by anyone from their code"),
+        (name = "events", description = "Community events open to members and guests: registration with a waitlist, tickets, door check-in"),
         (name = "health", description = "Probes for orchestrators"),
     )
 )]

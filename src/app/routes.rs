@@ -11,8 +11,8 @@ use actix_web::{FromRequest, Handler, HttpResponse, Resource, Responder, Route};
 
 use super::health;
 use crate::{
-    attendance, auth, casework, cohorts, countries, materials, programmes, progress, sessions,
-    users,
+    attendance, auth, casework, cohorts, countries, events, materials, programmes, progress,
+    sessions, users,
 };
 
 pub fn table(cfg: &mut web::ServiceConfig) {
@@ -37,6 +37,10 @@ pub fn table(cfg: &mut web::ServiceConfig) {
             .service(at(
                 "/me/certificates",
                 [get(progress::routes::my_certificates)],
+            ))
+            .service(at(
+                "/me/registrations",
+                [get(events::routes::my_registrations)],
             ))
             .service(at(
                 "/me/calendar-token",
@@ -75,6 +79,17 @@ pub fn table(cfg: &mut web::ServiceConfig) {
                 [
                     put(countries::routes::add_coordinator),
                     delete(countries::routes::remove_coordinator),
+                ],
+            ))
+            .service(at(
+                "/countries/{code}/team",
+                [get(countries::routes::chapter_team)],
+            ))
+            .service(at(
+                "/countries/{code}/volunteers/{user_id}",
+                [
+                    put(countries::routes::add_volunteer),
+                    delete(countries::routes::remove_volunteer),
                 ],
             ))
             // Programmes.
@@ -245,6 +260,43 @@ pub fn table(cfg: &mut web::ServiceConfig) {
             .service(at(
                 "/certificates/{code}/revocation",
                 [post(progress::routes::revoke_certificate)],
+            ))
+            // Community events: registrations, tickets, the door.
+            .service(at(
+                "/events",
+                [
+                    get(events::routes::list_events),
+                    post(events::routes::create_event),
+                ],
+            ))
+            .service(at(
+                "/events/{id}",
+                [
+                    get(events::routes::get_event),
+                    patch(events::routes::update_event),
+                ],
+            ))
+            .service(at(
+                "/events/{id}/calendar.ics",
+                [get(events::routes::event_calendar)],
+            ))
+            .service(at(
+                "/events/{id}/registrations",
+                [
+                    get(events::routes::list_registrations),
+                    post(events::routes::register_for_event),
+                ],
+            ))
+            .service(at(
+                "/events/{id}/registrations/{registration_id}",
+                [
+                    get(events::routes::get_registration),
+                    delete(events::routes::cancel_registration),
+                ],
+            ))
+            .service(at(
+                "/events/{id}/check-ins",
+                [post(events::routes::check_in_ticket)],
             ))
             // Resumable uploads (tus 1.0.0).
             .service(at(

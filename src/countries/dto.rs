@@ -7,7 +7,8 @@ use validator::{Validate, ValidationError};
 
 use crate::validation::{iana_timezone, not_blank, upper_letters, TimeZoneName};
 
-use super::rows::Country;
+use super::rows::{ChapterRole, Country, Term};
+use crate::vocab::UserId;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CountryDto {
@@ -59,4 +60,29 @@ pub struct CreateCountryRequest {
     #[validate(custom(function = "currency_code"))]
     #[schema(example = "XOF", pattern = "^[A-Z]{3}$")]
     pub currency: String,
+}
+
+/// One term in a chapter's team.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TeamMemberDto {
+    pub user_id: UserId,
+    pub full_name: String,
+    pub role: ChapterRole,
+    #[serde(serialize_with = "crate::db::instants::utc")]
+    pub since: DateTime<Utc>,
+    /// Null while the person still holds the role.
+    #[serde(serialize_with = "crate::db::instants::utc_opt")]
+    pub until: Option<DateTime<Utc>>,
+}
+
+impl TeamMemberDto {
+    pub fn new(term: Term, full_name: String) -> Self {
+        Self {
+            user_id: term.user_id,
+            full_name,
+            role: term.role,
+            since: term.since.and_utc(),
+            until: term.until.map(|u| u.and_utc()),
+        }
+    }
 }

@@ -5,10 +5,10 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use crate::db::DbConnection;
-use crate::schema::{countries, country_coordinators, users};
+use crate::schema::{chapter_roles, countries, country_coordinators, users};
 use crate::users::{User, UserId};
 
-use super::rows::Country;
+use super::rows::{ChapterRole, Country, Term};
 
 pub fn find(conn: &mut DbConnection, code: &str) -> QueryResult<Option<Country>> {
     countries::table
@@ -71,4 +71,78 @@ pub fn remove_coordinator(conn: &mut DbConnection, code: &str, user: UserId) -> 
             .filter(country_coordinators::user_id.eq(user)),
     )
     .execute(conn)
+}
+
+/// Whether `user` volunteers for `country` now.
+pub fn is_volunteer(conn: &mut DbConnection, user: UserId, country: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        chapter_roles::table
+            .filter(chapter_roles::user_id.eq(user))
+            .filter(chapter_roles::country_code.eq(country))
+            .filter(chapter_roles::role.eq(ChapterRole::Volunteer))
+            .filter(chapter_roles::until.is_null()),
+    ))
+    .get_result(conn)
+}
+
+/// Opens a term of `user` in `role` for `country` from `now`; one already
+/// open stays as it is (`Ok(false)`).
+pub fn open_term(
+    conn: &mut DbConnection,
+    code: &str,
+    user: UserId,
+    role: ChapterRole,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let opened = diesel::insert_into(chapter_roles::table)
+        .values(&Term {
+            id: uuid::Uuid::now_v7().to_string(),
+            country_code: code.to_owned(),
+            user_id: user,
+            role,
+            since: now,
+            until: None,
+        })
+        .execute(conn);
+    match opened {
+        Ok(_) => Ok(true),
+        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Ends the open term of `user` in `role` for `country` at `now`, keeping
+/// the row: the terms ended (0 or 1).
+pub fn end_term(
+    conn: &mut DbConnection,
+    code: &str,
+    user: UserId,
+    role: ChapterRole,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        chapter_roles::table
+            .filter(chapter_roles::country_code.eq(code))
+            .filter(chapter_roles::user_id.eq(user))
+            .filter(chapter_roles::role.eq(role))
+            .filter(chapter_roles::until.is_null()),
+    )
+    .set(chapter_roles::until.eq(now))
+    .execute(conn)
+}
+
+/// Every term of the country's team, past ones included, with the
+/// person's name: current ones first, then by role and start.
+pub fn team(conn: &mut DbConnection, code: &str) -> QueryResult<Vec<(Term, String)>> {
+    chapter_roles::table
+        .inner_join(users::table)
+        .filter(chapter_roles::country_code.eq(code))
+        .order((
+            chapter_roles::until.is_not_null().asc(),
+            chapter_roles::role.asc(),
+            chapter_roles::since.asc(),
+            chapter_roles::id.asc(),
+        ))
+        .select((Term::as_select(), users::full_name))
+        .load(conn)
 }

@@ -10,7 +10,7 @@ use crate::pagination::Page;
 use crate::state::AppState;
 use crate::users::{UserDto, UserId};
 
-use super::dto::{CountryDto, CreateCountryRequest};
+use super::dto::{CountryDto, CreateCountryRequest, TeamMemberDto};
 use super::service;
 
 /// `GET /api/v1/countries`: every country chapter (public).
@@ -109,7 +109,7 @@ pub async fn add_coordinator(
     security(("bearer" = [])),
     params(("code" = String, Path, example = "ML"), ("user_id" = UserId, Path)),
     responses(
-        (status = 204, description = "No longer a coordinator of the country"),
+        (status = 204, description = "No longer a coordinator of the country; the term stays in the team's history"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not a coordinator of this country", body = Problem, content_type = "application/problem+json"),
@@ -122,8 +122,85 @@ pub async fn remove_coordinator(
 ) -> Result<HttpResponse, AppError> {
     let (code, user_id) = path.into_inner();
     let code = code.to_uppercase();
+    let now = state.clock.now_naive();
     db::run(&state.pool, move |conn| {
-        service::remove_coordinator(conn, &auth, &code, user_id)
+        service::remove_coordinator(conn, &auth, &code, user_id, now)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `GET /api/v1/countries/{code}/team`: the chapter's coordinators and volunteers, past terms included (admins, its coordinators and volunteers).
+#[utoipa::path(
+    get, path = "/api/v1/countries/{code}/team", tag = "countries",
+    security(("bearer" = [])),
+    params(("code" = String, Path, example = "BF")),
+    responses(
+        (status = 200, description = "Every term: current ones first, then by role and start; never paginated", body = Page<TeamMemberDto>),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown country", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn chapter_team(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let code = path.into_inner().to_uppercase();
+    let page = db::run(&state.pool, move |conn| service::team(conn, &auth, &code)).await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// `PUT /api/v1/countries/{code}/volunteers/{user_id}`: make someone a volunteer of the chapter (admins, its coordinators; idempotent).
+#[utoipa::path(
+    put, path = "/api/v1/countries/{code}/volunteers/{user_id}", tag = "countries",
+    security(("bearer" = [])),
+    params(("code" = String, Path, example = "BF"), ("user_id" = UserId, Path)),
+    responses(
+        (status = 204, description = "The user volunteers for the chapter (already did, or now does)"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown country or user", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn add_volunteer(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<(String, UserId)>,
+) -> Result<HttpResponse, AppError> {
+    let (code, user_id) = path.into_inner();
+    let code = code.to_uppercase();
+    let now = state.clock.now_naive();
+    db::run(&state.pool, move |conn| {
+        service::add_volunteer(conn, &auth, &code, user_id, now)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `DELETE /api/v1/countries/{code}/volunteers/{user_id}`: end someone's term as a volunteer of the chapter (admins, its coordinators).
+#[utoipa::path(
+    delete, path = "/api/v1/countries/{code}/volunteers/{user_id}", tag = "countries",
+    security(("bearer" = [])),
+    params(("code" = String, Path, example = "BF"), ("user_id" = UserId, Path)),
+    responses(
+        (status = 204, description = "No longer a volunteer; the term stays in the team's history"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown country, or not a current volunteer of it", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn remove_volunteer(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<(String, UserId)>,
+) -> Result<HttpResponse, AppError> {
+    let (code, user_id) = path.into_inner();
+    let code = code.to_uppercase();
+    let now = state.clock.now_naive();
+    db::run(&state.pool, move |conn| {
+        service::remove_volunteer(conn, &auth, &code, user_id, now)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -39,6 +39,11 @@ pub enum Msg {
     AlreadySubmitted,
     NotCurrentVersion,
     AlreadyRevoked,
+    AlreadyRegistered,
+    EventNotOpen,
+    EventOver,
+    TicketWaitlisted,
+    TicketCancelled,
 }
 
 impl Msg {
@@ -75,6 +80,26 @@ impl Msg {
             Msg::AlreadyRevoked => (
                 "Ce certificat est déjà révoqué.",
                 "This certificate is already revoked.",
+            ),
+            Msg::AlreadyRegistered => (
+                "Cette personne est déjà inscrite à cet événement.",
+                "This person is already registered for this event.",
+            ),
+            Msg::EventNotOpen => (
+                "Les inscriptions à cet événement ne sont pas ouvertes.",
+                "Registration for this event is not open.",
+            ),
+            Msg::EventOver => (
+                "Cet événement est terminé.",
+                "This event is over.",
+            ),
+            Msg::TicketWaitlisted => (
+                "Ce billet est sur liste d'attente : la personne n'a pas encore de place.",
+                "This ticket is on the waitlist: the person does not have a seat yet.",
+            ),
+            Msg::TicketCancelled => (
+                "Ce billet a été annulé.",
+                "This ticket was cancelled.",
             ),
             Msg::MalformedMultipart => (
                 "Le corps multipart/form-data est illisible.",
@@ -185,6 +210,11 @@ impl Msg {
             Msg::NotALearner => Some("not_a_learner"),
             Msg::AlreadySubmitted => Some("already_submitted"),
             Msg::AlreadyRevoked => Some("already_revoked"),
+            Msg::AlreadyRegistered => Some("already_registered"),
+            Msg::EventNotOpen => Some("event_not_open"),
+            Msg::EventOver => Some("event_over"),
+            Msg::TicketWaitlisted => Some("ticket_waitlisted"),
+            Msg::TicketCancelled => Some("ticket_cancelled"),
             _ => None,
         }
     }
@@ -228,6 +258,8 @@ pub enum Issue {
     BelowTaken(i64),
     NotATrainer,
     UnknownUser,
+    /// A door scan outside the event's day (12 h either side) or in the future.
+    OutsideEvent,
     /// A reference to something that does not exist.
     Unknown,
     /// A wrong check-in code, with the tries left in this window.
@@ -309,6 +341,12 @@ impl Issue {
                 .pick(
                     "Mot de passe actuel incorrect.",
                     "Current password is incorrect.",
+                )
+                .into(),
+            Issue::OutsideEvent => lang
+                .pick(
+                    "Hors de la journée de l'événement (12 h avant le début à 12 h après la fin) ou dans le futur.",
+                    "Outside the event's day (12 h before its start to 12 h after its end) or in the future.",
                 )
                 .into(),
             Issue::OwnAccount => lang

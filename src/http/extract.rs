@@ -30,36 +30,79 @@ where
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let is_json = req.mime_type().ok().flatten().is_some_and(|m| {
-            m.subtype() == mime_json() || m.suffix().is_some_and(|s| s == mime_json())
-        });
-        let body = web::Bytes::from_request(req, payload);
-        let patience = req
-            .app_data::<web::Data<AppState>>()
-            .map_or(DEFAULT_BODY_PATIENCE, |s| {
-                Duration::from_secs(s.settings.body_read_timeout_seconds)
-            });
+        let body = read_json(req, payload, false);
         Box::pin(async move {
-            if !is_json {
-                return Err(AppError::UnsupportedMediaType);
+            match body.await? {
+                Some(value) => Ok(Json(value)),
+                None => Err(AppError::BadRequest(Msg::MalformedJson)),
             }
-            // A body dripped a byte at a time would hold a connection and a
-            // buffer for ever: past the setting, the request is refused.
-            let body = timeout(patience, body)
-                .await
-                .map_err(|_| AppError::RequestTimeout)?;
-            let bytes = body.map_err(|e| {
-                if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
-                    AppError::PayloadTooLarge
-                } else {
-                    AppError::BadRequest(Msg::MalformedJson)
-                }
-            })?;
-            let value = parse_json::<T>(&bytes)?;
-            value.validate()?;
-            Ok(Json(value))
         })
     }
+}
+
+/// A JSON body that may be absent: no bytes at all is `None` (whatever the
+/// content type says); anything else is read like [`Json`].
+#[derive(Debug)]
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<T> FromRequest for OptionalJson<T>
+where
+    T: DeserializeOwned + Validate + 'static,
+{
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = read_json(req, payload, true);
+        Box::pin(async move { body.await.map(OptionalJson) })
+    }
+}
+
+/// Reads, parses and validates a JSON body; `None` only when `optional`
+/// and the body is empty.
+fn read_json<T>(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    optional: bool,
+) -> LocalBoxFuture<'static, Result<Option<T>, AppError>>
+where
+    T: DeserializeOwned + Validate + 'static,
+{
+    let is_json = req.mime_type().ok().flatten().is_some_and(|m| {
+        m.subtype() == mime_json() || m.suffix().is_some_and(|s| s == mime_json())
+    });
+    let body = web::Bytes::from_request(req, payload);
+    let patience = req
+        .app_data::<web::Data<AppState>>()
+        .map_or(DEFAULT_BODY_PATIENCE, |s| {
+            Duration::from_secs(s.settings.body_read_timeout_seconds)
+        });
+    Box::pin(async move {
+        if !is_json && !optional {
+            return Err(AppError::UnsupportedMediaType);
+        }
+        // A body dripped a byte at a time would hold a connection and a
+        // buffer for ever: past the setting, the request is refused.
+        let body = timeout(patience, body)
+            .await
+            .map_err(|_| AppError::RequestTimeout)?;
+        let bytes = body.map_err(|e| {
+            if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
+                AppError::PayloadTooLarge
+            } else {
+                AppError::BadRequest(Msg::MalformedJson)
+            }
+        })?;
+        if optional && bytes.is_empty() {
+            return Ok(None);
+        }
+        if !is_json {
+            return Err(AppError::UnsupportedMediaType);
+        }
+        let value = parse_json::<T>(&bytes)?;
+        value.validate()?;
+        Ok(Some(value))
+    })
 }
 
 fn mime_json() -> &'static str {

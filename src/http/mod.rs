@@ -8,4 +8,6 @@ pub mod extract;
 
 pub use auth::{AuthUser, MaybeAuthUser};
 pub use client::ClientAddr;
-pub use extract::{control_free, parse_json, path_config, query_config, query_with_control, Json};
+pub use extract::{
+    control_free, parse_json, path_config, query_config, query_with_control, Json, OptionalJson,
+};

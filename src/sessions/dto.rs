@@ -193,7 +193,7 @@ pub struct SessionFilters {
 /// An RFC 3339 instant in a query string, as UTC. A `+` that the query
 /// string turned into a space (`…T09:00:00 01:00`) is read as the `+` the
 /// client meant.
-fn query_instant<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDateTime>, D::Error> {
+pub fn query_instant<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDateTime>, D::Error> {
     let raw = String::deserialize(d)?;
     let parsed =
         DateTime::parse_from_rfc3339(raw.trim()).or_else(|e| match raw.trim().rsplit_once(' ') {

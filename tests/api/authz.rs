@@ -1,5 +1,6 @@
-//! One table: every endpoint of cohorts, enrolment, sessions and the user
-//! directory, called by each role, with the status each must get. Outsiders
+//! One table: every endpoint of cohorts, enrolment, sessions, the user
+//! directory, community events and chapter teams, called by each role,
+//! with the status each must get. Outsiders
 //! get 404 for a cohort's private resources; insiders without the right 403.
 
 use awc::http::Method;
@@ -28,6 +29,10 @@ struct World {
     class: String,
     assignment: String,
     submission: String,
+    event: String,
+    draft_event: String,
+    registration: String,
+    ticket: String,
 }
 
 async fn world() -> World {
@@ -95,7 +100,47 @@ async fn world() -> World {
         .as_str()
         .unwrap()
         .to_owned();
+    let new_event = |status: &str| {
+        json!({
+            "title": "Meetup Abidjan", "country_code": "CI", "status": status,
+            "starts_at": "2026-03-02T12:00:00Z", "ends_at": "2026-03-02T18:00:00Z"
+        })
+    };
+    let event = app
+        .post(
+            "/api/v1/events",
+            Some(&admin.access_token),
+            &new_event("published"),
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let draft_event = app
+        .post(
+            "/api/v1/events",
+            Some(&admin.access_token),
+            &new_event("draft"),
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let guest = app
+        .post(
+            &format!("/api/v1/events/{event}/registrations"),
+            None,
+            &json!({ "full_name": "Invitée", "email": "invitee@example.org" }),
+        )
+        .await
+        .json();
     World {
+        event,
+        draft_event,
+        registration: guest["id"].as_str().unwrap().to_owned(),
+        ticket: guest["ticket_code"].as_str().unwrap().to_owned(),
         sessions: vec![
             None,
             Some(learner.clone()),
@@ -351,6 +396,123 @@ fn cases() -> Vec<Case> {
             Fresh::User,
             [401, 403, 403, 403, 403, 403, 204],
         ),
+        // Chapter teams
+        case(
+            M::GET,
+            "/api/v1/countries/CI/team",
+            None,
+            Fresh::None,
+            [401, 403, 403, 403, 200, 403, 200],
+        ),
+        case(
+            M::PUT,
+            "/api/v1/countries/CI/volunteers/{user}",
+            None,
+            Fresh::User,
+            [401, 403, 403, 403, 204, 403, 204],
+        ),
+        case(
+            M::DELETE,
+            "/api/v1/countries/CI/volunteers/{user}",
+            None,
+            Fresh::User,
+            [401, 403, 403, 403, 404, 403, 404],
+        ),
+        // Community events
+        case(
+            M::GET,
+            "/api/v1/events",
+            None,
+            Fresh::None,
+            [200, 200, 200, 200, 200, 200, 200],
+        ),
+        case(
+            M::POST,
+            "/api/v1/events",
+            Some(json!({
+                "title": "Meetup", "country_code": "CI",
+                "starts_at": "2026-04-02T12:00:00Z", "ends_at": "2026-04-02T18:00:00Z"
+            })),
+            Fresh::None,
+            [401, 403, 403, 403, 201, 403, 201],
+        ),
+        case(
+            M::GET,
+            "/api/v1/events/{event}",
+            None,
+            Fresh::None,
+            [200, 200, 200, 200, 200, 200, 200],
+        ),
+        case(
+            M::GET,
+            "/api/v1/events/{draft_event}",
+            None,
+            Fresh::None,
+            [404, 404, 404, 404, 200, 404, 200],
+        ),
+        case(
+            M::PATCH,
+            "/api/v1/events/{event}",
+            Some(json!({ "title": "Meetup Abidjan #2" })),
+            Fresh::None,
+            [401, 403, 403, 403, 200, 403, 200],
+        ),
+        case(
+            M::PATCH,
+            "/api/v1/events/{draft_event}",
+            Some(json!({ "title": "Brouillon" })),
+            Fresh::None,
+            [401, 404, 404, 404, 200, 404, 200],
+        ),
+        case(
+            M::GET,
+            "/api/v1/events/{event}/calendar.ics",
+            None,
+            Fresh::None,
+            [200, 200, 200, 200, 200, 200, 200],
+        ),
+        case(
+            M::POST,
+            "/api/v1/events/{event}/registrations",
+            None,
+            Fresh::None,
+            [401, 201, 201, 201, 201, 201, 201],
+        ),
+        case(
+            M::GET,
+            "/api/v1/events/{event}/registrations",
+            None,
+            Fresh::None,
+            [401, 403, 403, 403, 200, 403, 200],
+        ),
+        case(
+            M::POST,
+            "/api/v1/events/{event}/check-ins",
+            Some(json!({ "ticket_code": "{ticket}" })),
+            Fresh::None,
+            [401, 403, 403, 403, 200, 403, 200],
+        ),
+        case(
+            M::GET,
+            "/api/v1/events/{event}/registrations/{registration}",
+            None,
+            Fresh::None,
+            [404, 404, 404, 404, 200, 404, 200],
+        ),
+        case(
+            M::DELETE,
+            "/api/v1/events/{event}/registrations/{registration}",
+            None,
+            Fresh::None,
+            [404, 404, 404, 404, 204, 404, 204],
+        ),
+        case(
+            M::GET,
+            "/api/v1/me/registrations",
+            None,
+            Fresh::None,
+            [401, 200, 200, 200, 200, 200, 200],
+        ),
         // Attendance
         case(
             M::GET,
@@ -530,7 +692,11 @@ fn fill(text: &str, w: &World, fresh: Option<&str>) -> String {
         .replace("{learner}", &w.learner.user_id)
         .replace("{class}", &w.class)
         .replace("{assignment}", &w.assignment)
-        .replace("{submission}", &w.submission);
+        .replace("{submission}", &w.submission)
+        .replace("{draft_event}", &w.draft_event)
+        .replace("{event}", &w.event)
+        .replace("{registration}", &w.registration)
+        .replace("{ticket}", &w.ticket);
     if let Some(f) = fresh {
         out = out.replace("{user}", f).replace("{session}", f);
     }

@@ -14,6 +14,7 @@ mod conformance;
 mod coordinators;
 mod countries;
 mod errors;
+mod events;
 mod fixtures;
 mod health;
 mod helpers;

@@ -1,0 +1,4 @@
+DROP TRIGGER event_registrations_claim;
+DROP TABLE chapter_roles;
+DROP TABLE event_registrations;
+DROP TABLE events;

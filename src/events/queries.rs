@@ -1,0 +1,322 @@
+//! Every query of community events: the events, the line of registrations
+//! behind each, the door, and who volunteers for a chapter.
+//!
+//! Seats are counted on the event row. Every statement that changes a
+//! registration's status first locks that row ([`event_for_update`]:
+//! `FOR UPDATE` on PostgreSQL; SQLite's `BEGIN IMMEDIATE` already admits
+//! one writer), then moves the counters in the database (`SET n = n + 1`),
+//! so parallel registrations never overfill an event.
+
+use chrono::NaiveDateTime;
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+
+use super::rows::{
+    Event, EventChanges, EventId, EventStatus, Registration, RegistrationId, RegistrationStatus,
+};
+use crate::db::{DbConnection, MultiBackend};
+use crate::schema::{event_registrations as regs, events};
+use crate::vocab::UserId;
+
+pub fn insert_event(conn: &mut DbConnection, row: &Event) -> QueryResult<()> {
+    diesel::insert_into(events::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find_event(conn: &mut DbConnection, id: EventId) -> QueryResult<Option<Event>> {
+    events::table
+        .find(id)
+        .select(Event::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The event, its row locked until the transaction ends (PostgreSQL;
+/// SQLite's write transaction holds the whole file).
+pub fn event_for_update(conn: &mut DbConnection, id: EventId) -> QueryResult<Option<Event>> {
+    let q = events::table.find(id);
+    match conn {
+        DbConnection::Pg(pg) => q
+            .select(Event::as_select())
+            .for_update()
+            .first(pg)
+            .optional(),
+        DbConnection::Sqlite(lite) => q.select(Event::as_select()).first(lite).optional(),
+    }
+}
+
+pub fn update_event(
+    conn: &mut DbConnection,
+    id: EventId,
+    changes: &EventChanges,
+) -> QueryResult<Event> {
+    diesel::update(events::table.find(id))
+        .set(changes)
+        .returning(<Event as Selectable<MultiBackend>>::construct_selection())
+        .get_result(conn)
+}
+
+/// Which events a listing may show the caller.
+#[derive(Debug, Clone)]
+pub enum Shown {
+    /// Every event (admins).
+    All,
+    /// Published ones, and every one of these countries (their coordinators).
+    PublishedAnd(Vec<String>),
+}
+
+/// The sort key of the last event of a page: `(starts_at, id)`.
+pub type EventCursor = (NaiveDateTime, EventId);
+
+pub struct EventQuery<'a> {
+    pub shown: &'a Shown,
+    pub country: Option<&'a str>,
+    /// Only events that end after this.
+    pub from: Option<NaiveDateTime>,
+    /// Only events that start before this.
+    pub to: Option<NaiveDateTime>,
+    pub status: Option<EventStatus>,
+    pub limit: i64,
+    pub after: Option<EventCursor>,
+}
+
+/// One page of events by `(starts_at, id)`, one row more than `limit` to
+/// tell whether another page follows.
+pub fn page_of_events(conn: &mut DbConnection, q: &EventQuery<'_>) -> QueryResult<Vec<Event>> {
+    let mut query = events::table
+        .select(Event::as_select())
+        .into_boxed::<MultiBackend>();
+    match q.shown {
+        Shown::All => {}
+        Shown::PublishedAnd(countries) if countries.is_empty() => {
+            query = query.filter(events::status.eq(EventStatus::Published));
+        }
+        Shown::PublishedAnd(countries) => {
+            query = query.filter(
+                events::status
+                    .eq(EventStatus::Published)
+                    .or(events::country_code.eq_any(countries.clone())),
+            );
+        }
+    }
+    if let Some(country) = q.country {
+        query = query.filter(events::country_code.eq(country.to_owned()));
+    }
+    if let Some(from) = q.from {
+        query = query.filter(events::ends_at.gt(from));
+    }
+    if let Some(to) = q.to {
+        query = query.filter(events::starts_at.lt(to));
+    }
+    if let Some(status) = q.status {
+        query = query.filter(events::status.eq(status));
+    }
+    if let Some((at, id)) = q.after {
+        query = query.filter(
+            events::starts_at
+                .gt(at)
+                .or(events::starts_at.eq(at).and(events::id.gt(id))),
+        );
+    }
+    query
+        .order((events::starts_at.asc(), events::id.asc()))
+        .limit(q.limit + 1)
+        .load(conn)
+}
+
+/// Takes the next place in the event's line and counts the newcomer as
+/// registered or waitlisted. Run under the event's lock: the caller has
+/// just read the counters through [`event_for_update`].
+pub fn take_place(conn: &mut DbConnection, id: EventId, seated: bool) -> QueryResult<i64> {
+    let (r, w) = if seated { (1, 0) } else { (0, 1) };
+    diesel::update(events::table.find(id))
+        .set((
+            events::last_position.eq(events::last_position + 1),
+            events::registered_count.eq(events::registered_count + r),
+            events::waitlisted_count.eq(events::waitlisted_count + w),
+        ))
+        .returning(events::last_position)
+        .get_result(conn)
+}
+
+/// Moves the event's counters by these amounts, in the database.
+pub fn shift_counts(
+    conn: &mut DbConnection,
+    id: EventId,
+    registered: i32,
+    waitlisted: i32,
+) -> QueryResult<()> {
+    diesel::update(events::table.find(id))
+        .set((
+            events::registered_count.eq(events::registered_count + registered),
+            events::waitlisted_count.eq(events::waitlisted_count + waitlisted),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Inserts a registration; a person already registered or waitlisted for
+/// the event breaks the unique index (`Ok(false)`).
+pub fn insert_registration(conn: &mut DbConnection, row: &Registration) -> QueryResult<bool> {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match diesel::insert_into(regs::table).values(row).execute(conn) {
+        Ok(_) => Ok(true),
+        Err(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+pub fn find_registration(
+    conn: &mut DbConnection,
+    event: EventId,
+    id: RegistrationId,
+) -> QueryResult<Option<Registration>> {
+    regs::table
+        .find(id)
+        .filter(regs::event_id.eq(event))
+        .select(Registration::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn registration_by_ticket(
+    conn: &mut DbConnection,
+    event: EventId,
+    ticket: &str,
+) -> QueryResult<Option<Registration>> {
+    regs::table
+        .filter(regs::ticket_code.eq(ticket))
+        .filter(regs::event_id.eq(event))
+        .select(Registration::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Marks a live registration cancelled.
+pub fn cancel_registration(
+    conn: &mut DbConnection,
+    id: RegistrationId,
+    by: Option<UserId>,
+    now: NaiveDateTime,
+) -> QueryResult<Registration> {
+    diesel::update(regs::table.find(id))
+        .set((
+            regs::status.eq(RegistrationStatus::Cancelled),
+            regs::cancelled_at.eq(now),
+            regs::cancelled_by.eq(by),
+            regs::updated_at.eq(now),
+        ))
+        .returning(<Registration as Selectable<MultiBackend>>::construct_selection())
+        .get_result(conn)
+}
+
+/// Gives seats to the `n` longest-waiting people of the event's line: the
+/// rows promoted. Run under the event's lock.
+pub fn promote(
+    conn: &mut DbConnection,
+    event: EventId,
+    n: i64,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    if n <= 0 {
+        return Ok(0);
+    }
+    let next: Vec<RegistrationId> = regs::table
+        .filter(regs::event_id.eq(event))
+        .filter(regs::status.eq(RegistrationStatus::Waitlisted))
+        .order(regs::queue_position.asc())
+        .limit(n)
+        .select(regs::id)
+        .load(conn)?;
+    if next.is_empty() {
+        return Ok(0);
+    }
+    diesel::update(regs::table.filter(regs::id.eq_any(&next)))
+        .set((
+            regs::status.eq(RegistrationStatus::Registered),
+            regs::updated_at.eq(now),
+        ))
+        .execute(conn)
+}
+
+/// Records a scan of a seated ticket at `at`; the earliest scan wins, so
+/// offline scans may arrive in any order. `None` when no seated ticket of
+/// the event has this code.
+pub fn check_in(
+    conn: &mut DbConnection,
+    event: EventId,
+    ticket: &str,
+    at: NaiveDateTime,
+    by: UserId,
+) -> QueryResult<Option<Registration>> {
+    let earlier = regs::checked_in_at.is_null().or(regs::checked_in_at.gt(at));
+    diesel::update(
+        regs::table
+            .filter(regs::ticket_code.eq(ticket))
+            .filter(regs::event_id.eq(event))
+            .filter(regs::status.eq(RegistrationStatus::Registered))
+            .filter(earlier),
+    )
+    .set((regs::checked_in_at.eq(at), regs::checked_in_by.eq(by)))
+    .returning(<Registration as Selectable<MultiBackend>>::construct_selection())
+    .get_result(conn)
+    .optional()
+}
+
+/// A page of an event's registrations in line order, one more than `limit`.
+pub fn page_of_registrations(
+    conn: &mut DbConnection,
+    event: EventId,
+    status: Option<RegistrationStatus>,
+    limit: Option<i64>,
+    after: Option<i64>,
+) -> QueryResult<Vec<Registration>> {
+    let mut query = regs::table
+        .filter(regs::event_id.eq(event))
+        .select(Registration::as_select())
+        .into_boxed::<MultiBackend>();
+    if let Some(status) = status {
+        query = query.filter(regs::status.eq(status));
+    }
+    if let Some(after) = after {
+        query = query.filter(regs::queue_position.gt(after));
+    }
+    query = query.order(regs::queue_position.asc());
+    if let Some(limit) = limit {
+        query = query.limit(limit + 1);
+    }
+    query.load(conn)
+}
+
+/// `(status, rows, rows checked in)` for each status the event's
+/// registrations have.
+pub fn counts(
+    conn: &mut DbConnection,
+    event: EventId,
+) -> QueryResult<Vec<(RegistrationStatus, i64, i64)>> {
+    regs::table
+        .filter(regs::event_id.eq(event))
+        .group_by(regs::status)
+        .select((
+            regs::status,
+            count_star(),
+            diesel::dsl::count(regs::checked_in_at),
+        ))
+        .load(conn)
+}
+
+/// The caller's live registrations with their events, soonest event first.
+pub fn registrations_of(
+    conn: &mut DbConnection,
+    user: UserId,
+) -> QueryResult<Vec<(Registration, Event)>> {
+    regs::table
+        .inner_join(events::table)
+        .filter(regs::user_id.eq(user))
+        .filter(regs::status.ne(RegistrationStatus::Cancelled))
+        .order((events::starts_at.asc(), events::id.asc()))
+        .select((Registration::as_select(), Event::as_select()))
+        .load(conn)
+}
