@@ -2,7 +2,6 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use crate::db::DbConnection;
 use crate::schema::{chapter_roles, countries, country_coordinators, users};
@@ -42,25 +41,25 @@ pub fn coordinators(conn: &mut DbConnection, code: &str) -> QueryResult<Vec<User
         .load(conn)
 }
 
-/// Makes `user` a coordinator of `code`; being one already is no error.
+/// Makes `user` a coordinator of `code`; being one already is no error
+/// (and, being `ON CONFLICT DO NOTHING`, leaves a PostgreSQL transaction
+/// usable).
 pub fn appoint(
     conn: &mut DbConnection,
     code: &str,
     user: UserId,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    let appointed = diesel::insert_into(country_coordinators::table)
-        .values((
-            country_coordinators::country_code.eq(code),
-            country_coordinators::user_id.eq(user),
-            country_coordinators::created_at.eq(now),
-        ))
-        .execute(conn);
-    match appointed {
-        // Already a coordinator: the PUT states a fact, so it holds.
-        Ok(_) | Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(()),
-        Err(e) => Err(e),
-    }
+    let row = (
+        country_coordinators::country_code.eq(code),
+        country_coordinators::user_id.eq(user),
+        country_coordinators::created_at.eq(now),
+    );
+    crate::on_backend!(conn, c => diesel::insert_into(country_coordinators::table)
+        .values(row)
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    Ok(())
 }
 
 /// Removes `user` from the coordinators of `code`: the rows removed (0 or 1).
@@ -94,21 +93,20 @@ pub fn open_term(
     role: ChapterRole,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let opened = diesel::insert_into(chapter_roles::table)
-        .values(&Term {
-            id: uuid::Uuid::now_v7().to_string(),
-            country_code: code.to_owned(),
-            user_id: user,
-            role,
-            since: now,
-            until: None,
-        })
-        .execute(conn);
-    match opened {
-        Ok(_) => Ok(true),
-        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(false),
-        Err(e) => Err(e),
-    }
+    let term = Term {
+        id: uuid::Uuid::now_v7().to_string(),
+        country_code: code.to_owned(),
+        user_id: user,
+        role,
+        since: now,
+        until: None,
+    };
+    // The partial unique index on open terms makes a second one a no-op.
+    let opened = crate::on_backend!(conn, c => diesel::insert_into(chapter_roles::table)
+        .values(&term)
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    Ok(opened == 1)
 }
 
 /// Ends the open term of `user` in `role` for `country` at `now`, keeping
