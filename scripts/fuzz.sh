@@ -103,6 +103,10 @@ sessions = [s["id"] for s in get(f"/api/v1/cohorts/{fixture['cohort_id']}/sessio
 assignments = [a["id"] for a in get(f"/api/v1/cohorts/{fixture['cohort_id']}/assignments")["items"]][:10]
 submissions = [s["id"] for a in assignments[:3]
                for s in get(f"/api/v1/assignments/{a}/submissions")["items"][:5]]
+events = [e["id"] for e in get("/api/v1/events?limit=20")["items"]]
+registration_event = fixture["event_id"]
+registrations = [r["id"] for r in
+                 get(f"/api/v1/events/{registration_event}/registrations?limit=20")["items"]]
 dictionaries = {
     "countries": countries,
     "programmes": programmes,
@@ -112,6 +116,9 @@ dictionaries = {
     "assignments": assignments,
     "submissions": submissions,
     "certificates": fixture["certificate_codes"][:10],
+    "events": events,
+    "registration_event": [registration_event],
+    "registrations": registrations,
 }
 print("# Filled in by scripts/fuzz.sh from the seeded database.")
 for name, values in dictionaries.items():

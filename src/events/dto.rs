@@ -152,7 +152,7 @@ pub struct UpdateEventRequest {
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct EventFilters {
-    /// Only this country's events.
+    /// Only this country's events (its code, upper case).
     #[param(pattern = "^[A-Z]{2}$")]
     pub country: Option<String>,
     /// Only events that end after this instant (RFC 3339).
@@ -287,7 +287,6 @@ pub struct RegistrationFilters {
 #[into_params(parameter_in = Query)]
 pub struct GuestToken {
     /// The `cancel_token` of a guest's registration.
-    #[param(max_length = 100)]
     pub cancel_token: Option<String>,
 }
 
@@ -325,4 +324,28 @@ pub struct MyRegistration {
 pub struct MyRegistrations {
     /// Live registrations (not cancelled), soonest event first.
     pub items: Vec<MyRegistration>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capacities_are_bounded_when_set_and_may_be_cleared() {
+        let edit =
+            |v: serde_json::Value| -> UpdateEventRequest { serde_json::from_value(v).unwrap() };
+        assert!(edit(serde_json::json!({ "capacity": 0 }))
+            .validate()
+            .is_err());
+        assert!(edit(serde_json::json!({ "capacity": 100_001 }))
+            .validate()
+            .is_err());
+        assert!(edit(serde_json::json!({ "capacity": 100 }))
+            .validate()
+            .is_ok());
+        let cleared = edit(serde_json::json!({ "capacity": null }));
+        assert!(cleared.validate().is_ok());
+        assert_eq!(cleared.capacity, Some(None));
+        assert_eq!(edit(serde_json::json!({})).capacity, None);
+    }
 }

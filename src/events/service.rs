@@ -176,7 +176,13 @@ pub fn get_event(
 /// The page size and cursor of an event listing, read first.
 pub fn page_request(filters: &EventFilters) -> Result<(i64, Option<EventCursor>), AppError> {
     let paging = PageParams::new(filters.limit, filters.cursor.clone());
-    Ok((paging.limit()?, paging.cursor()?))
+    let (limit, after) = (paging.limit()?, paging.cursor()?);
+    if let Some(country) = filters.country.as_deref() {
+        if crate::validation::upper_letters(country, 2).is_err() {
+            return Err(AppError::field("country", Issue::UnknownCountry));
+        }
+    }
+    Ok((limit, after))
 }
 
 /// Events by start: published ones for everyone, and for staff also the
@@ -193,12 +199,11 @@ pub fn list_events(
         Some(a) => Shown::PublishedAnd(a.coordinates.clone()),
         None => Shown::PublishedAnd(Vec::new()),
     };
-    let country = filters.country.as_deref().map(str::to_uppercase);
     let rows = queries::page_of_events(
         conn,
         &EventQuery {
             shown: &shown,
-            country: country.as_deref(),
+            country: filters.country.as_deref(),
             from: filters.from,
             to: filters.to,
             status: filters.status,

@@ -136,6 +136,9 @@ async fn a_coordinator_runs_their_countrys_events_and_only_published_ones_are_pu
     assert_eq!(listed.json()["items"][0]["id"], event.as_str());
     let other_country = app.get("/api/v1/events?country=ML", None).await;
     assert_eq!(other_country.json()["items"], json!([]));
+    app.get("/api/v1/events?country=bf", None)
+        .await
+        .assert_problem(422, "validation_failed");
     let after = app
         .get("/api/v1/events?from=2026-03-15T00:00:00Z", None)
         .await;
