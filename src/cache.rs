@@ -68,10 +68,19 @@ pub fn weak_etag(digest: &[u8]) -> String {
 /// Whether an `If-None-Match` header names `etag` (weak comparison, `*`
 /// matches anything).
 pub fn matches(req: &HttpRequest, etag: &str) -> bool {
+    names(
+        req.headers()
+            .get_all(header::IF_NONE_MATCH)
+            .filter_map(|v| v.to_str().ok()),
+        etag,
+    )
+}
+
+/// Whether these `If-None-Match` values name `etag` (weak comparison, `*`
+/// matches anything).
+pub fn names<'a>(if_none_match: impl Iterator<Item = &'a str>, etag: &str) -> bool {
     let ours = etag.trim_start_matches("W/");
-    req.headers()
-        .get_all(header::IF_NONE_MATCH)
-        .filter_map(|v| v.to_str().ok())
+    if_none_match
         .flat_map(|v| v.split(','))
         .map(str::trim)
         .any(|t| t == "*" || t.trim_start_matches("W/") == ours)

@@ -10,6 +10,7 @@ pub mod middleware;
 pub mod openapi;
 pub mod routes;
 pub mod seed;
+pub mod validators;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -86,6 +87,7 @@ impl Application {
                 .app_data(web::PayloadConfig::new(settings.json_body_limit_bytes))
                 .app_data(http::query_config())
                 .app_data(http::path_config())
+                .wrap(from_fn(validators::validators))
                 .wrap(cors(&settings.cors_allowed_origins))
                 .wrap(from_fn(middleware::observe))
                 .wrap(Compress::default())

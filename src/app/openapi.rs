@@ -114,7 +114,7 @@ use crate::{
         materials::uploads::routes::TusResumable,
         materials::uploads::UploadId
     )),
-    modifiers(&BearerAuth, &CommonProblems, &PlainText),
+    modifiers(&BearerAuth, &CommonProblems, &PlainText, &Validators),
     tags(
         (name = "auth", description = "Registration, sign-in and tokens"),
         (name = "me", description = "The signed-in account"),
@@ -235,6 +235,66 @@ impl Modify for CommonProblems {
                         }
                     }
                 }
+            }
+        }
+    }
+}
+
+/// Every `GET` answering JSON has a validator (`app::validators`): its
+/// `200` carries an `ETag`, it takes `If-None-Match`, and it may answer
+/// `304`.
+struct Validators;
+
+impl Modify for Validators {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::header::HeaderBuilder;
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        use utoipa::openapi::{RefOr, Required, ResponseBuilder};
+        let string = || ObjectBuilder::new().schema_type(Type::String).build();
+        for item in openapi.paths.paths.values_mut() {
+            let Some(op) = item.get.as_mut() else {
+                continue;
+            };
+            let Some(RefOr::T(ok)) = op.responses.responses.get_mut("200") else {
+                continue;
+            };
+            if !ok.content.contains_key("application/json") {
+                continue;
+            }
+            ok.headers.entry("ETag".to_owned()).or_insert_with(|| {
+                RefOr::T(
+                    HeaderBuilder::new()
+                        .schema(Some(string()))
+                        .description(Some(
+                            "Weak validator of this answer; send it back in `If-None-Match`",
+                        ))
+                        .build(),
+                )
+            });
+            op.responses
+                .responses
+                .entry("304".to_owned())
+                .or_insert_with(|| {
+                    ResponseBuilder::new()
+                        .description("Unchanged since the ETag sent in `If-None-Match`")
+                        .build()
+                        .into()
+                });
+            let params = op.parameters.get_or_insert_with(Vec::new);
+            let named = params
+                .iter()
+                .any(|p| matches!(p, RefOr::T(p) if p.name.eq_ignore_ascii_case("If-None-Match")));
+            if !named {
+                params.push(RefOr::T(
+                    ParameterBuilder::new()
+                        .name("If-None-Match")
+                        .parameter_in(ParameterIn::Header)
+                        .required(Required::False)
+                        .description(Some("The `ETag` of an answer the client holds"))
+                        .schema(Some(string()))
+                        .build(),
+                ));
             }
         }
     }

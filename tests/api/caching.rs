@@ -539,3 +539,82 @@ async fn a_report_follows_records_names_the_clock_and_the_programme() {
     let (report, _) = changed(app, &path, token, &etag, "cancelled").await;
     assert_eq!(report["sessions_counted"], 0);
 }
+
+#[actix_rt::test]
+async fn every_json_answer_has_a_validator_and_a_304_for_the_caller_only() {
+    // Arrange
+    let app = spawn_app_with(long_tokens).await;
+    let admin = app.admin();
+    let member = app.user(UserSpec::default());
+    let draft = app.cohort(&admin, json!({ "status": "draft" })).await;
+    let paths = [
+        "/api/v1/me".to_owned(),
+        "/api/v1/countries".to_owned(),
+        "/api/v1/programmes".to_owned(),
+        "/api/v1/cohorts".to_owned(),
+        format!("/api/v1/cohorts/{draft}"),
+        "/api/v1/me/progress".to_owned(),
+        "/api/v1/me/registrations".to_owned(),
+        "/api/v1/events".to_owned(),
+    ];
+
+    for path in &paths {
+        // Act
+        let first = get(&app, path, &admin.access_token, None).await;
+        let etag = first
+            .header("etag")
+            .unwrap_or_else(|| panic!("{path}: no ETag"));
+        let again = get(&app, path, &admin.access_token, Some(&etag)).await;
+        let strong = etag.trim_start_matches("W/");
+        let same = get(&app, path, &admin.access_token, Some(strong)).await;
+
+        // Assert
+        assert_eq!(first.status, 200, "{path}: {}", first.text());
+        assert!(etag.starts_with("W/\""), "{path}: {etag}");
+        assert_eq!(again.status, 304, "{path}");
+        assert!(again.text().is_empty(), "{path}");
+        assert_eq!(again.header("etag").as_deref(), Some(etag.as_str()));
+        assert_eq!(same.status, 304, "{path}: weak comparison");
+    }
+
+    // A change shows at once: another ETag, and a 200.
+    let me = get(&app, "/api/v1/me", &member.access_token, None).await;
+    let held = me.header("etag").unwrap();
+    let res = app
+        .patch(
+            "/api/v1/me",
+            Some(&member.access_token),
+            &json!({ "full_name": "Nouveau Nom" }),
+        )
+        .await;
+    assert_eq!(res.status, 200);
+    let renamed = get(&app, "/api/v1/me", &member.access_token, Some(&held)).await;
+    assert_eq!(renamed.status, 200);
+    assert_eq!(renamed.json()["full_name"], "Nouveau Nom");
+    assert_ne!(renamed.header("etag").unwrap(), held);
+    // Personal answers stay out of every cache but the app's own.
+    assert_eq!(renamed.header("cache-control").as_deref(), Some("no-store"));
+
+    // Whoever may not see a thing gets its 404, whatever they send.
+    let hidden = get(
+        &app,
+        &format!("/api/v1/cohorts/{draft}"),
+        &member.access_token,
+        Some("*"),
+    )
+    .await;
+    assert_eq!(hidden.status, 404);
+
+    // Compressed on the wire, the same weak validator.
+    let gzip = app
+        .request(
+            Method::GET,
+            "/api/v1/countries",
+            Some(&admin.access_token),
+            None,
+            &[("Accept-Encoding", "gzip")],
+        )
+        .await;
+    let plain = get(&app, "/api/v1/countries", &admin.access_token, None).await;
+    assert_eq!(gzip.header("etag"), plain.header("etag"));
+}
