@@ -14,6 +14,7 @@ pub mod db;
 pub mod error;
 pub mod http;
 pub mod i18n;
+pub mod idempotency;
 pub mod pagination;
 pub mod schema;
 pub mod state;

@@ -397,6 +397,18 @@ diesel::joinable!(event_registrations -> events (event_id));
 diesel::joinable!(chapter_roles -> users (user_id));
 diesel::joinable!(events -> countries (country_code));
 
+diesel::table! {
+    idempotency_keys (user_id, idempotency_key) {
+        user_id -> Text,
+        idempotency_key -> Text,
+        request_hash -> Text,
+        status -> Nullable<Integer>,
+        headers -> Nullable<Text>,
+        body -> Nullable<Binary>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     countries,
     users,
@@ -425,4 +437,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     events,
     event_registrations,
     chapter_roles,
+    idempotency_keys,
 );

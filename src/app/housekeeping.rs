@@ -38,6 +38,8 @@ pub struct Report {
     pub throttles: usize,
     /// Resumable uploads past their expiry.
     pub uploads: usize,
+    /// `Idempotency-Key` answers past their 24 hours.
+    pub idempotency_keys: usize,
     /// The stored bytes of what was deleted, for [`Storage::discard`].
     #[serde(skip)]
     pub dropped_keys: Vec<String>,
@@ -111,6 +113,7 @@ pub fn run_once(
                 now.and_utc().timestamp(),
             )?,
             uploads,
+            idempotency_keys: crate::idempotency::sweep(conn, now)?,
             dropped_keys,
         })
     })

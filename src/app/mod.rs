@@ -6,6 +6,7 @@ pub mod backup;
 pub mod cli;
 pub mod health;
 pub mod housekeeping;
+pub mod idempotency;
 pub mod middleware;
 pub mod openapi;
 pub mod routes;
@@ -88,6 +89,7 @@ impl Application {
                 .app_data(http::query_config())
                 .app_data(http::path_config())
                 .wrap(from_fn(validators::validators))
+                .wrap(from_fn(idempotency::idempotency))
                 .wrap(cors(&settings.cors_allowed_origins))
                 .wrap(from_fn(middleware::observe))
                 .wrap(Compress::default())
@@ -148,12 +150,14 @@ fn cors(origins: &[String]) -> Cors {
             header::IF_NONE_MATCH,
             header::RANGE,
             middleware::REQUEST_ID,
+            idempotency::IDEMPOTENCY_KEY,
         ])
         .expose_headers([
             middleware::REQUEST_ID,
             header::ETAG,
             header::CONTENT_DISPOSITION,
             header::RETRY_AFTER,
+            idempotency::REPLAYED,
         ])
         .max_age(3600)
         // Leave the verdict to the browser; same-origin tools (e.g. /docs)

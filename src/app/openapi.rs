@@ -114,7 +114,7 @@ use crate::{
         materials::uploads::routes::TusResumable,
         materials::uploads::UploadId
     )),
-    modifiers(&BearerAuth, &CommonProblems, &PlainText, &Validators),
+    modifiers(&BearerAuth, &IdempotencyKeys, &CommonProblems, &PlainText, &Validators),
     tags(
         (name = "auth", description = "Registration, sign-in and tokens"),
         (name = "me", description = "The signed-in account"),
@@ -235,6 +235,74 @@ impl Modify for CommonProblems {
                         }
                     }
                 }
+            }
+        }
+    }
+}
+
+/// Every write of a signed-in user takes an `Idempotency-Key`
+/// (`app::idempotency`): the header, and the 409 of a twin still running
+/// and the 422 of a key reused for another request. Runs before
+/// [`CommonProblems`], which leaves an operation's own 409 and 422 alone.
+struct IdempotencyKeys;
+
+impl Modify for IdempotencyKeys {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, Required, ResponseBuilder};
+        let problem = |description: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        crate::error::PROBLEM_JSON,
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("Problem")))
+                            .build(),
+                    )
+                    .build(),
+            )
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let ops = [
+                item.post.as_mut(),
+                item.put.as_mut(),
+                item.patch.as_mut(),
+                item.delete.as_mut(),
+            ];
+            for op in ops.into_iter().flatten() {
+                let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+                if !secured {
+                    continue;
+                }
+                op.parameters.get_or_insert_with(Vec::new).push(RefOr::T(
+                    ParameterBuilder::new()
+                        .name("Idempotency-Key")
+                        .parameter_in(ParameterIn::Header)
+                        .required(Required::False)
+                        .description(Some(
+                            "A key the client makes per request (a UUID, say): a retry with \
+                             the same key and body within 24 hours gets the first answer \
+                             again, with `Idempotent-Replayed: true`, and changes nothing. \
+                             Per signed-in user; ignored on anonymous requests.",
+                        ))
+                        .schema(Some(
+                            ObjectBuilder::new()
+                                .schema_type(Type::String)
+                                .min_length(Some(1))
+                                .max_length(Some(super::idempotency::MAX_KEY_CHARS))
+                                .pattern(Some("^[!-~]+$")),
+                        ))
+                        .build(),
+                ));
+                let responses = &mut op.responses.responses;
+                responses.entry("409".to_owned()).or_insert_with(|| {
+                    problem("A request with the same `Idempotency-Key` is still running (`idempotency_key_in_use`)")
+                });
+                responses.entry("422".to_owned()).or_insert_with(|| {
+                    problem("Invalid fields, or an `Idempotency-Key` already used for another request (`validation_failed`)")
+                });
             }
         }
     }

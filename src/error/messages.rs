@@ -44,6 +44,7 @@ pub enum Msg {
     EventOver,
     TicketWaitlisted,
     TicketCancelled,
+    IdempotencyKeyRunning,
 }
 
 impl Msg {
@@ -100,6 +101,10 @@ impl Msg {
             Msg::TicketCancelled => (
                 "Ce billet a été annulé.",
                 "This ticket was cancelled.",
+            ),
+            Msg::IdempotencyKeyRunning => (
+                "Une requête avec cette clé d'idempotence est en cours ; réessayez dans un instant.",
+                "A request with this idempotency key is still running; retry in a moment.",
             ),
             Msg::MalformedMultipart => (
                 "Le corps multipart/form-data est illisible.",
@@ -215,6 +220,7 @@ impl Msg {
             Msg::EventOver => Some("event_over"),
             Msg::TicketWaitlisted => Some("ticket_waitlisted"),
             Msg::TicketCancelled => Some("ticket_cancelled"),
+            Msg::IdempotencyKeyRunning => Some("idempotency_key_in_use"),
             _ => None,
         }
     }
@@ -258,6 +264,8 @@ pub enum Issue {
     BelowTaken(i64),
     NotATrainer,
     UnknownUser,
+    /// An `Idempotency-Key` already used for another request.
+    KeyReused,
     /// A door scan outside the event's day (12 h either side) or in the future.
     OutsideEvent,
     /// A reference to something that does not exist.
@@ -341,6 +349,12 @@ impl Issue {
                 .pick(
                     "Mot de passe actuel incorrect.",
                     "Current password is incorrect.",
+                )
+                .into(),
+            Issue::KeyReused => lang
+                .pick(
+                    "Cette clé a déjà servi pour une autre requête : prenez-en une nouvelle.",
+                    "This key was already used for another request: use a new one.",
                 )
                 .into(),
             Issue::OutsideEvent => lang

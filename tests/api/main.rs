@@ -19,6 +19,7 @@ mod fixtures;
 mod health;
 mod helpers;
 mod housekeeping;
+mod idempotency;
 mod materials;
 mod me;
 mod members;

@@ -1,0 +1,223 @@
+//! `Idempotency-Key` on `POST`, `PUT`, `PATCH` and `DELETE`: a retry of the
+//! same request (same user, key, method, path and body) within 24 hours
+//! gets the first answer again, with `Idempotent-Replayed: true`, and
+//! changes nothing; the same key with another request is a 422; a twin
+//! arriving while the first still runs is a 409, so two concurrent
+//! requests with one key execute once.
+//!
+//! Keys are per signed-in user and kept in the database (see
+//! `crate::idempotency`), so they hold across processes. Anonymous
+//! requests ignore the header: without an account, one client could
+//! replay another's answer. Answers a retry may change are not kept: 401
+//! (a refreshed token retries), 408, 429 and 5xx give the key back.
+//! The body is read whole to be digested, up to the JSON body limit
+//! (a larger one is a 413: big files go through resumable uploads).
+
+use std::time::Duration;
+
+use actix_web::body::{self, BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::rt::time::timeout;
+use actix_web::{web, HttpMessage, HttpResponse};
+use futures_util::StreamExt;
+use sha2::{Digest, Sha256};
+
+use crate::db;
+use crate::error::{AppError, Issue, Msg};
+use crate::i18n::Lang;
+use crate::idempotency::{self, Answer, Claim};
+use crate::state::AppState;
+
+pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
+pub const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
+
+/// The longest key taken (UUIDs are 36 characters).
+pub const MAX_KEY_CHARS: usize = 255;
+
+/// Answers larger than this are not kept (the key is given back).
+const MAX_KEPT_BYTES: usize = 1 << 20;
+
+/// Headers of an answer that are about this exchange, not the answer.
+const NOT_KEPT: [&str; 5] = [
+    "date",
+    "x-request-id",
+    "content-length",
+    "content-encoding",
+    "set-cookie",
+];
+
+pub async fn idempotency(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let writes = matches!(
+        *req.method(),
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+    );
+    let key = req
+        .headers()
+        .get(&IDEMPOTENCY_KEY)
+        .map(|v| v.to_str().map(str::to_owned));
+    let (Some(key), true) = (key, writes) else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    let lang = req.extensions().get::<Lang>().copied().unwrap_or_default();
+    let refuse = |req: ServiceRequest, e: AppError| Ok(req.into_response(e.render(lang)));
+    let key = match key {
+        Ok(k)
+            if (1..=MAX_KEY_CHARS).contains(&k.len())
+                && k.bytes().all(|b| b.is_ascii_graphic()) =>
+        {
+            k
+        }
+        _ => return refuse(req, AppError::field("Idempotency-Key", Issue::Invalid)),
+    };
+    // Anonymous (or a bad token, which the handler will refuse): no key.
+    let Ok(auth) = crate::http::auth::authenticate(req.request()) else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    let body = match read_body(&mut req, &state).await {
+        Ok(body) => body,
+        Err(e) => return refuse(req, e),
+    };
+    let mut digest = Sha256::new();
+    digest.update(req.method().as_str());
+    digest.update(b" ");
+    digest.update(req.uri().path_and_query().map_or("", |p| p.as_str()));
+    digest.update(b"\n");
+    digest.update(&body);
+    let hash = hex::encode(digest.finalize());
+    let now = state.clock.now_naive();
+    let user = auth.id;
+    let claim = {
+        let (key, hash) = (key.clone(), hash.clone());
+        db::run(&state.pool, move |conn| {
+            idempotency::claim(conn, user, &key, &hash, now).map_err(AppError::from)
+        })
+        .await
+    };
+    match claim {
+        Err(e) => refuse(req, e),
+        Ok(Claim::OtherRequest) => {
+            refuse(req, AppError::field("Idempotency-Key", Issue::KeyReused))
+        }
+        Ok(Claim::Running) => refuse(req, AppError::Conflict(Msg::IdempotencyKeyRunning)),
+        Ok(Claim::Replay(answer)) => Ok(req.into_response(replay(answer))),
+        Ok(Claim::Mine) => {
+            req.set_payload(Payload::from(web::Bytes::from(body)));
+            let res = match next.call(req).await {
+                Ok(res) => res.map_into_boxed_body(),
+                Err(e) => {
+                    give_back(&state, user, key).await;
+                    return Err(e);
+                }
+            };
+            keep(res, &state, user, key).await
+        }
+    }
+}
+
+/// The request's body, whole, within the JSON body limit and patience.
+async fn read_body(req: &mut ServiceRequest, state: &AppState) -> Result<Vec<u8>, AppError> {
+    let limit = state.settings.json_body_limit_bytes;
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(AppError::PayloadTooLarge);
+    }
+    let mut payload = req.take_payload();
+    let read = async {
+        let mut body = Vec::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|_| AppError::BadRequest(Msg::MalformedJson))?;
+            if body.len() + chunk.len() > limit {
+                return Err(AppError::PayloadTooLarge);
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    };
+    timeout(
+        Duration::from_secs(state.settings.body_read_timeout_seconds),
+        read,
+    )
+    .await
+    .map_err(|_| AppError::RequestTimeout)?
+}
+
+fn replay(answer: Answer) -> HttpResponse {
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
+    let mut res = HttpResponse::build(status);
+    for (name, value) in &answer.headers {
+        res.append_header((name.as_str(), value.as_str()));
+    }
+    res.insert_header((REPLAYED, "true"));
+    res.body(answer.body)
+}
+
+/// Keeps the answer for retries, or gives the key back when a retry may
+/// be answered otherwise.
+async fn keep(
+    res: ServiceResponse<BoxBody>,
+    state: &web::Data<AppState>,
+    user: crate::vocab::UserId,
+    key: String,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let status = res.status();
+    let small = match res.response().body().size() {
+        body::BodySize::None => true,
+        body::BodySize::Sized(n) => n <= MAX_KEPT_BYTES as u64,
+        body::BodySize::Stream => false,
+    };
+    let retryable =
+        !small || status.is_server_error() || matches!(status.as_u16(), 401 | 408 | 429);
+    if retryable {
+        give_back(state, user, key).await;
+        return Ok(res);
+    }
+    let (req, res) = res.into_parts();
+    let (head, body) = res.into_parts();
+    let bytes = body::to_bytes(body)
+        .await
+        .map_err(|_| actix_web::error::ErrorInternalServerError("unreadable body"))?;
+    let answer = Answer {
+        status: status.as_u16(),
+        headers: head
+            .headers()
+            .iter()
+            .filter(|(name, _)| !NOT_KEPT.contains(&name.as_str()))
+            .filter_map(|(name, value)| Some((name.to_string(), value.to_str().ok()?.to_owned())))
+            .collect(),
+        body: bytes.to_vec(),
+    };
+    let kept = db::run(&state.pool, move |conn| {
+        idempotency::finish(conn, user, &key, &answer).map_err(AppError::from)
+    })
+    .await;
+    if let Err(e) = kept {
+        tracing::error!(error = %e, "idempotent answer not kept");
+    }
+    let mut res = head.set_body(BoxBody::new(bytes));
+    res.headers_mut()
+        .insert(REPLAYED, HeaderValue::from_static("false"));
+    Ok(ServiceResponse::new(req, res))
+}
+
+async fn give_back(state: &web::Data<AppState>, user: crate::vocab::UserId, key: String) {
+    let released = db::run(&state.pool, move |conn| {
+        idempotency::release(conn, user, &key).map_err(AppError::from)
+    })
+    .await;
+    if let Err(e) = released {
+        tracing::error!(error = %e, "idempotency key not given back");
+    }
+}
