@@ -53,6 +53,9 @@ pub struct Settings {
     pub check_in_rotate_seconds: i32,
     /// Wrong codes a learner may try per check-in window.
     pub check_in_max_failures: i32,
+    /// How long after a check-in window closes an offline check-in may
+    /// still be replayed.
+    pub check_in_replay_hours: i64,
     /// What a late arrival counts for in the attendance rate (present = 1).
     pub attendance_late_weight: f64,
     /// Memory for cached rosters and session lists, per process (0: off).
@@ -209,6 +212,7 @@ impl Settings {
             password_hash_concurrency: number(&get, "PASSWORD_HASH_CONCURRENCY", cpus, 1, 64)?,
             check_in_rotate_seconds: number(&get, "CHECK_IN_ROTATE_SECONDS", 20, 10, 60)?,
             check_in_max_failures: number(&get, "CHECK_IN_MAX_FAILURES", 5, 1, 50)?,
+            check_in_replay_hours: number(&get, "CHECK_IN_REPLAY_HOURS", 72, 0, 720)?,
             attendance_late_weight: number(&get, "ATTENDANCE_LATE_WEIGHT", 0.8, 0.0, 1.0)?,
             response_cache_mb: number(&get, "RESPONSE_CACHE_MB", 32, 0, 4_096)?,
             throttle: Throttle {

@@ -173,6 +173,7 @@ diesel::table! {
         note -> Nullable<Text>,
         marked_by -> Text,
         marked_at -> Timestamp,
+        scanned_at -> Nullable<Timestamp>,
     }
 }
 

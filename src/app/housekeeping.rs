@@ -103,9 +103,10 @@ pub fn run_once(
             skipped: false,
             refresh_tokens: auth_queries::delete_expired_tokens(conn, now)?,
             revoked_sessions: user_queries::forget_revocations(conn, now - access_ttl)?,
+            // Kept while a check-in made offline in them may be replayed.
             check_in_rows: checkin_queries::forget_closed_windows(
                 conn,
-                now - chrono::Duration::days(1),
+                now - chrono::Duration::hours(settings.check_in_replay_hours.max(24)),
             )?,
             throttles: throttle::forget_expired(
                 conn,

@@ -31,4 +31,10 @@ pub struct CheckInRequest {
     #[validate(length(min = 1, max = 12))]
     #[schema(example = "042917", min_length = 1, max_length = 12)]
     pub code: String,
+    /// For a check-in made offline and sent later: when the phone scanned
+    /// the code. It counts if the code was valid then, the instant lies in
+    /// the check-in window and not in the future, and the replay arrives
+    /// within `CHECK_IN_REPLAY_HOURS` of the window's close.
+    #[validate(custom(function = "crate::validation::sane_instant"))]
+    pub scanned_at: Option<chrono::DateTime<chrono::FixedOffset>>,
 }

@@ -71,7 +71,7 @@ pub async fn current_code(
         .json(code))
 }
 
-/// `POST /api/v1/sessions/{id}/check-in`: a learner checks in with the current code.
+/// `POST /api/v1/sessions/{id}/check-in`: a learner checks in with the current code, or replays a check-in made offline (`scanned_at`).
 #[utoipa::path(
     post, path = "/api/v1/sessions/{id}/check-in", tag = "attendance",
     security(("bearer" = [])),
@@ -82,8 +82,8 @@ pub async fn current_code(
         (status = 200, description = "Already recorded (by an earlier check-in or by the trainer, whose mark wins): the existing record", body = AttendanceDto),
         (status = 403, description = "`not_a_learner`: trainers and staff do not check in", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not a member of the cohort", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`check_in_closed` or `session_cancelled`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Wrong code (`errors.code` says how many tries are left)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`check_in_closed` (for a replay: `scanned_at` outside the window, or the replay too late) or `session_cancelled`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Wrong code (`errors.code` says how many tries are left), or `scanned_at` in the future", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many wrong codes in this window", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -97,8 +97,14 @@ pub async fn check_in(
     let now = state.clock.now();
     let key = state.check_in_key;
     let max_failures = state.settings.check_in_max_failures;
+    let replay_hours = state.settings.check_in_replay_hours;
     let (record, created) = db::run(&state.pool, move |conn| {
-        service::check_in(conn, &auth, id, &body.code, now, &key, max_failures)
+        let scan = service::Scan {
+            code: &body.code,
+            scanned_at: body.scanned_at.map(|t| t.with_timezone(&chrono::Utc)),
+            replay_hours,
+        };
+        service::check_in(conn, &auth, id, scan, now, &key, max_failures)
     })
     .await?;
     let record = AttendanceDto::from(record);

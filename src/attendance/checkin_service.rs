@@ -110,6 +110,35 @@ pub fn status_for(
     }
 }
 
+/// How far ahead of the server's clock a phone's may be.
+const CLOCK_SKEW_SECONDS: i64 = 120;
+
+/// A code as a learner's phone scanned it: now, or at `scanned_at` and
+/// replayed later (offline).
+#[derive(Debug, Clone, Copy)]
+pub struct Scan<'a> {
+    pub code: &'a str,
+    pub scanned_at: Option<DateTime<Utc>>,
+    /// How long after a window closes a scan made in it may be replayed.
+    pub replay_hours: i64,
+}
+
+impl Scan<'_> {
+    /// Whether a scan at `at`, arriving at `now`, counts in `window`: live,
+    /// the window is open now; replayed, the scan lies in the window and
+    /// arrives at most `replay_hours` after it closed.
+    pub fn counts_in(&self, window: &Window, at: NaiveDateTime, now: NaiveDateTime) -> bool {
+        match self.scanned_at {
+            None => window.is_open(now),
+            Some(_) => {
+                at >= window.opened_at
+                    && at < window.closes_at
+                    && now <= window.closes_at + Duration::hours(self.replay_hours)
+            }
+        }
+    }
+}
+
 /// A learner checks in with `code`: the record, and whether this check-in
 /// made it (else it was there already). A wrong code is counted, and the
 /// count committed, before the error is returned.
@@ -117,12 +146,18 @@ pub fn check_in(
     conn: &mut DbConnection,
     auth: &AuthUser,
     id: SessionId,
-    code: &str,
+    scan: Scan<'_>,
     now: DateTime<Utc>,
     server_key: &[u8; 32],
     max_failures: i32,
 ) -> Result<(Attendance, bool), AppError> {
     let actor = crate::users::actor(conn, auth)?;
+    let code = scan.code;
+    // A replayed scan is judged at the time it was made.
+    let at = scan.scanned_at.unwrap_or(now);
+    if at > now + Duration::seconds(CLOCK_SKEW_SECONDS) {
+        return Err(AppError::field("scanned_at", Issue::Implausible));
+    }
     let outcome = write_tx(conn, |conn| {
         lock_session(conn, id, false)?;
         let (session, cohort, access) =
@@ -134,7 +169,7 @@ pub fn check_in(
             return Err(AppError::Conflict(Msg::SessionCancelled));
         }
         let window = match q::find_window(conn, id)? {
-            Some(w) if w.is_open(now.naive_utc()) => w,
+            Some(w) if scan.counts_in(&w, at.naive_utc(), now.naive_utc()) => w,
             _ => return Err(AppError::Conflict(Msg::CheckInClosed)),
         };
         let failures_key = (id, actor.id, window.opened_at);
@@ -144,7 +179,7 @@ pub fn check_in(
         let Some(used) = q::take_try(conn, failures_key, max_failures)? else {
             return Ok(Outcome::TooManyTries);
         };
-        if !codes::accepts(&window.key(server_key), now, window.rotate_seconds, code) {
+        if !codes::accepts(&window.key(server_key), at, window.rotate_seconds, code) {
             // Committed with the transaction: the error is returned after it.
             return Ok(Outcome::Wrong {
                 remaining: max_failures - used,
@@ -154,11 +189,12 @@ pub fn check_in(
         let record = Attendance {
             session_id: id,
             user_id: actor.id,
-            status: status_for(&session, cohort.late_after_minutes, now.naive_utc()),
+            status: status_for(&session, cohort.late_after_minutes, at.naive_utc()),
             method: AttendanceMethod::Code,
             note: None,
             marked_by: actor.id,
             marked_at: now.naive_utc(),
+            scanned_at: scan.scanned_at.map(|t| t.naive_utc()),
         };
         // An existing record (an earlier check-in, or the trainer's mark) stays.
         let inserted = q::insert_if_unmarked(conn, &record)?;

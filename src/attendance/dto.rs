@@ -27,6 +27,10 @@ pub struct AttendanceDto {
     pub marked_by: Option<UserId>,
     #[serde(serialize_with = "crate::db::instants::utc_opt")]
     pub marked_at: Option<DateTime<Utc>>,
+    /// For a self check-in made offline and replayed: when the code was
+    /// scanned (`marked_at` is when it reached the server).
+    #[serde(serialize_with = "crate::db::instants::utc_opt")]
+    pub scanned_at: Option<DateTime<Utc>>,
 }
 
 impl From<Attendance> for AttendanceDto {
@@ -39,6 +43,7 @@ impl From<Attendance> for AttendanceDto {
             note: a.note,
             marked_by: Some(a.marked_by),
             marked_at: Some(a.marked_at.and_utc()),
+            scanned_at: a.scanned_at.map(|t| t.and_utc()),
         }
     }
 }
@@ -54,6 +59,7 @@ impl AttendanceDto {
             note: None,
             marked_by: None,
             marked_at: None,
+            scanned_at: None,
         }
     }
 }

@@ -39,6 +39,8 @@ pub struct Attendance {
     pub marked_by: UserId,
     #[diesel(deserialize_as = crate::db::instants::Ts)]
     pub marked_at: NaiveDateTime,
+    /// When a phone scanned the code, for a check-in replayed later.
+    pub scanned_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

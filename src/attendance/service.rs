@@ -124,6 +124,7 @@ fn diff(
             note,
             marked_by: trainer,
             marked_at: now,
+            scanned_at: None,
         };
         changes.push(AttendanceChange::of(&record, before.map(|b| b.status)));
         records.push(record);

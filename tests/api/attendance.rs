@@ -921,3 +921,65 @@ async fn parallel_roll_calls_and_session_changes_in_one_cohort_keep_the_tallies(
     }
     assert_tallies_match_records(&c.app, "parallel roll calls");
 }
+
+#[actix_rt::test]
+async fn a_check_in_made_offline_counts_when_replayed_in_time() {
+    use griot::clock::Clock;
+    // Arrange: a window open for 30 minutes, a code scanned at once on a
+    // phone without data.
+    let c = class_on(spawn_app_with(long_tokens).await, &["A", "B", "C", "D"]).await;
+    c.open_window(30).await;
+    let scanned = c.app.clock.now();
+    let code = c.code().await;
+    let at = scanned.to_rfc3339();
+
+    // Act: the phone finds data two hours later, when the code has long
+    // rotated and the window is closed.
+    c.app.clock.advance(Duration::hours(2));
+    let res = replay(&c, &c.learners[0], &code, &at).await;
+
+    // Assert: it counts at the time of the scan; both times are kept.
+    assert_eq!(res.status, 201, "{}", res.text());
+    let record = res.json();
+    assert_eq!(record["method"], "code");
+    let scanned_at: chrono::DateTime<chrono::Utc> =
+        record["scanned_at"].as_str().unwrap().parse().unwrap();
+    let marked_at: chrono::DateTime<chrono::Utc> =
+        record["marked_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(scanned_at, scanned);
+    assert_eq!(marked_at, scanned + Duration::hours(2));
+    let live = c.check_in(&c.learners[1], &code).await;
+    live.assert_problem(409, "check_in_closed");
+
+    // A code that was not valid at the scan's time is wrong.
+    let wrong_code = replay(&c, &c.learners[1], &wrong(&code), &at).await;
+    wrong_code.assert_problem(422, "validation_failed");
+    // A scan outside the window does not count.
+    let before = (scanned - Duration::minutes(10)).to_rfc3339();
+    replay(&c, &c.learners[1], &code, &before)
+        .await
+        .assert_problem(409, "check_in_closed");
+    // Nor one dated in the future.
+    let ahead = (c.app.clock.now() + Duration::hours(1)).to_rfc3339();
+    replay(&c, &c.learners[1], &code, &ahead)
+        .await
+        .assert_problem(422, "validation_failed");
+    // Past CHECK_IN_REPLAY_HOURS (72) after the close, it is too late.
+    c.app.clock.advance(Duration::hours(72));
+    let mut late = c.learners[2].clone();
+    late.access_token = c.app.token_for(late.user_id.parse().unwrap());
+    replay(&c, &late, &code, &at)
+        .await
+        .assert_problem(409, "check_in_closed");
+}
+
+/// A check-in made offline at `at`, sent now.
+async fn replay(c: &Class, who: &Session, code: &str, at: &str) -> TestResponse {
+    c.app
+        .post(
+            &format!("/api/v1/sessions/{}/check-in", c.session),
+            Some(&who.access_token),
+            &json!({ "code": code, "scanned_at": at }),
+        )
+        .await
+}

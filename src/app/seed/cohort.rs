@@ -198,6 +198,7 @@ pub(super) fn seed_cohort(
                         s.trainer_id.unwrap_or(*id)
                     },
                     marked_at: s.starts_at + Duration::minutes(rng.random_range(0..30)),
+                    scanned_at: None,
                 });
             }
         }
