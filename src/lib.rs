@@ -31,6 +31,7 @@ pub mod casework;
 pub mod cohorts;
 pub mod countries;
 pub mod events;
+pub mod home;
 pub mod materials;
 pub mod programmes;
 pub mod progress;

@@ -6,8 +6,8 @@ use utoipa::{Modify, OpenApi};
 
 use super::health;
 use crate::{
-    attendance, auth, casework, cohorts, countries, error, events, materials, programmes, progress,
-    sessions, users,
+    attendance, auth, casework, cohorts, countries, error, events, home, materials, programmes,
+    progress, sessions, users,
 };
 
 #[derive(OpenApi)]
@@ -108,6 +108,7 @@ use crate::{
         events::routes::cancel_registration,
         events::routes::check_in_ticket,
         events::routes::my_registrations,
+        home::routes::my_home,
     ),
     components(schemas(
         error::Problem,

@@ -11,7 +11,7 @@ use actix_web::{FromRequest, Handler, HttpResponse, Resource, Responder, Route};
 
 use super::health;
 use crate::{
-    attendance, auth, casework, cohorts, countries, events, materials, programmes, progress,
+    attendance, auth, casework, cohorts, countries, events, home, materials, programmes, progress,
     sessions, users,
 };
 
@@ -38,6 +38,7 @@ pub fn table(cfg: &mut web::ServiceConfig) {
                 "/me/certificates",
                 [get(progress::routes::my_certificates)],
             ))
+            .service(at("/me/home", [get(home::routes::my_home)]))
             .service(at(
                 "/me/registrations",
                 [get(events::routes::my_registrations)],

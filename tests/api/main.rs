@@ -18,6 +18,7 @@ mod events;
 mod fixtures;
 mod health;
 mod helpers;
+mod home;
 mod housekeeping;
 mod idempotency;
 mod materials;
