@@ -9,13 +9,12 @@ use crate::schema::{cohorts, memberships, sessions};
 use crate::sessions::{Session, SessionStatus};
 use crate::vocab::{CohortId, CohortStatus, MemberRole, MemberStatus, UserId};
 
-/// `(cohort id, name, role, membership status, cohort status)` of every
-/// membership of `user` that is not withdrawn or rejected, latest start
-/// first.
-pub fn my_cohorts(
-    conn: &mut DbConnection,
-    user: UserId,
-) -> QueryResult<Vec<(CohortId, String, MemberRole, MemberStatus, CohortStatus)>> {
+/// `(cohort id, name, role, membership status, cohort status)`.
+pub type MyCohort = (CohortId, String, MemberRole, MemberStatus, CohortStatus);
+
+/// Every membership of `user` that is not withdrawn or rejected, latest
+/// start first.
+pub fn my_cohorts(conn: &mut DbConnection, user: UserId) -> QueryResult<Vec<MyCohort>> {
     memberships::table
         .inner_join(cohorts::table)
         .filter(memberships::user_id.eq(user))
