@@ -16,7 +16,7 @@ import pathlib
 import re
 import sys
 
-AREAS = ["users", "auth", "countries", "programmes", "cohorts", "sessions", "attendance", "materials", "casework", "progress", "events", "home"]
+AREAS = ["users", "auth", "countries", "programmes", "cohorts", "sessions", "attendance", "materials", "casework", "progress", "events", "home", "sync"]
 APP = "app"
 ROOT = pathlib.Path(__file__).resolve().parent.parent / "src"
 

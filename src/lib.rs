@@ -36,6 +36,7 @@ pub mod materials;
 pub mod programmes;
 pub mod progress;
 pub mod sessions;
+pub mod sync;
 pub mod users;
 
 // Layer 2: the application (route table, OpenAPI, middleware, commands).

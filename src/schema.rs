@@ -410,6 +410,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sync_log (seq) {
+        seq -> BigInt,
+        kind -> Text,
+        entity_id -> Text,
+        cohort_id -> Nullable<Text>,
+        user_id -> Nullable<Text>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     countries,
     users,
@@ -439,4 +449,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     event_registrations,
     chapter_roles,
     idempotency_keys,
+    sync_log,
 );

@@ -7,7 +7,7 @@ use utoipa::{Modify, OpenApi};
 use super::health;
 use crate::{
     attendance, auth, casework, cohorts, countries, error, events, home, materials, programmes,
-    progress, sessions, users,
+    progress, sessions, sync, users,
 };
 
 #[derive(OpenApi)]
@@ -109,6 +109,7 @@ use crate::{
         events::routes::check_in_ticket,
         events::routes::my_registrations,
         home::routes::my_home,
+        sync::routes::sync,
     ),
     components(schemas(
         error::Problem,

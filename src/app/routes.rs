@@ -12,7 +12,7 @@ use actix_web::{FromRequest, Handler, HttpResponse, Resource, Responder, Route};
 use super::health;
 use crate::{
     attendance, auth, casework, cohorts, countries, events, home, materials, programmes, progress,
-    sessions, users,
+    sessions, sync, users,
 };
 
 pub fn table(cfg: &mut web::ServiceConfig) {
@@ -39,6 +39,7 @@ pub fn table(cfg: &mut web::ServiceConfig) {
                 [get(progress::routes::my_certificates)],
             ))
             .service(at("/me/home", [get(home::routes::my_home)]))
+            .service(at("/sync", [get(sync::routes::sync)]))
             .service(at(
                 "/me/registrations",
                 [get(events::routes::my_registrations)],

@@ -32,6 +32,7 @@ mod s3;
 mod security;
 mod seed;
 mod sessions;
+mod sync;
 mod throttle;
 mod uploads;
 mod users;
