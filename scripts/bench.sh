@@ -10,20 +10,26 @@
 # scripts/with-postgres.sh), `griot seed --scale N` (timed), `griot
 # bench-fixture` (tokens and ids), `griot serve`, then scenarios 1-9 of
 # issue 5 driven by wrk (scripts/bench/load.lua, scripts/bench/storm.lua),
-# the server's CPU and peak RSS, and a clean SIGTERM stop. Scenarios 3-6 are
-# compared across scales. Results: BENCHMARKS.md and BENCHMARKS.json in the
-# repository root (a full run), or in the temp dir (smoke; printed).
+# 13-15 of issue 14, and 16-17 of issue 15 (the public events list; 300
+# guests racing for the 100 seats of a fresh event, sent by `ctl.py
+# event-storm`, one body each), the server's CPU and peak RSS, and a clean
+# SIGTERM stop. Scenarios 3-6 are compared across scales. Results:
+# BENCHMARKS.md and BENCHMARKS.json in the repository root (a full run), or
+# in the temp dir (smoke; printed).
 #
 # The smoke run (CI) builds in debug, seeds `--scale 1 --cohorts 2`, runs
 # each scenario for 2 s, and fails if any request got a non-2xx answer or a
-# socket error, or if the storm did not record every learner. Target misses
-# never fail a run; a broken run (seed, server, wrk) does.
+# socket error, if the storm did not record every learner, or if the event
+# storm did not end with exactly 100 registered and 200 waitlisted, seated
+# in the order they came. Target misses never fail a run; a broken run
+# (seed, server, wrk) does.
 #
 # Environment (defaults: full run / smoke):
 #   BENCH_SECONDS        seconds per duration-based scenario (10 / 2)
 #   BENCH_WARMUP         unmeasured warm-up seconds before scenarios 1-6 and 8 (2 / 0)
 #   BENCH_CONNECTIONS    wrk connections (32); BENCH_THREADS wrk threads (2)
-#   BENCH_STORM_SECONDS  wall time given to the storm's wrk (5 / 3)
+#   BENCH_STORM_SECONDS  wall time given to the storm's wrk (5 / 3); the event
+#                        storm waits for its answers at least 30 s
 #   BENCH_WORKERS        server WORKERS (2); BENCH_POOL server DB_POOL_SIZE (8)
 #   BENCH_USERS          learner tokens in the fixture (1000 / 200)
 #   BENCH_COHORTS        seed --cohorts (unset / 2)
@@ -192,6 +198,18 @@ run_wrk() {
         env "${envs[@]}" "${cmd[@]}"
 }
 
+# run_event_storm <out-prefix>: scenario 17's burst, measured like run_wrk
+# (same output files), but sent by ctl.py: each guest has a body of their own.
+run_event_storm() {
+    local out=$1 secs=$((BENCH_STORM_SECONDS > 30 ? BENCH_STORM_SECONDS : 30))
+    local -a cmd=(python3 "$LIB/ctl.py" event-storm "$BASE_URL" "$IN" "$secs")
+    printf '%s ' "${cmd[@]}" | sed "s#$IN#<in>#g; s#$ROOT/##g; s# \$##" >"$out.cmd.txt"
+    echo >>"$out.cmd.txt"
+    local pg_flag=()
+    [[ "$BACKEND" == postgres ]] && pg_flag=(--postgres)
+    ctl measure "$SERVER_PID" "${pg_flag[@]}" "$out.measure.json" "$out.wrk.txt" -- "${cmd[@]}"
+}
+
 want_scenario() {
     [[ -z "${BENCH_SCENARIOS:-}" ]] && return 0
     [[ " $BENCH_SCENARIOS " == *" $1 "* ]]
@@ -217,6 +235,14 @@ run_scenario() {
         run_wrk "$out" "$BENCH_STORM_SECONDS" storm.lua "$conns" "$BENCH_STORM_SECONDS" \
             "$method" "$paths" "$tokens" "$bodies" || true
         ctl verify-storm "$BASE_URL" "$IN" >"$out.verify.json" || true
+    elif [[ "$key" == event_storm ]]; then
+        log "[$BACKEND scale $SCALE] $nn $key: the admin opens a fresh event, guests rush for its seats"
+        ctl open-event "$BASE_URL" "$IN" >"$out.event.json" || {
+            echo "could not create the event" >"$out.failed"
+            return 1
+        }
+        run_event_storm "$out" || true
+        ctl verify-event-storm "$BASE_URL" "$IN" >"$out.verify.json" || true
     else
         log "[$BACKEND scale $SCALE] $nn $key: ${BENCH_SECONDS}s at c=$BENCH_CONNECTIONS"
         if [[ "$BENCH_WARMUP" != 0 && "$key" != login ]]; then

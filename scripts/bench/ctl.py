@@ -7,6 +7,14 @@
     ctl.py open-window BASE_URL IN_DIR      open the storm session's check-in window,
                                             write IN_DIR/storm.bodies, print the code
     ctl.py verify-storm BASE_URL IN_DIR     every storm learner recorded? prints JSON
+    ctl.py open-event BASE_URL IN_DIR       the admin creates a fresh published event of
+                                            100 seats; writes IN_DIR/event_storm.{paths,bodies}
+    ctl.py event-storm BASE_URL IN_DIR TIMEOUT_S
+                                            300 guests register for it at once (one
+                                            connection each); prints a BENCH_RESULT line
+    ctl.py verify-event-storm BASE_URL IN_DIR
+                                            100 registered, 200 waitlisted, first come first
+                                            seated? prints JSON
     ctl.py snapshot PID [--postgres]        CPU ticks and memory of the server (JSON)
     ctl.py measure PID [--postgres] OUT LOG -- CMD...
                                             run CMD (wrk) between two snapshots, with its CPU time
@@ -22,9 +30,12 @@ Scenario numbers follow issue 5; SCENARIOS is also read by report.py.
 """
 
 import base64
+import datetime
 import http.client
 import json
+import math
 import os
+import selectors
 import shutil
 import socket
 import subprocess
@@ -55,6 +66,11 @@ SCENARIOS = [
      "progress.paths", "trainer.token", None),
     (15, "certificate_pdf", "GET /api/v1/certificates/{code}?format=pdf", "GET",
      "certificate.paths", None, None),
+    # Community events (issue 15): the public calendar, and the rush of
+    # guests when registration opens (driven by event-storm, not wrk).
+    (16, "events", "GET /api/v1/events (public list)", "GET", "events.paths", None, None),
+    (17, "event_storm", "POST /api/v1/events/{id}/registrations (storm of 300 guests, 100 seats)",
+     "POST", "event_storm.paths", None, "event_storm.bodies"),
     # 4-6 again on a server whose response cache is off: what a request
     # costs when its answer has to be made (first read after a change).
     (10, "sessions_nocache", "GET /api/v1/cohorts/{id}/sessions?limit=50, cache off", "GET",
@@ -69,6 +85,10 @@ SCENARIOS = [
 SERVER_ENV = {10: "RESPONSE_CACHE_MB=0", 11: "RESPONSE_CACHE_MB=0", 12: "RESPONSE_CACHE_MB=0"}
 
 STATUSES = ["present", "late", "absent", "excused"]
+
+# Scenario 17: guests racing for the seats of a fresh event.
+EVENT_STORM_SEATS = 100
+EVENT_STORM_GUESTS = 300
 
 
 def die(msg):
@@ -89,7 +109,7 @@ def cmd_prepare(fixture_path, out_dir):
         fx = json.load(f)
     need = ["cohort_id", "session_id", "storm_session_id", "cohort_ids", "trainer_token",
             "admin_token", "learner_tokens", "storm_tokens", "roster_user_ids",
-            "login_emails", "login_password"]
+            "login_emails", "login_password", "deconnexion_event_id", "event_countries"]
     missing = [k for k in need if not fx.get(k)]
     if missing:
         die("fixture %s lacks %s" % (fixture_path, ", ".join(missing)))
@@ -118,6 +138,9 @@ def cmd_prepare(fixture_path, out_dir):
     p("progress.paths", ["/api/v1/cohorts/%s/progress" % q(fx["cohort_id"])])
     p("certificate.paths", ["/api/v1/certificates/%s?format=pdf" % q(c)
                             for c in fx.get("certificate_codes") or []])
+    # The calendar as a visitor reads it: every event, then each country's.
+    p("events.paths", ["/api/v1/events?limit=50"] +
+      ["/api/v1/events?country=%s&limit=50" % q(c) for c in fx["event_countries"]])
     p("login.paths", ["/api/v1/auth/login"])
     p("login.bodies", [json.dumps({"email": e, "password": fx["login_password"]},
                                   separators=(",", ":")) for e in fx["login_emails"]])
@@ -135,6 +158,8 @@ def cmd_prepare(fixture_path, out_dir):
         "roster_user_ids": len(ids),
         "login_emails": len(fx["login_emails"]),
         "argon2_hash_ms": fx.get("argon2_hash_ms"),
+        "deconnexion_event_id": fx["deconnexion_event_id"],
+        "event_countries": len(fx["event_countries"]),
     }
     with open(os.path.join(out_dir, "fixture-summary.json"), "w") as f:
         json.dump(summary, f, indent=1)
@@ -142,6 +167,9 @@ def cmd_prepare(fixture_path, out_dir):
     with open(os.path.join(out_dir, "storm.json"), "w") as f:
         json.dump({"session_id": fx["storm_session_id"], "trainer_token": fx["trainer_token"],
                    "storm_tokens": fx["storm_tokens"]}, f)
+    # Kept for open-event and verify-event-storm.
+    with open(os.path.join(out_dir, "event_storm.json"), "w") as f:
+        json.dump({"admin_token": fx["admin_token"]}, f)
     print(json.dumps(summary))
 
 
@@ -255,6 +283,263 @@ def cmd_verify_storm(base, in_dir):
         out["ok"] = len(recorded) == len(st["storm_tokens"]) and all_items_ok
     else:  # token subjects unreadable: fall back on the roster alone
         out["ok"] = all_items_ok and len(items) >= len(st["storm_tokens"])
+    print(json.dumps(out))
+
+
+def event_storm_state(in_dir):
+    with open(os.path.join(in_dir, "event_storm.json")) as f:
+        return json.load(f)
+
+
+def cmd_open_event(base, in_dir):
+    """The admin creates a fresh published pan-African event with 100 seats, a
+    month ahead, and one guest body per registration to come (distinct
+    emails, new for every run)."""
+    st = event_storm_state(in_dir)
+    nonce = base64.b32encode(os.urandom(5)).decode().lower()
+    start = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0) + \
+        datetime.timedelta(days=30)
+    body = {
+        "title": "Bench: registration storm %s" % nonce,
+        "description": "Created by scripts/bench.sh (scenario 17).",
+        "country_code": None,
+        "starts_at": start.isoformat(),
+        "ends_at": (start + datetime.timedelta(hours=4)).isoformat(),
+        "timezone": "Africa/Abidjan",
+        "capacity": EVENT_STORM_SEATS,
+        "status": "published",
+    }
+    status, event, raw = request(base, "POST", "/api/v1/events", st["admin_token"], body)
+    if status != 201 or not isinstance(event, dict) or not event.get("id"):
+        die("creating the event: %d %s" % (status, raw[:300]))
+    write_lines(os.path.join(in_dir, "event_storm.paths"),
+                ["/api/v1/events/%s/registrations" % urllib.parse.quote(event["id"])])
+    write_lines(os.path.join(in_dir, "event_storm.bodies"), [
+        json.dumps({"full_name": "Invité %d" % (i + 1),
+                    "email": "guest-%s-%d@bench.griot.invalid" % (nonce, i + 1)},
+                   separators=(",", ":"))
+        for i in range(EVENT_STORM_GUESTS)])
+    st.update({"event_id": event["id"], "seats": EVENT_STORM_SEATS, "guests": EVENT_STORM_GUESTS})
+    with open(os.path.join(in_dir, "event_storm.json"), "w") as f:
+        json.dump(st, f)
+    print(json.dumps({"status": status, "event_id": event["id"], "capacity": event.get("capacity"),
+                      "guests": EVENT_STORM_GUESTS}))
+
+
+def http_answer(buf):
+    """(status, complete?) of the bytes of one HTTP/1.1 answer read so far;
+    complete is None for an answer that ends when the server closes."""
+    head_end = buf.find(b"\r\n\r\n")
+    if head_end < 0:
+        return None, False
+    lines = buf[:head_end].decode("latin-1").split("\r\n")
+    try:
+        status = int(lines[0].split()[1])
+    except (IndexError, ValueError):
+        return 0, True
+    headers = {}
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        headers[k.strip().lower()] = v.strip()
+    body = buf[head_end + 4:]
+    if "content-length" in headers:
+        return status, len(body) >= int(headers["content-length"])
+    if "chunked" in headers.get("transfer-encoding", ""):
+        return status, body.endswith(b"0\r\n\r\n")
+    return status, None
+
+
+def http_body(buf):
+    head_end = buf.find(b"\r\n\r\n")
+    body = buf[head_end + 4:] if head_end >= 0 else b""
+    if b"transfer-encoding: chunked" in buf[:head_end].lower():
+        out, rest = b"", body
+        while rest:
+            size, _, rest = rest.partition(b"\r\n")
+            n = int(size.split(b";")[0] or b"0", 16)
+            if n == 0:
+                break
+            out, rest = out + rest[:n], rest[n + 2:]
+        body = out
+    return body
+
+
+def percentile(sorted_values, p):
+    if not sorted_values:
+        return None
+    k = max(0, min(len(sorted_values) - 1, int(math.ceil(p / 100.0 * len(sorted_values))) - 1))
+    return sorted_values[k]
+
+
+def cmd_event_storm(base, in_dir, timeout):
+    """Every guest body is sent once, all at once, each on its own connection
+    (opened beforehand, as wrk does): the requests leave within a few
+    milliseconds, and each latency runs from its own send to the end of its
+    answer. One thread and non-blocking sockets keep the client's share of
+    the two cores small. Prints BENCH_RESULT {json} as the wrk scripts do,
+    and keeps the answers for verify-event-storm.
+
+    Not storm.lua: that sends one body to every connection, and the guests
+    need one body each and no token."""
+    st = event_storm_state(in_dir)
+    path = read_first(os.path.join(in_dir, "event_storm.paths"))
+    with open(os.path.join(in_dir, "event_storm.bodies")) as f:
+        bodies = [line.rstrip("\n") for line in f if line.strip()]
+    u = urllib.parse.urlsplit(base)
+    reqs = [("POST %s HTTP/1.1\r\nHost: %s:%d\r\nAccept: application/json\r\n"
+             "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+             % (path, u.hostname, u.port, len(b.encode()))).encode() + b.encode() for b in bodies]
+    errors = {"connect": 0, "read": 0, "write": 0, "timeout": 0}
+    socks = {}
+    for i in range(len(reqs)):
+        try:
+            s = socket.create_connection((u.hostname, u.port), timeout=10)
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            socks[i] = s
+        except OSError:
+            errors["connect"] += 1
+    sel = selectors.DefaultSelector()
+    sent_at, done_at, bufs = {}, {}, {}
+    for i, s in socks.items():
+        sent_at[i] = time.perf_counter()
+        try:
+            s.sendall(reqs[i])
+        except OSError:
+            errors["write"] += 1
+            s.close()
+            continue
+        s.setblocking(False)
+        bufs[i] = b""
+        sel.register(s, selectors.EVENT_READ, i)
+    deadline = time.perf_counter() + float(timeout)
+    pending = len(bufs)
+    while pending and time.perf_counter() < deadline:
+        for key, _ in sel.select(timeout=max(0.0, deadline - time.perf_counter())):
+            i, s = key.data, key.fileobj
+            try:
+                chunk = s.recv(65536)
+            except (BlockingIOError, InterruptedError):
+                continue
+            except OSError:
+                chunk = None
+            if chunk:
+                bufs[i] += chunk
+                if not http_answer(bufs[i])[1]:
+                    continue
+                done_at[i] = time.perf_counter()
+            elif chunk == b"" and http_answer(bufs[i])[1] is None and http_answer(bufs[i])[0]:
+                done_at[i] = time.perf_counter()  # closed after an answer without a length
+            else:
+                errors["read"] += 1
+            sel.unregister(s)
+            s.close()
+            pending -= 1
+    for key in list(sel.get_map().values()):
+        errors["timeout"] += 1
+        key.fileobj.close()
+    # Everything below runs after the storm.
+    lat = sorted((done_at[i] - sent_at[i]) * 1000.0 for i in done_at)
+    counts, non2xx, sample, answers, nbytes = {}, 0, None, [], 0
+    for i in sorted(done_at):
+        status = http_answer(bufs[i])[0]
+        counts[str(status)] = counts.get(str(status), 0) + 1
+        nbytes += len(bufs[i])
+        body = http_body(bufs[i])
+        if not 200 <= status <= 299:
+            non2xx += 1
+            sample = sample or "%d %s" % (status, body[:300].decode(errors="replace"))
+            continue
+        try:
+            reg = json.loads(body)
+        except ValueError:
+            reg = {}
+        answers.append({"status": reg.get("status"), "position": reg.get("position"),
+                        "ticket_code": reg.get("ticket_code")})
+    first = min(sent_at.values()) if sent_at else 0.0
+    secs = (max(done_at.values()) - first) if done_at else 0.0
+    out = {
+        "duration_s": secs,
+        "requests": len(done_at),
+        "bytes": nbytes,
+        "rps": len(done_at) / secs if secs > 0 else 0.0,
+        "non2xx": non2xx,
+        "socket_errors": errors,
+        "errors": non2xx + sum(errors.values()),
+        "status_counts": counts,
+        "sample_error": sample,
+        "sent": len(sent_at),
+        "answered": len(done_at),
+        # How long sending took: the burst is as sharp as this is short.
+        "send_spread_ms": ((max(sent_at.values()) - first) * 1000.0) if sent_at else None,
+    }
+    if lat:
+        mean = sum(lat) / len(lat)
+        out["latency_ms"] = {
+            "min": lat[0], "max": lat[-1], "mean": mean,
+            "stdev": math.sqrt(sum((x - mean) ** 2 for x in lat) / len(lat)),
+            "p50": percentile(lat, 50), "p90": percentile(lat, 90),
+            "p99": percentile(lat, 99), "p999": percentile(lat, 99.9),
+        }
+    with open(os.path.join(in_dir, "event_storm.answers.json"), "w") as f:
+        json.dump({"event_id": st.get("event_id"), "answers": answers}, f)
+    print("BENCH_RESULT " + json.dumps(out, sort_keys=True))
+
+
+def read_first(path):
+    with open(path) as f:
+        for line in f:
+            if line.strip():
+                return line.strip()
+    die("%s is empty" % path)
+
+
+def cmd_verify_event_storm(base, in_dir):
+    """The event's counters (GET /api/v1/events/{id}), its line of
+    registrations (the admin's list: places 1..300, the first 100 seated),
+    and what the guests were told all agree."""
+    st = event_storm_state(in_dir)
+    seats, guests = st.get("seats", EVENT_STORM_SEATS), st.get("guests", EVENT_STORM_GUESTS)
+    eid = urllib.parse.quote(st.get("event_id") or "")
+    out = {"seats": seats, "guests": guests}
+    status, event, raw = request(base, "GET", "/api/v1/events/%s" % eid)
+    if status != 200 or not isinstance(event, dict):
+        print(json.dumps(dict(out, ok=False, error="event: %d %s" % (status, raw[:300].decode(errors="replace")))))
+        return
+    out["registered"] = event.get("registered_count")
+    out["waitlisted"] = event.get("waitlisted_count")
+    line, cursor = [], None
+    while True:
+        path = "/api/v1/events/%s/registrations?limit=200" % eid
+        if cursor:
+            path += "&cursor=" + urllib.parse.quote(cursor)
+        status, page, raw = request(base, "GET", path, st["admin_token"])
+        if status != 200 or not isinstance(page, dict):
+            print(json.dumps(dict(out, ok=False, error="registrations: %d %s" % (status, raw[:300].decode(errors="replace")))))
+            return
+        line += [(r.get("position"), r.get("status")) for r in page.get("items") or []]
+        cursor = page.get("next_cursor")
+        if not cursor:
+            break
+    positions = [p for p, _ in line]
+    seated = sorted(p for p, s in line if s == "registered")
+    out["line_length"] = len(line)
+    out["line_places_1_to_n"] = positions == list(range(1, len(line) + 1))
+    out["first_come_seated"] = seated == list(range(1, seats + 1))
+    try:
+        with open(os.path.join(in_dir, "event_storm.answers.json")) as f:
+            answers = json.load(f).get("answers") or []
+    except (OSError, ValueError):
+        answers = []
+    told = {}
+    for a in answers:
+        told[a.get("status")] = told.get(a.get("status"), 0) + 1
+    out["answers"] = told
+    out["answer_positions_distinct"] = len({a.get("position") for a in answers}) == len(answers)
+    out["tickets_distinct"] = len({a.get("ticket_code") for a in answers}) == len(answers)
+    out["ok"] = (out["registered"] == seats and out["waitlisted"] == guests - seats
+                 and len(line) == guests and out["line_places_1_to_n"] and out["first_come_seated"]
+                 and told == {"registered": seats, "waitlisted": guests - seats}
+                 and out["answer_positions_distinct"] and out["tickets_distinct"])
     print(json.dumps(out))
 
 
@@ -457,6 +742,9 @@ def main(argv):
         "wait-ready": (cmd_wait_ready, 3),
         "open-window": (cmd_open_window, 2),
         "verify-storm": (cmd_verify_storm, 2),
+        "open-event": (cmd_open_event, 2),
+        "event-storm": (cmd_event_storm, 3),
+        "verify-event-storm": (cmd_verify_event_storm, 2),
         "count-changes": (cmd_count_changes, 2),
         "db-size": (cmd_db_size, 1),
         "busy": (cmd_busy, 1),

@@ -3,10 +3,11 @@
 
     report.py build --work DIR --json OUT.json --md OUT.md [--check-smoke]
         Reads DIR/meta.json and DIR/runs/<backend>-s<scale>/ (run.json,
-        scenarios/NN-key.{result,before,after,extra,verify,window}.json,
+        scenarios/NN-key.{result,before,after,extra,verify,window,event}.json,
         NN-key.cmd.txt), writes the machine-readable results and BENCHMARKS.md.
         --check-smoke: exit 1 unless every run completed, every scenario
-        answered only 2xx without socket errors, and the storm recorded everyone.
+        answered only 2xx without socket errors, the storm recorded everyone,
+        and the event storm seated exactly the first 100 of its 300 guests.
     report.py render --json IN.json --md OUT.md
         Re-renders the markdown from a results file.
 """
@@ -29,7 +30,10 @@ SHORT = {1: "health/live", 2: "health/ready", 3: "me", 4: "cohort sessions",
          5: "session roster", 6: "cohort report", 7: "check-in storm",
          8: "mark 250 (PUT)", 9: "login", 10: "cohort sessions, cache off",
          11: "session roster, cache off", 12: "cohort report, cache off",
-         13: "my progress", 14: "cohort progress", 15: "certificate PDF"}
+         13: "my progress", 14: "cohort progress", 15: "certificate PDF",
+         16: "events list (public)", 17: "event registration storm"}
+# One burst each, not a timed run: no req/s.
+STORMS = (7, 17)
 BACKEND_NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
 
 # Targets of issue 5.
@@ -40,6 +44,8 @@ SCALE_RATIO = 1.3
 STORM_P99_MS = 200.0
 RSS_LIMIT_MIB = 150.0
 PDF_CPU_MS = 20.0  # issue 14: server CPU per certificate PDF
+# Issue 15: the check-in storm's budget per person (200 ms for 250), for 300.
+EVENT_STORM_P99_MS = 240.0
 SCHEMA = 1
 NOISE_CORES = 0.15  # CPU used by neither the server, PostgreSQL nor wrk: someone else was busy
 
@@ -168,6 +174,8 @@ def collect_run(run_dir):
             if "sent" in res:
                 s["sent"] = res["sent"]
                 s["answered"] = res.get("answered")
+            if res.get("send_spread_ms") is not None:
+                s["send_spread_ms"] = round(res["send_spread_ms"], 2)
         elif not failed:
             s["failed"] = "no result"
         cpu = cpu_delta(measure)
@@ -191,11 +199,14 @@ def collect_run(run_dir):
         window = load(base + ".window.json")
         if window is not None:
             s["window"] = window
+        event = load(base + ".event.json")
+        if event is not None:
+            s["event"] = event
         scenarios.append(s)
     run["scenarios"] = scenarios
     ceiling_b = next((s.get("rps") for s in scenarios if s["id"] == 2 and s.get("rps")), None)
     for s in scenarios:
-        if ceiling_b and s.get("rps") is not None and s["id"] != 7:
+        if ceiling_b and s.get("rps") is not None and s["id"] not in STORMS:
             s["ratio_to_ceiling_b"] = round(s["rps"] / ceiling_b, 3)
     end = load(os.path.join(run_dir, "server.end.json"))
     hwm = [s.get("server_hwm_kb_after") for s in scenarios if s.get("server_hwm_kb_after")]
@@ -274,7 +285,7 @@ def targets(runs, comparison, nproc):
         if me and me.get("ratio_to_ceiling_b") is not None:
             add(b, sc, "GET /me >= 60% of ceiling B", me["ratio_to_ceiling_b"], ME_RATIO,
                 me["ratio_to_ceiling_b"] >= ME_RATIO and me["errors"] == 0, "x ceiling B")
-        for sid in (4, 5, 14):
+        for sid in (4, 5, 14, 16):
             s = scenario(r, sid)
             if s and s.get("ratio_to_ceiling_b") is not None:
                 add(b, sc, "%s >= 30%% of ceiling B" % SHORT[sid], s["ratio_to_ceiling_b"], LIST_RATIO,
@@ -294,6 +305,18 @@ def targets(runs, comparison, nproc):
             if storm.get("p99_ms") is not None:
                 add(b, sc, "storm: p99 < 200 ms", storm["p99_ms"], STORM_P99_MS,
                     storm["p99_ms"] < STORM_P99_MS, "ms")
+        rush = next((s for s in r["scenarios"] if s["id"] == 17), None)
+        if rush:
+            v = rush.get("verify") or {}
+            add(b, sc, "event storm: zero errors", rush.get("errors"), 0,
+                rush.get("errors") == 0 and not rush.get("failed"))
+            add(b, sc, "event storm: 100 registered, 200 waitlisted, first come first seated",
+                "%s/%s" % (v.get("registered", "?"), v.get("waitlisted", "?")),
+                "%s/%s" % (v.get("seats", 100), v.get("guests", 300) - v.get("seats", 100)),
+                bool(v.get("ok")))
+            if rush.get("p99_ms") is not None:
+                add(b, sc, "event storm: p99 < 240 ms", rush["p99_ms"], EVENT_STORM_P99_MS,
+                    rush["p99_ms"] < EVENT_STORM_P99_MS, "ms")
         pdf = scenario(r, 15)
         cpu = (pdf or {}).get("cpu") or {}
         if pdf and pdf.get("rps") and cpu.get("server_cores") is not None:
@@ -385,6 +408,17 @@ def table(header, rows, align=None):
     for r in rows:
         lines.append("| " + " | ".join(str(c) for c in r) + " |")
     return "\n".join(lines)
+
+
+def storm_note(ids):
+    bursts = [sid for sid in STORMS if sid in ids]
+    if len(bursts) == 1:
+        return " The %s is one burst, not a timed run: see its own table below." % (
+            "storm" if bursts[0] == 7 else SHORT[bursts[0]])
+    if bursts:
+        return (" The storms (%s) are one burst each, not timed runs: see their own tables below."
+                % ", ".join(str(sid) for sid in bursts))
+    return ""
 
 
 def render(doc):
@@ -544,10 +578,10 @@ def render(doc):
                 ratio = s.get("ratio_to_ceiling_b")
                 rss_after = s.get("server_rss_kb_after")
                 cores = (cpu.get("server_cores") or 0) + (cpu.get("postgres_cores") or 0)
-                us_per_req = (cores * 1e6 / s["rps"]) if s.get("rps") and cores and s["id"] != 7 else None
+                us_per_req = (cores * 1e6 / s["rps"]) if s.get("rps") and cores and s["id"] not in STORMS else None
                 rows.append([
                     s["id"], SHORT.get(s["id"], s["key"]) + (" (failed: %s)" % s["failed"] if s.get("failed") else ""),
-                    "–" if s["id"] == 7 else fnum(s.get("rps")), fms(s.get("p50_ms")), fms(s.get("p99_ms")),
+                    "–" if s["id"] in STORMS else fnum(s.get("rps")), fms(s.get("p50_ms")), fms(s.get("p99_ms")),
                     fnum(s.get("errors")) if s.get("errors") is not None else "–",
                     ("%.0f %%" % (ratio * 100)) if ratio is not None else "–",
                     srv_cpu, fnum(us_per_req) if us_per_req else "–",
@@ -562,9 +596,9 @@ def render(doc):
             w("CPU columns are cores used on average during the measured run (of %s): the server "
               "process%s, wrk itself, and everything else on the machine (should be ≈ 0). "
               "CPU µs/req: server (and PostgreSQL) CPU time per answered request. "
-              "RSS after: the server's resident memory when the scenario ended. "
-              "The storm is one burst, not a timed run: see its own table below."
-              % (m.get("nproc", "?"), " + PostgreSQL's processes" if backend == "postgres" else ""))
+              "RSS after: the server's resident memory when the scenario ended.%s"
+              % (m.get("nproc", "?"), " + PostgreSQL's processes" if backend == "postgres" else "",
+                 storm_note([s["id"] for s in r["scenarios"]])))
             w("")
             w("Peak server RSS (VmHWM): **%s MiB** (%s MiB when ready, %s MiB before login%s). "
               "Server stop on SIGTERM: %s in %s s. Database after the run: %s."
@@ -640,6 +674,35 @@ def render(doc):
                  "last answer ms", "all recorded"], rows, ["---", "--:", "--:", "--:", "--:", "--:", "--:", "--:", "--:", ":-:"]))
         w("")
 
+    rushes = [(r, next((s for s in r["scenarios"] if s["id"] == 17), None)) for r in runs]
+    rushes = [(r, s) for r, s in rushes if s]
+    if rushes:
+        w("## Event registration storm (scenario 17)")
+        w("")
+        w("The admin creates a fresh published event with 100 seats (`POST /api/v1/events`), then 300 "
+          "guests register at once, each with an email of their own and no account: one connection each, "
+          "opened beforehand, all requests sent within a few milliseconds by `scripts/bench/ctl.py "
+          "event-storm` (wrk's scripts send one body to every connection). Every registration locks the "
+          "event's row, so they queue. Afterwards `GET /api/v1/events/{id}` must show 100 registered and "
+          "200 waitlisted, and the admin's list of registrations places 1–300 with exactly places 1–100 "
+          "seated, as the guests were told.")
+        w("")
+        rows = []
+        for r, s in rushes:
+            v = s.get("verify") or {}
+            sc = s.get("status_counts") or {}
+            rows.append([BACKEND_NAMES.get(r["backend"], r["backend"]), r["scale"],
+                         s.get("answered", "–"), fms(s.get("send_spread_ms")), sc.get("201", 0),
+                         fnum(s.get("errors")),
+                         "%s / %s" % (v.get("registered", "–"), v.get("waitlisted", "–")),
+                         fms(s.get("p50_ms")), fms(s.get("p99_ms")), fms(s.get("max_ms")),
+                         passfail(v.get("ok")) if v else "–"])
+        w(table(["backend", "scale", "answered", "all sent within ms", "201", "errors",
+                 "registered / waitlisted", "p50 ms", "p99 ms", "last answer ms",
+                 "first come, first seated"], rows,
+                ["---", "--:", "--:", "--:", "--:", "--:", "--:", "--:", "--:", "--:", ":-:"]))
+        w("")
+
     logins = [r for r in runs if r.get("login")]
     if logins:
         w("## Login vs the argon2 ceiling (scenario 9)")
@@ -682,12 +745,17 @@ def render(doc):
         w((r.get("fixture") or {}).get("command", "griot bench-fixture"))
         w((r.get("server") or {}).get("command", "griot serve"))
         for s in r["scenarios"]:
+            if s.get("id") == 17:
+                w("# 17: POST /api/v1/events {capacity: 100, status: published} (admin), then:")
             if s.get("id") == 7:
                 w("# 7: POST /api/v1/sessions/{storm_session_id}/check-in-window {\"minutes\": 30} (trainer), then:")
             if s.get("command"):
                 w(s["command"])
             if s.get("id") == 7:
                 w("# then GET /api/v1/sessions/{storm_session_id}/attendance (trainer): all present or late")
+            if s.get("id") == 17:
+                w("# then GET /api/v1/events/{id} and GET /api/v1/events/{id}/registrations (admin): "
+                  "100 registered, 200 waitlisted, places 1-100 seated")
     w("```")
     w("")
     w("`<in>/` is the run's folder of plain-text inputs derived from the fixture by "
@@ -731,6 +799,10 @@ def smoke_failures(doc):
                 v = s.get("verify") or {}
                 if not v.get("ok"):
                     problems.append("%s: not every learner recorded: %s" % (tag, json.dumps(v)))
+            if s["id"] == 17:
+                v = s.get("verify") or {}
+                if not v.get("ok"):
+                    problems.append("%s: the seats did not go to the first 100: %s" % (tag, json.dumps(v)))
     return problems
 
 
@@ -757,12 +829,14 @@ def main():
             json.dump(doc, f, indent=1, sort_keys=False)
             f.write("\n")
         os.replace(tmp, args.json)
-    # The files section (scripts/bench-files.sh) is kept as it is.
+    # Sections written elsewhere are kept as they are, each between
+    # <!-- NAME:begin --> and <!-- NAME:end -->: the files section
+    # (scripts/bench-files.sh), targeted runs of a few scenarios.
     kept = ""
     if os.path.exists(args.md):
         old = open(args.md).read()
-        if "<!-- files:begin -->" in old and "<!-- files:end -->" in old:
-            kept = "\n<!-- files:begin -->" + old.split("<!-- files:begin -->", 1)[1].split("<!-- files:end -->", 1)[0] + "<!-- files:end -->\n"
+        for m in re.finditer(r"<!-- ([a-z0-9_-]+):begin -->.*?<!-- \1:end -->", old, re.S):
+            kept += "\n" + m.group(0) + "\n"
     with open(args.md + ".tmp", "w") as f:
         f.write(render(doc))
         f.write(kept)
@@ -783,7 +857,8 @@ def main():
             if problems:
                 sys.stderr.write("smoke: FAILED (%d problems)\n" % len(problems))
                 sys.exit(1)
-            sys.stderr.write("smoke: ok (every scenario answered 2xx only; the storm recorded everyone)\n")
+            sys.stderr.write("smoke: ok (every scenario answered 2xx only; the storm recorded everyone; "
+                             "the event storm seated the first 100)\n")
 
 
 if __name__ == "__main__":

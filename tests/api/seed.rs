@@ -1,6 +1,6 @@
 //! `griot seed` and the benchmark fixture produce data the API serves.
 
-use griot::app::seed::{bench_fixture, seed, SeedOptions, SEED_PASSWORD};
+use griot::app::seed::{bench_fixture, seed, SeedOptions, SEED_DOMAIN, SEED_PASSWORD};
 use serde_json::json;
 
 use crate::helpers::spawn_app;
@@ -106,6 +106,85 @@ async fn seeded_data_is_served_and_the_fixture_tokens_work() {
         .await;
     assert_eq!(verified.status, 200, "{}", verified.text());
     assert_eq!(verified.json()["revoked"], false);
+
+    // Community events: Déconnexion and a meetup per country, public.
+    assert_eq!(summary.events, 8, "{summary:?}");
+    let listed = app.get("/api/v1/events?limit=50", None).await;
+    assert_eq!(listed.status, 200, "{}", listed.text());
+    let listed = listed.json()["items"].as_array().unwrap().clone();
+    assert_eq!(listed.len(), 8);
+    assert!(listed.iter().all(|e| e["status"] == "published"));
+    assert_eq!(fixture.event_countries.len(), 7);
+    // Only the two seeded cohorts' countries have members to register.
+    let burkina = listed.iter().find(|e| e["country_code"] == "BF").unwrap();
+    assert_eq!(burkina["timezone"], "Africa/Ouagadougou");
+    assert_eq!(burkina["registered_count"], 20);
+
+    // Déconnexion: 95 members and 5 guests, counters matching the line.
+    let event = app
+        .get(
+            &format!("/api/v1/events/{}", fixture.deconnexion_event_id),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(event["country_code"], serde_json::Value::Null);
+    assert_eq!(event["timezone"], "Africa/Abidjan");
+    assert_eq!(event["capacity"], 150);
+    assert_eq!(event["registered_count"], 100);
+    assert_eq!(event["waitlisted_count"], 0);
+    let line = app
+        .get(
+            &format!(
+                "/api/v1/events/{}/registrations?limit=200",
+                fixture.deconnexion_event_id
+            ),
+            Some(&fixture.admin_token),
+        )
+        .await
+        .json();
+    assert_eq!(line["counts"]["registered"], 100);
+    let items = line["items"].as_array().unwrap();
+    let positions: Vec<i64> = items
+        .iter()
+        .map(|r| r["position"].as_i64().unwrap())
+        .collect();
+    assert_eq!(positions, (1..=100).collect::<Vec<i64>>());
+    let guests: Vec<_> = items.iter().filter(|r| r["user_id"].is_null()).collect();
+    assert_eq!(guests.len(), 5);
+    assert!(guests.iter().all(|g| {
+        let email = g["email"].as_str().unwrap();
+        email == email.to_lowercase() && email.ends_with(&format!("@{SEED_DOMAIN}"))
+    }));
+    // The next person takes place 101, a seat.
+    let next = app
+        .post(
+            &format!(
+                "/api/v1/events/{}/registrations",
+                fixture.deconnexion_event_id
+            ),
+            None,
+            &json!({ "full_name": "Awa Koné", "email": "awa@example.com" }),
+        )
+        .await;
+    assert_eq!(next.status, 201, "{}", next.text());
+    assert_eq!(next.json()["position"], 101);
+    assert_eq!(next.json()["status"], "registered");
+
+    // Chapter teams: each coordinator's term, and the volunteers.
+    assert_eq!(summary.volunteers, 8 + 3, "{summary:?}");
+    let team = app
+        .get("/api/v1/countries/BF/team", Some(&fixture.admin_token))
+        .await;
+    assert_eq!(team.status, 200, "{}", team.text());
+    let team = team.json()["items"].as_array().unwrap().clone();
+    let current = |role: &str| {
+        team.iter()
+            .filter(|t| t["role"] == role && t["until"].is_null())
+            .count()
+    };
+    assert_eq!(current("coordinator"), 1);
+    assert_eq!(current("volunteer"), 8);
 }
 
 #[actix_rt::test]

@@ -11,7 +11,8 @@ use crate::cohorts::{CohortId, CohortStatus, MemberRole, MemberStatus};
 use crate::config::Settings;
 use crate::crypto::jwt::JwtKeys;
 use crate::crypto::password::hash_blocking;
-use crate::schema::{certificates, cohorts, memberships, sessions, users};
+use crate::events::rows::{EventId, EventStatus};
+use crate::schema::{certificates, cohorts, events, memberships, sessions, users};
 use crate::sessions::{SessionId, SessionStatus};
 use crate::users::UserId;
 
@@ -34,6 +35,10 @@ pub struct Fixture {
     pub argon2_hash_ms: f64,
     /// Codes of issued certificates (stored form), for the PDF scenario.
     pub certificate_codes: Vec<String>,
+    /// The seeded pan-African Déconnexion edition (published).
+    pub deconnexion_event_id: EventId,
+    /// Countries with a published event, for the public list's filter.
+    pub event_countries: Vec<String>,
 }
 
 /// Reads a seeded database and mints 24-hour access tokens with the
@@ -120,6 +125,22 @@ pub fn bench_fixture(settings: &Settings, users_wanted: i64) -> Result<Fixture, 
         .select(certificates::code)
         .load(conn)
         .map_err(fail)?;
+    let deconnexion_event_id: EventId = events::table
+        .filter(events::country_code.is_null())
+        .filter(events::title.like("Déconnexion%"))
+        .filter(events::status.eq(EventStatus::Published))
+        .order((events::starts_at.asc(), events::id.asc()))
+        .select(events::id)
+        .first(conn)
+        .map_err(|_| "no Déconnexion event: seed with this version of `griot seed`".to_string())?;
+    let event_countries: Vec<Option<String>> = events::table
+        .filter(events::status.eq(EventStatus::Published))
+        .filter(events::country_code.is_not_null())
+        .select(events::country_code)
+        .distinct()
+        .order(events::country_code.asc())
+        .load(conn)
+        .map_err(fail)?;
     Ok(Fixture {
         cohort_id: cohort,
         session_id,
@@ -137,5 +158,7 @@ pub fn bench_fixture(settings: &Settings, users_wanted: i64) -> Result<Fixture, 
         login_password: SEED_PASSWORD.into(),
         argon2_hash_ms: (timings[2] * 100.0).round() / 100.0,
         certificate_codes,
+        deconnexion_event_id,
+        event_countries: event_countries.into_iter().flatten().collect(),
     })
 }

@@ -16,6 +16,7 @@ use crate::app::connect_and_migrate;
 use crate::clock::{Clock, SystemClock};
 use crate::cohorts::{Cohort, CohortId, CohortStatus};
 use crate::config::Settings;
+use crate::countries::rows::ChapterRole;
 use crate::crypto::password::hash_blocking;
 use crate::db::write_tx;
 use crate::programmes::{Programme, ProgrammeId};
@@ -68,6 +69,11 @@ pub struct SeedSummary {
     pub assignments: usize,
     pub submissions: usize,
     pub certificates: usize,
+    /// Community events: the Déconnexion edition and a meetup per country.
+    pub events: usize,
+    pub registrations: usize,
+    /// Volunteer terms opened in the chapters' teams.
+    pub volunteers: usize,
     pub seconds: f64,
 }
 
@@ -85,6 +91,7 @@ macro_rules! insert_chunks {
 
 // After the macro, which they use.
 mod cohort;
+mod events;
 mod fixture;
 
 use cohort::seed_cohort;
@@ -183,8 +190,10 @@ pub fn seed(settings: &Settings, opts: &SeedOptions) -> Result<SeedSummary, Stri
     let conn = &mut *conn;
     let fail = |e: diesel::result::Error| e.to_string();
 
-    // Staff: one admin, one coordinator per country.
+    // Staff: one admin, one coordinator per country, each with the open
+    // term of the chapter's team that the endpoint would have opened.
     let admin = UserId::new();
+    let coordinators: Vec<UserId> = COUNTRIES.iter().map(|_| UserId::new()).collect();
     write_tx(conn, |conn| {
         let admin_email = format!("admin-{run}@{SEED_DOMAIN}");
         diesel::insert_into(users::table)
@@ -199,8 +208,7 @@ pub fn seed(settings: &Settings, opts: &SeedOptions) -> Result<SeedSummary, Stri
                 now,
             ))
             .execute(conn)?;
-        for (i, (code, _)) in COUNTRIES.iter().enumerate() {
-            let id = UserId::new();
+        for (i, ((code, _), &id)) in COUNTRIES.iter().zip(&coordinators).enumerate() {
             let email = format!("coordinator-{run}-{i}@{SEED_DOMAIN}");
             let full_name = name(&mut rng);
             diesel::insert_into(users::table)
@@ -222,6 +230,7 @@ pub fn seed(settings: &Settings, opts: &SeedOptions) -> Result<SeedSummary, Stri
                     country_coordinators::created_at.eq(now),
                 ))
                 .execute(conn)?;
+            crate::countries::queries::open_term(conn, code, id, ChapterRole::Coordinator, now)?;
         }
         summary.users += 1 + COUNTRIES.len();
         Ok::<_, diesel::result::Error>(())
@@ -310,6 +319,11 @@ pub fn seed(settings: &Settings, opts: &SeedOptions) -> Result<SeedSummary, Stri
             }
         }
     }
+    let added =
+        events::seed_events(conn, admin, &coordinators, run, now, &mut rng).map_err(fail)?;
+    summary.events += added.events;
+    summary.registrations += added.registrations;
+    summary.volunteers += added.volunteers;
     // Fresh statistics, or the planners guess: PostgreSQL ran the attendance
     // report 2.7x slower on a just-seeded database until autoanalyze came by.
     let analyze = if conn.is_postgres() {
