@@ -104,7 +104,7 @@ assignments = [a["id"] for a in get(f"/api/v1/cohorts/{fixture['cohort_id']}/ass
 submissions = [s["id"] for a in assignments[:3]
                for s in get(f"/api/v1/assignments/{a}/submissions")["items"][:5]]
 events = [e["id"] for e in get("/api/v1/events?limit=20")["items"]]
-registration_event = fixture["event_id"]
+registration_event = fixture["deconnexion_event_id"]
 registrations = [r["id"] for r in
                  get(f"/api/v1/events/{registration_event}/registrations?limit=20")["items"]]
 dictionaries = {

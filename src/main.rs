@@ -145,7 +145,8 @@ fn seed(settings: &Settings, scale: u32, cohorts: u32, force: bool) -> Result<()
     let s = griot::app::seed::seed(settings, &opts)?;
     println!(
         "seeded {} users, {} cohorts, {} sessions, {} attendance records, {} assignments, \
-         {} submissions, {} certificates in {:.1} s (password: {})",
+         {} submissions, {} certificates, {} events with {} registrations, {} volunteers \
+         in {:.1} s (password: {})",
         s.users,
         s.cohorts,
         s.sessions,
@@ -153,6 +154,9 @@ fn seed(settings: &Settings, scale: u32, cohorts: u32, force: bool) -> Result<()
         s.assignments,
         s.submissions,
         s.certificates,
+        s.events,
+        s.registrations,
+        s.volunteers,
         s.seconds,
         griot::app::seed::SEED_PASSWORD
     );

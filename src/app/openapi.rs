@@ -17,7 +17,14 @@ use crate::{
         description = "Cohort LMS backend: the JSON REST API behind training programmes' web and \
                        mobile apps.\n\nErrors are `application/problem+json` (RFC 9457) with a \
                        stable `code`; messages follow `Accept-Language` (French by default). Lists \
-                       return `{items, next_cursor}` with keyset pagination (`limit` ≤ 200).",
+                       return `{items, next_cursor}` with keyset pagination (`limit` ≤ 200).\n\n\
+                       Every `GET` answering JSON carries a weak `ETag` and answers `304` to a \
+                       matching `If-None-Match`. Every `POST`, `PUT`, `PATCH` and `DELETE` of a \
+                       signed-in user takes an `Idempotency-Key` header (1–255 visible ASCII \
+                       characters, a UUID say): a retry with the same key and body within 24 hours \
+                       gets the first answer again with `Idempotent-Replayed: true` and changes \
+                       nothing; the same key with another request is a `422`; a twin arriving \
+                       while the first runs is a `409` (`idempotency_key_in_use`).",
         license(name = "AGPL-3.0-or-later")
     ),
     paths(
@@ -243,16 +250,17 @@ impl Modify for CommonProblems {
 }
 
 /// Every write of a signed-in user takes an `Idempotency-Key`
-/// (`app::idempotency`): the header, and the 409 of a twin still running
-/// and the 422 of a key reused for another request. Runs before
-/// [`CommonProblems`], which leaves an operation's own 409 and 422 alone.
+/// (`app::idempotency`, described in the document's introduction): the
+/// 409 of a twin still running and the 422 of a key reused for another
+/// request. The header is not listed per operation: a fuzzer drawing keys
+/// would reuse them across bodies and test the replay, not the operation.
+/// Runs before [`CommonProblems`], which leaves an operation's own 409 and
+/// 422 alone.
 struct IdempotencyKeys;
 
 impl Modify for IdempotencyKeys {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
-        use utoipa::openapi::schema::{ObjectBuilder, Type};
-        use utoipa::openapi::{ContentBuilder, Ref, RefOr, Required, ResponseBuilder};
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
         let problem = |description: &str| {
             RefOr::T(
                 ResponseBuilder::new()
@@ -278,26 +286,6 @@ impl Modify for IdempotencyKeys {
                 if !secured {
                     continue;
                 }
-                op.parameters.get_or_insert_with(Vec::new).push(RefOr::T(
-                    ParameterBuilder::new()
-                        .name("Idempotency-Key")
-                        .parameter_in(ParameterIn::Header)
-                        .required(Required::False)
-                        .description(Some(
-                            "A key the client makes per request (a UUID, say): a retry with \
-                             the same key and body within 24 hours gets the first answer \
-                             again, with `Idempotent-Replayed: true`, and changes nothing. \
-                             Per signed-in user; ignored on anonymous requests.",
-                        ))
-                        .schema(Some(
-                            ObjectBuilder::new()
-                                .schema_type(Type::String)
-                                .min_length(Some(1))
-                                .max_length(Some(super::idempotency::MAX_KEY_CHARS))
-                                .pattern(Some("^[!-~]+$")),
-                        ))
-                        .build(),
-                ));
                 let responses = &mut op.responses.responses;
                 responses.entry("409".to_owned()).or_insert_with(|| {
                     problem("A request with the same `Idempotency-Key` is still running (`idempotency_key_in_use`)")

@@ -324,6 +324,15 @@ pub fn seed(settings: &Settings, opts: &SeedOptions) -> Result<SeedSummary, Stri
     summary.events += added.events;
     summary.registrations += added.registrations;
     summary.volunteers += added.volunteers;
+    // The seeded world is where phones start from: their first sync lists
+    // it, so the change log of its making (hundreds of thousands of rows
+    // at scale 10) is dropped. Only on a database that was empty: with
+    // --force, real clients' tokens still read it.
+    if existing == 0 {
+        diesel::delete(crate::schema::sync_log::table)
+            .execute(conn)
+            .map_err(fail)?;
+    }
     // Fresh statistics, or the planners guess: PostgreSQL ran the attendance
     // report 2.7x slower on a just-seeded database until autoanalyze came by.
     let analyze = if conn.is_postgres() {
