@@ -58,16 +58,35 @@ fn bad_token() -> AppError {
     AppError::field("since", Issue::Invalid)
 }
 
-/// A position this backend wrote: a `seq`, or a snapshot's text.
+/// A position this backend wrote: a `seq`, or a snapshot's text
+/// (`xmin:xmax:xip,…` with `0 < xmin ≤ xmax` and the in-progress ids
+/// ascending within `[xmin, xmax)`, as PostgreSQL reads it; anything else
+/// would be a database error, not a 422).
 fn check_position(postgres: bool, p: &str) -> Result<(), AppError> {
-    let digits = |s: &str| !s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit());
+    let number = |s: &str| -> Option<u64> {
+        (!s.is_empty() && s.len() <= 19 && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse().ok())
+            .flatten()
+    };
     let ok = if postgres {
         let parts: Vec<&str> = p.split(':').collect();
-        p.len() <= 400
-            && parts.len() == 3
-            && digits(parts[0])
-            && digits(parts[1])
-            && (parts[2].is_empty() || parts[2].split(',').all(digits))
+        match (parts.as_slice(), p.len() <= 400) {
+            ([xmin, xmax, xip], true) => match (number(xmin), number(xmax)) {
+                (Some(lo), Some(hi)) if lo >= 1 && lo <= hi => {
+                    let ids: Option<Vec<u64>> = if xip.is_empty() {
+                        Some(Vec::new())
+                    } else {
+                        xip.split(',').map(number).collect()
+                    };
+                    ids.is_some_and(|ids| {
+                        ids.windows(2).all(|w| w[0] < w[1])
+                            && ids.iter().all(|x| (lo..hi).contains(x))
+                    })
+                }
+                _ => false,
+            },
+            _ => false,
+        }
     } else {
         p.parse::<i64>().is_ok_and(|n| n >= 0)
     };
@@ -419,4 +438,24 @@ fn resolve(
             },
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_positions_the_backend_could_have_written_are_read() {
+        for good in ["5:5:", "5:9:5,7", "1:2:1"] {
+            assert!(check_position(true, good).is_ok(), "{good}");
+        }
+        for bad in [
+            "", "5:4:", "0:1:", "5:9:7,5", "5:9:9", "5:9:3", "a:b:", "5:9", "5:9:,",
+        ] {
+            assert!(check_position(true, bad).is_err(), "{bad}");
+        }
+        assert!(check_position(false, "12").is_ok());
+        assert!(check_position(false, "-1").is_err());
+        assert!(check_position(false, "5:5:").is_err());
+    }
 }
