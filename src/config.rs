@@ -56,6 +56,8 @@ pub struct Settings {
     /// How long after a check-in window closes an offline check-in may
     /// still be replayed.
     pub check_in_replay_hours: i64,
+    /// Days the sync change log is kept; an older token is answered 410.
+    pub sync_log_days: i64,
     /// What a late arrival counts for in the attendance rate (present = 1).
     pub attendance_late_weight: f64,
     /// Memory for cached rosters and session lists, per process (0: off).
@@ -213,6 +215,7 @@ impl Settings {
             check_in_rotate_seconds: number(&get, "CHECK_IN_ROTATE_SECONDS", 20, 10, 60)?,
             check_in_max_failures: number(&get, "CHECK_IN_MAX_FAILURES", 5, 1, 50)?,
             check_in_replay_hours: number(&get, "CHECK_IN_REPLAY_HOURS", 72, 0, 720)?,
+            sync_log_days: number(&get, "SYNC_LOG_DAYS", 30, 1, 3650)?,
             attendance_late_weight: number(&get, "ATTENDANCE_LATE_WEIGHT", 0.8, 0.0, 1.0)?,
             response_cache_mb: number(&get, "RESPONSE_CACHE_MB", 32, 0, 4_096)?,
             throttle: Throttle {

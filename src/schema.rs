@@ -420,6 +420,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sync_marks (marked_at) {
+        marked_at -> Timestamp,
+        pos -> BigInt,
+    }
+}
+
+diesel::table! {
+    sync_horizon (id) {
+        id -> Integer,
+        pruned_below -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     countries,
     users,
@@ -450,4 +464,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     chapter_roles,
     idempotency_keys,
     sync_log,
+    sync_marks,
+    sync_horizon,
 );

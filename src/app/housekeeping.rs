@@ -40,6 +40,8 @@ pub struct Report {
     pub uploads: usize,
     /// `Idempotency-Key` answers past their 24 hours.
     pub idempotency_keys: usize,
+    /// Rows of `/sync`'s change log past `SYNC_LOG_DAYS`.
+    pub sync_log: usize,
     /// The stored bytes of what was deleted, for [`Storage::discard`].
     #[serde(skip)]
     pub dropped_keys: Vec<String>,
@@ -115,6 +117,11 @@ pub fn run_once(
             )?,
             uploads,
             idempotency_keys: crate::idempotency::sweep(conn, now)?,
+            sync_log: crate::sync::queries::prune(
+                conn,
+                now,
+                now - chrono::Duration::days(settings.sync_log_days),
+            )?,
             dropped_keys,
         })
     })

@@ -45,6 +45,7 @@ pub enum Msg {
     TicketWaitlisted,
     TicketCancelled,
     IdempotencyKeyRunning,
+    SyncTokenExpired,
 }
 
 impl Msg {
@@ -101,6 +102,10 @@ impl Msg {
             Msg::TicketCancelled => (
                 "Ce billet a été annulé.",
                 "This ticket was cancelled.",
+            ),
+            Msg::SyncTokenExpired => (
+                "Ce jeton de synchronisation est trop ancien : synchronisez tout à nouveau (sans « since »).",
+                "This sync token is too old: sync everything again (without `since`).",
             ),
             Msg::IdempotencyKeyRunning => (
                 "Une requête avec cette clé d'idempotence est en cours ; réessayez dans un instant.",
@@ -221,6 +226,7 @@ impl Msg {
             Msg::TicketWaitlisted => Some("ticket_waitlisted"),
             Msg::TicketCancelled => Some("ticket_cancelled"),
             Msg::IdempotencyKeyRunning => Some("idempotency_key_in_use"),
+            Msg::SyncTokenExpired => Some("sync_token_expired"),
             _ => None,
         }
     }

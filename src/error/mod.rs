@@ -49,6 +49,9 @@ pub enum AppError {
     MethodNotAllowed,
     #[error("conflict: {0:?}")]
     Conflict(Msg),
+    /// What the request refers to is no longer kept (an expired sync token).
+    #[error("gone: {0:?}")]
+    Gone(Msg),
     #[error("payload too large")]
     PayloadTooLarge,
     /// An uploaded file over the limit of its kind, in bytes.
@@ -105,6 +108,7 @@ impl AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Gone(_) => StatusCode::GONE,
             AppError::PayloadTooLarge | AppError::FileTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::RangeNotSatisfiable(_) => StatusCode::RANGE_NOT_SATISFIABLE,
             AppError::TusVersion => StatusCode::PRECONDITION_FAILED,
@@ -125,6 +129,7 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::MethodNotAllowed => "method_not_allowed",
             AppError::Conflict(m) => m.code().unwrap_or("conflict"),
+            AppError::Gone(m) => m.code().unwrap_or("gone"),
             AppError::PayloadTooLarge => "payload_too_large",
             AppError::FileTooLarge(_) => "file_too_large",
             AppError::RangeNotSatisfiable(_) => "range_not_satisfiable",
@@ -146,6 +151,7 @@ impl AppError {
             AppError::NotFound => ("Introuvable", "Not found"),
             AppError::MethodNotAllowed => ("Méthode non permise", "Method not allowed"),
             AppError::Conflict(_) => ("Conflit", "Conflict"),
+            AppError::Gone(_) => ("Disparu", "Gone"),
             AppError::PayloadTooLarge | AppError::FileTooLarge(_) => {
                 ("Contenu trop volumineux", "Payload too large")
             }
@@ -175,9 +181,10 @@ impl AppError {
                 "Certains champs sont invalides ; voir « errors ».",
                 "Some fields are invalid; see \"errors\".",
             ),
-            AppError::BadRequest(m) | AppError::Unauthorized(m) | AppError::Conflict(m) => {
-                m.text(lang).to_owned()
-            }
+            AppError::BadRequest(m)
+            | AppError::Unauthorized(m)
+            | AppError::Conflict(m)
+            | AppError::Gone(m) => m.text(lang).to_owned(),
             AppError::Forbidden(Some(m)) => m.text(lang).to_owned(),
             AppError::Forbidden(None) => generic(
                 "Vous n'avez pas le droit de faire cela.",

@@ -50,7 +50,9 @@ pub fn position_now(conn: &mut DbConnection) -> QueryResult<String> {
     let sql = if conn.is_postgres() {
         "SELECT pg_current_snapshot()::text AS now"
     } else {
-        "SELECT CAST(COALESCE(MAX(seq), 0) AS TEXT) AS now FROM sync_log"
+        // AUTOINCREMENT's high-water mark: still right once the log is pruned.
+        "SELECT CAST(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'sync_log'), 0) \
+         AS TEXT) AS now"
     };
     Ok(diesel::sql_query(sql).get_result::<Snapshot>(conn)?.now)
 }
@@ -258,4 +260,60 @@ pub fn sees_cohort(status: MemberStatus) -> bool {
 /// A session id, for the attendance kind's ids.
 pub fn session_id(raw: &str) -> Option<SessionId> {
     raw.parse().ok()
+}
+
+#[derive(QueryableByName)]
+struct Pos {
+    #[diesel(sql_type = BigInt)]
+    pos: i64,
+}
+
+/// Up to where the log has been pruned: SQLite, the last `seq` deleted;
+/// PostgreSQL, the transaction id below which rows are deleted.
+pub fn pruned_below(conn: &mut DbConnection) -> QueryResult<i64> {
+    use crate::schema::sync_horizon;
+    sync_horizon::table
+        .find(1)
+        .select(sync_horizon::pruned_below)
+        .first(conn)
+}
+
+/// Housekeeping: marks where the log stands at `now`, then deletes the
+/// rows behind the latest mark made before `keep_from`, and that mark and
+/// older ones; the rows deleted.
+pub fn prune(
+    conn: &mut DbConnection,
+    now: chrono::NaiveDateTime,
+    keep_from: chrono::NaiveDateTime,
+) -> QueryResult<usize> {
+    use crate::schema::{sync_horizon, sync_log, sync_marks};
+    let position = if conn.is_postgres() {
+        "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS pos"
+    } else {
+        "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'sync_log'), 0) AS pos"
+    };
+    let here = diesel::sql_query(position).get_result::<Pos>(conn)?.pos;
+    diesel::insert_into(sync_marks::table)
+        .values((sync_marks::marked_at.eq(now), sync_marks::pos.eq(here)))
+        .execute(conn)?;
+    let old: Option<i64> = sync_marks::table
+        .filter(sync_marks::marked_at.lt(keep_from))
+        .select(diesel::dsl::max(sync_marks::pos))
+        .first(conn)?;
+    let Some(mark) = old else {
+        return Ok(0);
+    };
+    let deleted = if conn.is_postgres() {
+        diesel::sql_query("DELETE FROM sync_log WHERE pos < $1")
+            .bind::<BigInt, _>(mark)
+            .execute(conn)?
+    } else {
+        diesel::delete(sync_log::table.filter(sync_log::seq.le(mark))).execute(conn)?
+    };
+    diesel::update(sync_horizon::table.find(1))
+        .filter(sync_horizon::pruned_below.lt(mark))
+        .set(sync_horizon::pruned_below.eq(mark))
+        .execute(conn)?;
+    diesel::delete(sync_marks::table.filter(sync_marks::marked_at.lt(keep_from))).execute(conn)?;
+    Ok(deleted)
 }

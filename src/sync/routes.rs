@@ -17,6 +17,7 @@ use crate::state::AppState;
     responses(
         (status = 200, description = "Changes in the order they happened; `delete` for what is gone or no longer the caller's to see. An unchanged re-sync is an empty list.", body = SyncPage),
         (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The token is older than the change log kept (`SYNC_LOG_DAYS`): sync again without `since` (`sync_token_expired`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A `since` this server did not give, or a bad `limit`", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -24,7 +24,7 @@ use crate::cohorts::dto::CohortDto;
 use crate::cohorts::members::Membership;
 use crate::cohorts::Cohort;
 use crate::db::DbConnection;
-use crate::error::{AppError, Issue};
+use crate::error::{AppError, Issue, Msg};
 use crate::http::AuthUser;
 use crate::materials::dto::MaterialDto;
 use crate::pagination::{decode_cursor, encode_cursor};
@@ -113,6 +113,20 @@ fn read_token(postgres: bool, since: Option<&str>) -> Result<Option<Token>, AppE
         return Err(bad_token());
     }
     Ok(Some(token))
+}
+
+/// Whether rows a token has not read yet may have been pruned: on SQLite
+/// its last `seq` is behind the pruned ones; on PostgreSQL its snapshot's
+/// oldest running transaction is below the pruned ids.
+fn expired(conn: &mut DbConnection, postgres: bool, position: &str) -> Result<bool, AppError> {
+    let pruned = q::pruned_below(conn)?;
+    let read_from: i64 = if postgres {
+        position.split(':').next().and_then(|x| x.parse().ok())
+    } else {
+        position.parse().ok()
+    }
+    .ok_or_else(bad_token)?;
+    Ok(read_from < pruned)
 }
 
 /// The caller's memberships, and the cohorts they may see.
@@ -261,6 +275,11 @@ pub fn sync(
     };
     let postgres = conn.is_postgres();
     let token = read_token(postgres, since)?;
+    if let Some(t) = &token {
+        if expired(conn, postgres, &t.b)? {
+            return Err(AppError::Gone(Msg::SyncTokenExpired));
+        }
+    }
     let reach = Reach::load(conn, auth)?;
     match token {
         None => {

@@ -273,3 +273,101 @@ async fn tokens_are_the_servers_own() {
         .await
         .assert_problem(401, "unauthorized");
 }
+
+#[actix_rt::test]
+async fn a_token_older_than_the_kept_log_is_gone_and_a_fresh_sync_recovers() {
+    use diesel::prelude::*;
+    use diesel::sql_types::BigInt;
+    use griot::clock::Clock;
+    #[derive(QueryableByName)]
+    struct Pos {
+        #[diesel(sql_type = BigInt)]
+        pos: i64,
+    }
+
+    // Arrange: a phone synced, then the log moved on.
+    let c = class(&["Awa"]).await;
+    let awa = &c.learners[0];
+    let (_, old) = sync_all(&c.app, awa, None, 200).await;
+    let added = new_session(&c.app, &c.trainer, &c.cohort, 30).await;
+    // A housekeeping mark from 40 days ago of where the log stands now,
+    // taken as housekeeping takes it (on PostgreSQL, the oldest
+    // transaction running in the whole cluster).
+    let now = c.app.clock.now_naive();
+    let mark = c.app.db(|conn| {
+        let sql = if is_postgres() {
+            "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS pos"
+        } else {
+            "SELECT seq AS pos FROM sqlite_sequence WHERE name = 'sync_log'"
+        };
+        let pos = diesel::sql_query(sql).get_result::<Pos>(conn).unwrap().pos;
+        diesel::insert_into(griot::schema::sync_marks::table)
+            .values((
+                griot::schema::sync_marks::marked_at.eq(now - chrono::Duration::days(40)),
+                griot::schema::sync_marks::pos.eq(pos),
+            ))
+            .execute(conn)
+            .unwrap();
+        pos
+    });
+    // Where the old token read from: its seq, or its snapshot's xmin.
+    let old_from: i64 = {
+        use base64::Engine;
+        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(&old)
+            .unwrap();
+        let token: Value = serde_json::from_slice(&raw).unwrap();
+        let b = token["b"].as_str().unwrap();
+        b.split(':').next().unwrap().parse().unwrap()
+    };
+
+    // Act
+    let report = c
+        .app
+        .db(|conn| griot::app::housekeeping::run_once(conn, &c.app.settings, now))
+        .unwrap();
+    let gone = c
+        .app
+        .get(
+            &format!("/api/v1/sync?since={old}"),
+            Some(&awa.access_token),
+        )
+        .await;
+
+    // Assert: the old token is refused; syncing from scratch recovers.
+    let behind_mark = c.app.db(|conn| {
+        let sql = if is_postgres() {
+            "SELECT COUNT(*) AS pos FROM sync_log WHERE pos < $1"
+        } else {
+            "SELECT COUNT(*) AS pos FROM sync_log WHERE seq <= $1"
+        };
+        diesel::sql_query(sql)
+            .bind::<BigInt, _>(mark)
+            .get_result::<Pos>(conn)
+            .unwrap()
+            .pos
+    });
+    assert_eq!(behind_mark, 0, "{report:?}");
+    if !is_postgres() {
+        assert!(report.sync_log >= 1, "{report:?}");
+    }
+    if old_from < mark {
+        gone.assert_problem(410, "sync_token_expired");
+    } else {
+        // PostgreSQL only: a transaction of another test database was
+        // running since before the old token, so nothing it may not have
+        // read was pruned, and it still works.
+        assert!(is_postgres());
+        assert_eq!(gone.status, 200, "{}", gone.text());
+    }
+    let (fresh, token) = sync_all(&c.app, awa, None, 200).await;
+    assert!(ids(&fresh, "session", "upsert").contains(&added));
+    let again = c
+        .app
+        .get(
+            &format!("/api/v1/sync?since={token}"),
+            Some(&awa.access_token),
+        )
+        .await;
+    assert_eq!(again.status, 200, "{}", again.text());
+}

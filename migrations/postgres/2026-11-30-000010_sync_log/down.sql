@@ -1,3 +1,5 @@
+DROP TABLE sync_horizon;
+DROP TABLE sync_marks;
 DROP TRIGGER sync_log_cohorts_insert_delete ON cohorts;
 DROP TRIGGER sync_log_cohorts_update ON cohorts;
 DROP FUNCTION sync_log_cohorts();

@@ -1,3 +1,5 @@
+DROP TABLE sync_horizon;
+DROP TABLE sync_marks;
 DROP TRIGGER sync_log_cohorts_insert;
 DROP TRIGGER sync_log_cohorts_update;
 DROP TRIGGER sync_log_cohorts_delete;

@@ -13,6 +13,22 @@ CREATE TABLE sync_log (
 );
 CREATE INDEX sync_log_user_idx ON sync_log (user_id, seq);
 
+-- Housekeeping keeps the log for SYNC_LOG_DAYS: each run marks where the
+-- log stands (SQLite: the last seq; PostgreSQL: the oldest transaction
+-- still running), and deletes the rows behind a mark old enough.
+-- `sync_horizon` says up to where rows are gone: an older token is
+-- answered 410, and the phone syncs from scratch.
+CREATE TABLE sync_marks (
+    marked_at TIMESTAMP NOT NULL,
+    pos BIGINT NOT NULL
+);
+CREATE INDEX sync_marks_at_idx ON sync_marks (marked_at);
+CREATE TABLE sync_horizon (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    pruned_below BIGINT NOT NULL
+);
+INSERT INTO sync_horizon (id, pruned_below) VALUES (1, 0);
+
 CREATE TRIGGER sync_log_cohorts_insert AFTER INSERT ON cohorts
 BEGIN
     INSERT INTO sync_log (kind, entity_id, cohort_id, user_id)
