@@ -357,6 +357,7 @@ diesel::table! {
         registered_count -> Integer,
         waitlisted_count -> Integer,
         last_position -> BigInt,
+        last_seated -> Bool,
         created_by -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,

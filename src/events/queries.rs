@@ -126,19 +126,81 @@ pub fn page_of_events(conn: &mut DbConnection, q: &EventQuery<'_>) -> QueryResul
         .load(conn)
 }
 
-/// Takes the next place in the event's line and counts the newcomer as
-/// registered or waitlisted. Run under the event's lock: the caller has
-/// just read the counters through [`event_for_update`].
-pub fn take_place(conn: &mut DbConnection, id: EventId, seated: bool) -> QueryResult<i64> {
-    let (r, w) = if seated { (1, 0) } else { (0, 1) };
-    diesel::update(events::table.find(id))
-        .set((
-            events::last_position.eq(events::last_position + 1),
-            events::registered_count.eq(events::registered_count + r),
-            events::waitlisted_count.eq(events::waitlisted_count + w),
-        ))
-        .returning(events::last_position)
-        .get_result(conn)
+/// Takes the next place in the line of a published event that has not
+/// ended, and inserts `row` there, seated or waitlisted as the event's
+/// counters say: `None` when the event is not open (the caller finds out
+/// why). The seat is decided by the `UPDATE` from the row as it was
+/// (`last_seated`), under the row's lock; on PostgreSQL the insert rides
+/// in the same statement, so the lock is held for one statement and the
+/// commit. A person already in line breaks the unique index: the error
+/// rolls the place back with the statement.
+pub fn register(
+    conn: &mut DbConnection,
+    row: &Registration,
+    now: NaiveDateTime,
+) -> QueryResult<Option<Registration>> {
+    use diesel::sql_types::{Nullable, Text, Timestamp};
+    const PLACE: &str = "UPDATE events SET \
+            last_position = last_position + 1, \
+            last_seated = (capacity IS NULL OR registered_count < capacity), \
+            registered_count = registered_count \
+                + CASE WHEN capacity IS NULL OR registered_count < capacity THEN 1 ELSE 0 END, \
+            waitlisted_count = waitlisted_count \
+                + CASE WHEN capacity IS NULL OR registered_count < capacity THEN 0 ELSE 1 END \
+        WHERE id = $1 AND status = 'published' AND ends_at > $2 \
+        RETURNING last_position, last_seated";
+    #[derive(QueryableByName)]
+    struct Placed {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        last_position: i64,
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        last_seated: bool,
+    }
+    let placed = |position: i64, seated: bool| Registration {
+        status: if seated {
+            RegistrationStatus::Registered
+        } else {
+            RegistrationStatus::Waitlisted
+        },
+        queue_position: position,
+        ..row.clone()
+    };
+    if conn.is_postgres() {
+        let sql = format!(
+            "WITH place AS ({PLACE}) \
+             INSERT INTO event_registrations (id, event_id, user_id, email, full_name, status, \
+                 queue_position, ticket_code, cancel_token_hash, created_at, updated_at) \
+             SELECT $3, $1, $4, $5, $6, \
+                 CASE WHEN last_seated THEN 'registered' ELSE 'waitlisted' END, \
+                 last_position, $7, $8, $2, $2 FROM place \
+             RETURNING queue_position AS last_position, status = 'registered' AS last_seated"
+        );
+        let inserted = diesel::sql_query(sql)
+            .bind::<Text, _>(row.event_id.to_string())
+            .bind::<Timestamp, _>(now)
+            .bind::<Text, _>(row.id.to_string())
+            .bind::<Nullable<Text>, _>(row.user_id.map(|u| u.to_string()))
+            .bind::<Text, _>(&row.email)
+            .bind::<Text, _>(&row.full_name)
+            .bind::<Text, _>(&row.ticket_code)
+            .bind::<Nullable<Text>, _>(row.cancel_token_hash.as_deref())
+            .get_result::<Placed>(conn)
+            .optional()?;
+        return Ok(inserted.map(|p| placed(p.last_position, p.last_seated)));
+    }
+    let Some(p) = diesel::sql_query(PLACE.replace('$', "?"))
+        .bind::<Text, _>(row.event_id.to_string())
+        .bind::<Timestamp, _>(now)
+        .get_result::<Placed>(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let row = placed(p.last_position, p.last_seated);
+    diesel::insert_into(regs::table)
+        .values(&row)
+        .execute(conn)?;
+    Ok(Some(row))
 }
 
 /// Moves the event's counters by these amounts, in the database.
@@ -155,17 +217,6 @@ pub fn shift_counts(
         ))
         .execute(conn)?;
     Ok(())
-}
-
-/// Inserts a registration; a person already registered or waitlisted for
-/// the event breaks the unique index (`Ok(false)`).
-pub fn insert_registration(conn: &mut DbConnection, row: &Registration) -> QueryResult<bool> {
-    use diesel::result::{DatabaseErrorKind, Error};
-    match diesel::insert_into(regs::table).values(row).execute(conn) {
-        Ok(_) => Ok(true),
-        Err(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(false),
-        Err(e) => Err(e),
-    }
 }
 
 pub fn find_registration(

@@ -68,6 +68,7 @@ pub struct Event {
     pub registered_count: i32,
     pub waitlisted_count: i32,
     pub last_position: i64,
+    pub last_seated: bool,
     pub created_by: UserId,
     #[diesel(deserialize_as = crate::db::instants::Ts)]
     pub created_at: NaiveDateTime,

@@ -153,6 +153,7 @@ pub fn create_event(
         registered_count: 0,
         waitlisted_count: 0,
         last_position: 0,
+        last_seated: false,
         created_by: actor.id,
         created_at: now,
         updated_at: now,
@@ -362,42 +363,45 @@ pub fn register(
             )
         }
     };
-    let row = write_tx(conn, |conn| {
-        let (event, _) = event_for(conn, actor.as_ref(), id, true)?;
-        if event.status != EventStatus::Published {
-            return Err(AppError::Conflict(Msg::EventNotOpen));
-        }
-        if event.ends_at <= now {
-            return Err(AppError::Conflict(Msg::EventOver));
-        }
-        let seated = event.has_free_seat();
-        let position = queries::take_place(conn, id, seated)?;
-        let row = Registration {
-            id: RegistrationId::new(),
-            event_id: id,
-            user_id: user,
-            email,
-            full_name,
-            status: if seated {
-                RegistrationStatus::Registered
-            } else {
-                RegistrationStatus::Waitlisted
-            },
-            queue_position: position,
-            ticket_code: codes::generate(),
-            cancel_token_hash: token.as_deref().map(crate::crypto::hash_token),
-            created_at: now,
-            updated_at: now,
-            cancelled_at: None,
-            cancelled_by: None,
-            checked_in_at: None,
-            checked_in_by: None,
-        };
-        if !queries::insert_registration(conn, &row)? {
-            return Err(AppError::Conflict(Msg::AlreadyRegistered));
-        }
-        Ok(row)
+    let row = Registration {
+        id: RegistrationId::new(),
+        event_id: id,
+        user_id: user,
+        email,
+        full_name,
+        status: RegistrationStatus::Waitlisted,
+        queue_position: 0,
+        ticket_code: codes::generate(),
+        cancel_token_hash: token.as_deref().map(crate::crypto::hash_token),
+        created_at: now,
+        updated_at: now,
+        cancelled_at: None,
+        cancelled_by: None,
+        checked_in_at: None,
+        checked_in_by: None,
+    };
+    let placed = write_tx(conn, |conn| match queries::register(conn, &row, now) {
+        Ok(placed) => Ok(placed),
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => Err(AppError::Conflict(Msg::AlreadyRegistered)),
+        Err(e) => Err(e.into()),
     })?;
+    let row = match placed {
+        Some(row) => row,
+        // Not open: say why, as the caller may be told.
+        None => {
+            let (event, _) = event_for(conn, actor.as_ref(), id, false)?;
+            return Err(AppError::Conflict(
+                if event.status != EventStatus::Published {
+                    Msg::EventNotOpen
+                } else {
+                    Msg::EventOver
+                },
+            ));
+        }
+    };
     tracing::info!(event_id = %id, registration_id = %row.id, status = %row.status, "registered");
     let mut dto = RegistrationDto::new(row, true);
     if let Some(token) = token {

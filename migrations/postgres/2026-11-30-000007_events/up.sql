@@ -20,6 +20,9 @@ CREATE TABLE events (
     waitlisted_count INTEGER NOT NULL DEFAULT 0 CHECK (waitlisted_count >= 0),
     -- The place in line the last registration took: the waitlist's order.
     last_position BIGINT NOT NULL DEFAULT 0,
+    -- Whether that registration got a seat: the registering UPDATE decides
+    -- it from the row as it was and hands it back through RETURNING.
+    last_seated BOOLEAN NOT NULL DEFAULT FALSE,
     created_by TEXT NOT NULL REFERENCES users (id),
     created_at TIMESTAMP NOT NULL,
     updated_at TIMESTAMP NOT NULL,

@@ -81,6 +81,7 @@ fn event(
         registered_count: taken as i32,
         waitlisted_count: 0,
         last_position: taken as i64,
+        last_seated: true,
         created_by: by,
         created_at: now,
         updated_at: now,
