@@ -170,18 +170,6 @@ struct CommonProblems;
 
 impl Modify for CommonProblems {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
-        let problem = |description: &str| {
-            ResponseBuilder::new()
-                .description(description)
-                .content(
-                    crate::error::PROBLEM_JSON,
-                    ContentBuilder::new()
-                        .schema(Some(Ref::from_schema_name("Problem")))
-                        .build(),
-                )
-                .build()
-        };
         for item in openapi.paths.paths.values_mut() {
             let ops = [
                 item.get.as_mut(),
@@ -195,7 +183,7 @@ impl Modify for CommonProblems {
                     op.responses
                         .responses
                         .entry(status.to_owned())
-                        .or_insert_with(|| problem(description).into());
+                        .or_insert_with(|| problem_response(description).into());
                 };
                 let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
                 let has_body = op.request_body.is_some();
@@ -260,20 +248,6 @@ struct IdempotencyKeys;
 
 impl Modify for IdempotencyKeys {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
-        let problem = |description: &str| {
-            RefOr::T(
-                ResponseBuilder::new()
-                    .description(description)
-                    .content(
-                        crate::error::PROBLEM_JSON,
-                        ContentBuilder::new()
-                            .schema(Some(Ref::from_schema_name("Problem")))
-                            .build(),
-                    )
-                    .build(),
-            )
-        };
         for item in openapi.paths.paths.values_mut() {
             let ops = [
                 item.post.as_mut(),
@@ -288,10 +262,10 @@ impl Modify for IdempotencyKeys {
                 }
                 let responses = &mut op.responses.responses;
                 responses.entry("409".to_owned()).or_insert_with(|| {
-                    problem("A request with the same `Idempotency-Key` is still running (`idempotency_key_in_use`)")
+                    problem_response("A request with the same `Idempotency-Key` is still running (`idempotency_key_in_use`)").into()
                 });
                 responses.entry("422".to_owned()).or_insert_with(|| {
-                    problem("Invalid fields, or an `Idempotency-Key` already used for another request (`validation_failed`)")
+                    problem_response("Invalid fields, or an `Idempotency-Key` already used for another request (`validation_failed`)").into()
                 });
             }
         }
@@ -477,6 +451,20 @@ fn plain_text(schema: &mut utoipa::openapi::schema::Schema) -> Vec<String> {
         _ => {}
     }
     refs
+}
+
+/// A response of `application/problem+json` with this description.
+fn problem_response(description: &str) -> utoipa::openapi::Response {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            crate::error::PROBLEM_JSON,
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
 }
 
 /// What a status means, for responses whose handler says no more.

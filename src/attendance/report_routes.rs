@@ -81,6 +81,24 @@ pub async fn cohort_report(
     Ok(cache::respond(&req, &answer, cache::JSON))
 }
 
+/// The CSV separator when a report is asked for as CSV (`?format=csv` or
+/// `Accept: text/csv`), `None` for JSON; an unknown `format` or
+/// `delimiter` is a 422.
+pub fn csv_asked(
+    format: Option<&str>,
+    delimiter: Option<&str>,
+    req: &HttpRequest,
+) -> Result<Option<char>, AppError> {
+    let delimiter = crate::attendance::report_dto::csv_separator(delimiter)?;
+    if format.is_some_and(|f| f != "csv" && f != "json") {
+        return Err(AppError::field(
+            "format",
+            crate::error::Issue::OneOf(vec!["csv".into(), "json".into()]),
+        ));
+    }
+    Ok(wants_csv(format, req).then_some(delimiter))
+}
+
 /// Whether a report is asked for as CSV: `?format=csv` or `Accept: text/csv`.
 pub fn wants_csv(format: Option<&str>, req: &HttpRequest) -> bool {
     format == Some("csv")

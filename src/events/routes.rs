@@ -10,10 +10,9 @@ use super::dto::{
 };
 use super::rows::{EventId, RegistrationId};
 use super::service::{self, Registrant};
-use crate::attendance::report_dto::csv_separator;
-use crate::attendance::report_routes::wants_csv;
+use crate::attendance::report_routes::csv_asked;
 use crate::db;
-use crate::error::{AppError, Issue, Problem};
+use crate::error::{AppError, Problem};
 use crate::http::{AuthUser, Json, MaybeAuthUser, OptionalJson};
 use crate::pagination::{Page, PageParams};
 use crate::state::AppState;
@@ -221,19 +220,9 @@ pub async fn list_registrations(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let (id, params) = (id.into_inner(), params.into_inner());
-    let delimiter = csv_separator(params.delimiter.as_deref())?;
-    if params
-        .format
-        .as_deref()
-        .is_some_and(|f| f != "csv" && f != "json")
-    {
-        return Err(AppError::field(
-            "format",
-            Issue::OneOf(vec!["csv".into(), "json".into()]),
-        ));
-    }
     let status = params.status;
-    if wants_csv(params.format.as_deref(), &req) {
+    if let Some(delimiter) = csv_asked(params.format.as_deref(), params.delimiter.as_deref(), &req)?
+    {
         let csv = db::run(&state.pool, move |conn| {
             service::registrations_csv(conn, &auth, id, status, delimiter)
         })

@@ -10,8 +10,7 @@ use super::dto::{
 };
 use super::pdf::{self, CertificatePage};
 use super::service;
-use crate::attendance::report_dto::csv_separator;
-use crate::attendance::report_routes::wants_csv;
+use crate::attendance::report_routes::csv_asked;
 use crate::cache;
 use crate::db;
 use crate::error::{AppError, Problem};
@@ -77,19 +76,8 @@ pub async fn cohort_progress(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let (id, params) = (id.into_inner(), params.into_inner());
-    let delimiter = csv_separator(params.delimiter.as_deref())?;
-    if params
-        .format
-        .as_deref()
-        .is_some_and(|f| f != "csv" && f != "json")
-    {
-        return Err(AppError::field(
-            "format",
-            crate::error::Issue::OneOf(vec!["csv".into(), "json".into()]),
-        ));
-    }
-    let wants_csv = wants_csv(params.format.as_deref(), &req);
-    let csv = wants_csv.then_some(delimiter);
+    let csv = csv_asked(params.format.as_deref(), params.delimiter.as_deref(), &req)?;
+    let wants_csv = csv.is_some();
     let now = state.clock.now_naive();
     let late_weight = state.settings.attendance_late_weight;
     let completed = params.completed;
