@@ -13,7 +13,17 @@
 # 13-15 of issue 14, and 16-17 of issue 15 (the public events list; 300
 # guests racing for the 100 seats of a fresh event, sent by `ctl.py
 # event-storm`, one body each), the server's CPU and peak RSS, and a clean
-# SIGTERM stop. Scenarios 3-6 are compared across scales. Results:
+# SIGTERM stop. Scenarios 18-19 of issue 16 (low-bandwidth mobile), over
+# the fixture's learners (cohorts that are over) and the running cohort's
+# (sessions ahead): GET /api/v1/me/home, and GET /api/v1/sync with the
+# learner's own up-to-date since token (found by `ctl.py sync-tokens` once
+# the server is up: each learner pages through a first sync to its end),
+# checked afterwards to have answered "nothing changed" (`ctl.py
+# verify-sync`).
+# With either, `ctl.py mobile` also measures the bytes on the wire of
+# /me/home (gzip and plain) and of an unchanged re-sync, and one learner's
+# full first sync (pages, changes, bytes, time), before the scenarios run.
+# Scenarios 3-6 are compared across scales. Results:
 # BENCHMARKS.md and BENCHMARKS.json in the repository root (a full run), or
 # in the temp dir (smoke; printed).
 #
@@ -21,7 +31,8 @@
 # each scenario for 2 s, and fails if any request got a non-2xx answer or a
 # socket error, if the storm did not record every learner, or if the event
 # storm did not end with exactly 100 registered and 200 waitlisted, seated
-# in the order they came. Target misses never fail a run; a broken run
+# in the order they came, or if the re-syncs of scenario 19 did not all
+# answer "nothing changed". Target misses never fail a run; a broken run
 # (seed, server, wrk) does.
 #
 # Environment (defaults: full run / smoke):
@@ -142,7 +153,11 @@ stop_server() {
             [[ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" == Z ]] && break
             sleep 0.1
         done
-        if kill -0 "$pid" 2>/dev/null && [[ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ]]; then
+        # Still running: a state that is not Z. None at all means bash has
+        # just reaped it (an exit between the two checks, not a hang).
+        local state
+        state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)"
+        if [[ -n "$state" && "$state" != Z ]]; then
             log "server (pid $pid) did not stop within 30 s of SIGTERM; killing it"
             kill -KILL "$pid" 2>/dev/null || true
         fi
@@ -244,6 +259,16 @@ run_scenario() {
         run_event_storm "$out" || true
         ctl verify-event-storm "$BASE_URL" "$IN" >"$out.verify.json" || true
     else
+        if [[ "$key" == sync ]]; then
+            # Each learner's own since token, from this server, as late as
+            # possible: line k of sync.paths goes with line k of sync.tokens.
+            log "[$BACKEND scale $SCALE] $nn $key: every learner token pages through a first sync"
+            ctl sync-tokens "$BASE_URL" "$IN" >"$out.tokens.json" || {
+                echo "could not get the learners' since tokens" >"$out.failed"
+                return 1
+            }
+            sed 's/^/    since tokens: /' "$out.tokens.json" >&2
+        fi
         log "[$BACKEND scale $SCALE] $nn $key: ${BENCH_SECONDS}s at c=$BENCH_CONNECTIONS"
         if [[ "$BENCH_WARMUP" != 0 && "$key" != login ]]; then
             run_wrk "$out.warmup" "$BENCH_WARMUP" load.lua "$BENCH_CONNECTIONS" 10 \
@@ -258,6 +283,9 @@ run_scenario() {
             after_changes="$(ctl count-changes "$DATABASE_URL" "$SESSION_ID" || echo null)"
             printf '{"changes_before": %s, "changes_after": %s}\n' "$before_changes" "$after_changes" >"$out.extra.json"
         fi
+        if [[ "$key" == sync ]]; then
+            ctl verify-sync "$BASE_URL" "$IN" >"$out.verify.json" || true
+        fi
     fi
     if ! ctl result "$out.wrk.txt" >"$out.result.json" 2>/dev/null; then
         show_tail "$out.wrk.txt" "wrk output"
@@ -269,7 +297,7 @@ lat=r.get("latency_ms") or {}
 head = ("%d answered" % r["answered"]) if "answered" in r else ("%.0f req/s" % r["rps"])
 print("    %s  p50 %.2f ms  p99 %.2f ms  max %.2f ms  errors %d" % (head, lat.get("p50",0), lat.get("p99",0), lat.get("max",0), r["errors"]))' \
         "$out.result.json" >&2
-    [[ -f "$out.verify.json" ]] && sed 's/^/    storm check: /' "$out.verify.json" >&2
+    [[ -f "$out.verify.json" ]] && sed 's/^/    check: /' "$out.verify.json" >&2
     return 0
 }
 
@@ -354,9 +382,25 @@ run_one() {
     }
     ctl snapshot "$SERVER_PID" >"$RUN_DIR/server.start.json"
 
+    local failed=0 id key method paths tokens bodies server_env current_env=-
+    # Issue 16: bytes on the wire and one learner's first sync, measured
+    # once on the quiet server before the load.
+    if want_scenario 18 || want_scenario 19; then
+        log "[$BACKEND scale $SCALE] mobile: bytes of /me/home and of a re-sync, one learner's first sync"
+        if ctl mobile "$BASE_URL" "$IN" >"$RUN_DIR/mobile.json"; then
+            ctl put "$meta" mobile "@$RUN_DIR/mobile.json"
+            python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); h=m["home"]; f=m["first_sync"]; r=m["resync"]
+print("    home %d B gzip (%d B plain); unchanged re-sync %d B; first sync %d pages, %d changes, %d B gzip (%d B plain) in %.2f s" % (
+    h["gzip_body_bytes"], h["plain_body_bytes"], r["plain"]["body_bytes"], f["pages"], f["changes"],
+    f["gzip"]["body_bytes"], f["plain"]["body_bytes"], f["gzip"]["seconds"]))' "$RUN_DIR/mobile.json" >&2 || true
+        else
+            failed=1
+            log "    the mobile measurements FAILED"
+        fi
+    fi
+
     # Scenarios with server settings of their own (the cache-off runs of 4-6)
     # come last, on a second server started with those settings.
-    local failed=0 id key method paths tokens bodies server_env current_env=-
     while IFS=$'\t' read -r id key method paths tokens bodies server_env; do
         want_scenario "$id" || continue
         if [[ "${server_env:--}" != "$current_env" ]]; then

@@ -15,6 +15,12 @@
     ctl.py verify-event-storm BASE_URL IN_DIR
                                             100 registered, 200 waitlisted, first come first
                                             seated? prints JSON
+    ctl.py sync-tokens BASE_URL IN_DIR      each learner token pages through a first
+                                            GET /api/v1/sync; writes IN_DIR/sync.{paths,tokens}
+                                            (line k of one goes with line k of the other)
+    ctl.py verify-sync BASE_URL IN_DIR      those re-syncs still answer nothing changed? JSON
+    ctl.py mobile BASE_URL IN_DIR           bytes on the wire of /me/home and of an unchanged
+                                            re-sync, and one learner's full first sync (JSON)
     ctl.py snapshot PID [--postgres]        CPU ticks and memory of the server (JSON)
     ctl.py measure PID [--postgres] OUT LOG -- CMD...
                                             run CMD (wrk) between two snapshots, with its CPU time
@@ -71,6 +77,15 @@ SCENARIOS = [
     (16, "events", "GET /api/v1/events (public list)", "GET", "events.paths", None, None),
     (17, "event_storm", "POST /api/v1/events/{id}/registrations (storm of 300 guests, 100 seats)",
      "POST", "event_storm.paths", None, "event_storm.bodies"),
+    # Low-bandwidth mobile (issue 16): the home screen, and a phone's re-sync
+    # when nothing changed, for the learner tokens (cohorts that are over)
+    # and the running cohort's learners (upcoming sessions on their home).
+    # 19's paths and tokens are written by sync-tokens once the server is
+    # up: line k of sync.paths carries the since token of line k of
+    # sync.tokens, and load.lua pairs them so (same length, one rotation).
+    (18, "home", "GET /api/v1/me/home (a learner)", "GET", "home.paths", "mobile.tokens", None),
+    (19, "sync", "GET /api/v1/sync, unchanged (a learner)", "GET",
+     "sync.paths", "sync.tokens", None),
     # 4-6 again on a server whose response cache is off: what a request
     # costs when its answer has to be made (first read after a change).
     (10, "sessions_nocache", "GET /api/v1/cohorts/{id}/sessions?limit=50, cache off", "GET",
@@ -89,6 +104,14 @@ STATUSES = ["present", "late", "absent", "excused"]
 # Scenario 17: guests racing for the seats of a fresh event.
 EVENT_STORM_SEATS = 100
 EVENT_STORM_GUESTS = 300
+
+# Scenario 19 and the mobile measurements (issue 16).
+SYNC_PREP_LIMIT = 500     # page size of the first syncs that find each learner's since token
+SYNC_PREP_THREADS = 4     # learners synced at once while preparing (before the load)
+FIRST_SYNC_LIMIT = 200    # the measured first sync pages as a phone would (the default)
+HOME_SAMPLE = 2000        # learner tokens whose /me/home sizes are sampled
+HOME_SAMPLE_THREADS = 16  # mostly waiting: a compressed answer on a kept-alive connection
+                          # can wait ~40 ms for the client's delayed ACK (Nagle on the server)
 
 
 def die(msg):
@@ -135,6 +158,10 @@ def cmd_prepare(fixture_path, out_dir):
         bodies.append(json.dumps({"records": recs}, separators=(",", ":")))
     p("mark.bodies", bodies)
     p("my_progress.paths", ["/api/v1/me/progress"])
+    p("home.paths", ["/api/v1/me/home"])
+    # The fixture's learners are in cohorts that are over; the running
+    # cohort's (the storm's) have sessions ahead, as most phones do.
+    p("mobile.tokens", fx["learner_tokens"] + fx["storm_tokens"])
     p("progress.paths", ["/api/v1/cohorts/%s/progress" % q(fx["cohort_id"])])
     p("certificate.paths", ["/api/v1/certificates/%s?format=pdf" % q(c)
                             for c in fx.get("certificate_codes") or []])
@@ -543,6 +570,304 @@ def cmd_verify_event_storm(base, in_dir):
     print(json.dumps(out))
 
 
+class RawClient:
+    """One keep-alive HTTP/1.1 connection that counts the bytes actually
+    received (status line, headers and body as sent: compressed when the
+    server compressed, chunk framing included). http.client hides those."""
+
+    def __init__(self, base, timeout=60):
+        u = urllib.parse.urlsplit(base)
+        self.host, self.port, self.timeout = u.hostname, u.port, timeout
+        self.sock = None
+
+    def close(self):
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+
+    @staticmethod
+    def complete(buf):
+        status, done = http_answer(buf)
+        return done or status in (204, 304)  # no body, whatever the headers say
+
+    def get(self, path, token=None, headers=None):
+        """(status, headers, body, wire_bytes): body as received (still
+        gzip when Content-Encoding says so), de-chunked."""
+        lines = ["GET %s HTTP/1.1" % path, "Host: %s:%d" % (self.host, self.port),
+                 "Accept: application/json"]
+        if token:
+            lines.append("Authorization: Bearer " + token)
+        for k, v in (headers or {}).items():
+            lines.append("%s: %s" % (k, v))
+        req = ("\r\n".join(lines) + "\r\n\r\n").encode()
+        for attempt in (0, 1):
+            if self.sock is None:
+                self.sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
+                self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            try:
+                self.sock.sendall(req)
+                buf = b""
+                while True:
+                    chunk = self.sock.recv(65536)
+                    if not chunk:
+                        break
+                    buf += chunk
+                    if self.complete(buf):
+                        break
+            except OSError:
+                buf = b""
+            status, complete = http_answer(buf)
+            if status in (204, 304):
+                complete = True
+            if status is None or complete is False:
+                self.close()  # a kept-alive connection the server had closed: once more
+                if attempt == 0:
+                    continue
+                raise OSError("no complete answer to GET %s" % path)
+            break
+        head = buf[:buf.find(b"\r\n\r\n")].decode("latin-1").split("\r\n")
+        hdrs = {}
+        for line in head[1:]:
+            k, _, v = line.partition(":")
+            hdrs[k.strip().lower()] = v.strip()
+        if complete is None or hdrs.get("connection", "").lower() == "close":
+            self.close()
+        return status, hdrs, http_body(buf), len(buf)
+
+
+def decoded(hdrs, body):
+    """The body as JSON text, gunzipped if it came compressed."""
+    import gzip
+    enc = hdrs.get("content-encoding", "identity").lower()
+    if enc == "gzip":
+        return gzip.decompress(body)
+    if enc in ("identity", ""):
+        return body
+    raise ValueError("unexpected Content-Encoding %s" % enc)
+
+
+def read_tokens(in_dir, name="mobile.tokens"):
+    with open(os.path.join(in_dir, name)) as f:
+        return [line.strip() for line in f if line.strip()]
+
+
+def sync_path(since=None, limit=None):
+    q = []
+    if since:
+        q.append("since=" + urllib.parse.quote(since, safe=""))
+    if limit:
+        q.append("limit=%d" % limit)
+    return "/api/v1/sync" + ("?" + "&".join(q) if q else "")
+
+
+def first_sync(client, token, limit, headers=None):
+    """Pages through a first sync until `more` is false: the final `next`
+    and what it took."""
+    since, pages, changes, body_bytes, wire_bytes, kinds = None, 0, 0, 0, 0, {}
+    t0 = time.perf_counter()
+    while True:
+        status, hdrs, body, wire = client.get(sync_path(since, limit), token, headers)
+        if status != 200:
+            raise ValueError("GET /api/v1/sync (page %d): %d %s" % (
+                pages + 1, status, body[:300].decode(errors="replace")))
+        page = json.loads(decoded(hdrs, body))
+        pages += 1
+        body_bytes += len(body)
+        wire_bytes += wire
+        for c in page.get("changes") or []:
+            changes += 1
+            kinds[c.get("type")] = kinds.get(c.get("type"), 0) + 1
+        since = page.get("next")
+        if not since:
+            raise ValueError("GET /api/v1/sync (page %d) has no next" % pages)
+        if not page.get("more"):
+            break
+        if pages > 100000:
+            raise ValueError("GET /api/v1/sync: no end after %d pages" % pages)
+    return {"next": since, "pages": pages, "changes": changes, "by_type": kinds,
+            "body_bytes": body_bytes, "wire_bytes": wire_bytes,
+            "seconds": round(time.perf_counter() - t0, 4)}
+
+
+def in_threads(items, nthreads, base, work):
+    """work(client, item) over items, `nthreads` connections at once; the
+    results in the order of items (an exception is returned, not raised)."""
+    import threading
+    out = [None] * len(items)
+    lock = threading.Lock()
+    todo = iter(range(len(items)))
+
+    def run():
+        client = RawClient(base)
+        try:
+            while True:
+                with lock:
+                    k = next(todo, None)
+                if k is None:
+                    return
+                try:
+                    out[k] = work(client, items[k])
+                except (OSError, ValueError) as e:
+                    client.close()
+                    out[k] = e
+        finally:
+            client.close()
+
+    threads = [threading.Thread(target=run) for _ in range(max(1, min(nthreads, len(items))))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return out
+
+
+def cmd_sync_tokens(base, in_dir):
+    """Scenario 19's inputs, from the running server: every learner token
+    of mobile.tokens pages through a first sync (limit 500) to its end, and line k of
+    sync.paths is `/api/v1/sync?since=<the final next of token k>` for line
+    k of sync.tokens. Both files have the same length, in the same order,
+    so load.lua's rotation (path k % n with token k % n) keeps each token
+    with its own since token."""
+    tokens = read_tokens(in_dir)
+    t0 = time.perf_counter()
+    results = in_threads(tokens, SYNC_PREP_THREADS, base,
+                         lambda client, tok: first_sync(client, tok, SYNC_PREP_LIMIT))
+    bad = [(k, r) for k, r in enumerate(results) if isinstance(r, Exception)]
+    if bad:
+        die("first sync of learner token %d of %d (and %d more): %s"
+            % (bad[0][0] + 1, len(tokens), len(bad) - 1, bad[0][1]))
+    paths = [sync_path(r["next"]) for r in results]
+    write_lines(os.path.join(in_dir, "sync.paths"), paths)
+    write_lines(os.path.join(in_dir, "sync.tokens"), tokens)
+    with open(os.path.join(in_dir, "sync.json"), "w") as f:
+        json.dump({"pairs": [[t, p] for t, p in zip(tokens, paths)]}, f)
+    pages = sorted(r["pages"] for r in results)
+    changes = sorted(r["changes"] for r in results)
+    print(json.dumps({
+        "learners": len(tokens), "seconds": round(time.perf_counter() - t0, 2),
+        "limit": SYNC_PREP_LIMIT, "pages_total": sum(pages), "pages_max": pages[-1],
+        "changes_min": changes[0], "changes_median": changes[len(changes) // 2],
+        "changes_max": changes[-1], "distinct_since_tokens": len(set(paths)),
+    }))
+
+
+def cmd_verify_sync(base, in_dir):
+    """After scenario 19: each (token, since) pair of the run still answers
+    200 with no change and `more: false` (so the run measured unchanged
+    re-syncs, not first syncs or pages of changes)."""
+    try:
+        with open(os.path.join(in_dir, "sync.json")) as f:
+            pairs = json.load(f)["pairs"]
+        with open(os.path.join(in_dir, "sync.paths")) as f:
+            paths = [line.strip() for line in f if line.strip()]
+    except (OSError, ValueError, KeyError) as e:
+        print(json.dumps({"ok": False, "error": "no pairs: %s" % e}))
+        return
+    tokens = read_tokens(in_dir, "sync.tokens")
+    aligned = len(paths) == len(tokens) == len(pairs) and all(
+        t == pt and p == pp for t, p, (pt, pp) in zip(tokens, paths, pairs))
+
+    def check(client, pair):
+        status, hdrs, body, wire = client.get(pair[1], pair[0])
+        page = json.loads(decoded(hdrs, body)) if status == 200 else {}
+        return {"status": status, "unchanged": status == 200 and page.get("changes") == []
+                and page.get("more") is False, "body_bytes": len(body)}
+
+    results = in_threads(pairs, SYNC_PREP_THREADS, base, check)
+    ok = [r for r in results if isinstance(r, dict) and r["unchanged"]]
+    sizes = sorted(r["body_bytes"] for r in results if isinstance(r, dict))
+    first_bad = next((r for r in results if not (isinstance(r, dict) and r["unchanged"])), None)
+    out = {"pairs": len(pairs), "files_aligned": aligned, "unchanged": len(ok),
+           "body_bytes_min": sizes[0] if sizes else None, "body_bytes_max": sizes[-1] if sizes else None,
+           "ok": aligned and len(ok) == len(pairs) and len(pairs) > 0}
+    if first_bad is not None:
+        out["first_problem"] = str(first_bad)[:300]
+    print(json.dumps(out))
+
+
+def cmd_mobile(base, in_dir):
+    """Bytes on the wire for one learner: the sizes of /me/home (gzip) over
+    mobile.tokens (the fixture's learners, whose cohorts are over, and the
+    running cohort's), then, for the learner with the largest home (ten
+    upcoming sessions, and event tickets if any): GET /me/home with and without
+    Accept-Encoding: gzip, its 304 to If-None-Match, a full first sync
+    (limit 200, the default) timed with gzip and without, and the unchanged
+    re-sync that follows it. `body` counts the body as received (gzip when
+    compressed), `wire` adds the status line and headers."""
+    tokens = read_tokens(in_dir)
+    gz = {"Accept-Encoding": "gzip"}
+
+    def home_size(c, tok):
+        st, h, body, _ = c.get("/api/v1/me/home", tok, gz)
+        if st != 200:
+            raise ValueError("GET /api/v1/me/home: %d %s" % (st, body[:300]))
+        return len(body), len(decoded(h, body))
+
+    sizes = in_threads(tokens[:HOME_SAMPLE], HOME_SAMPLE_THREADS, base, home_size)
+    bad = [r for r in sizes if isinstance(r, Exception)]
+    if bad:
+        die("%d of %d learners: %s" % (len(bad), len(sizes), bad[0]))
+    pick = max(range(len(sizes)), key=lambda k: (sizes[k][1], -k))
+    token = tokens[pick]
+    g = sorted(a for a, _ in sizes)
+    p = sorted(b for _, b in sizes)
+    client = RawClient(base)
+    out = {"learner": "learner token %d of %d: the largest home of them" % (pick + 1, len(tokens)),
+           "home_sample": {"learners": len(sizes), "gzip_min": g[0], "gzip_median": g[len(g) // 2],
+                           "gzip_max": g[-1], "plain_min": p[0], "plain_median": p[len(p) // 2],
+                           "plain_max": p[-1]}}
+    try:
+        st, h_plain, plain, wire_plain = client.get("/api/v1/me/home", token)
+        if st != 200:
+            die("GET /api/v1/me/home: %d %s" % (st, plain[:300]))
+        st, h_gz, packed, wire_gz = client.get("/api/v1/me/home", token, gz)
+        if st != 200:
+            die("GET /api/v1/me/home (gzip): %d %s" % (st, packed[:300]))
+        home = json.loads(plain)
+        same = json.loads(decoded(h_gz, packed)) == home
+        etag = h_plain.get("etag")
+        nm = None
+        if etag:
+            st, h_nm, body_nm, wire_nm = client.get("/api/v1/me/home", token,
+                                                    dict(gz, **{"If-None-Match": etag}))
+            nm = {"status": st, "body_bytes": len(body_nm), "wire_bytes": wire_nm}
+        out["home"] = {
+            "plain_body_bytes": len(plain), "plain_wire_bytes": wire_plain,
+            "gzip_body_bytes": len(packed), "gzip_wire_bytes": wire_gz,
+            "gzip_content_encoding": h_gz.get("content-encoding"),
+            "gzip_decodes_to_plain": same, "etag": etag, "if_none_match": nm,
+            "counts": {k: len(home.get(k) or []) for k in ("cohorts", "next_sessions", "progress", "events")},
+            "body": home,
+        }
+
+        fs = {"limit": FIRST_SYNC_LIMIT}
+        for name, hdrs in (("gzip", gz), ("plain", None)):
+            try:
+                r = first_sync(client, token, FIRST_SYNC_LIMIT, hdrs)
+            except ValueError as e:
+                die(str(e))
+            fs[name] = {k: r[k] for k in ("seconds", "body_bytes", "wire_bytes")}
+            fs.update({"pages": r["pages"], "changes": r["changes"], "by_type": r["by_type"]})
+            since = r["next"]
+        out["first_sync"] = fs
+
+        resync = {}
+        for name, hdrs in (("plain", None), ("gzip", gz)):
+            st, h, body, wire = client.get(sync_path(since), token, hdrs)
+            if st != 200:
+                die("GET /api/v1/sync (unchanged): %d %s" % (st, body[:300]))
+            page = json.loads(decoded(h, body))
+            resync[name] = {"body_bytes": len(body), "wire_bytes": wire,
+                            "content_encoding": h.get("content-encoding")}
+            resync["unchanged"] = page.get("changes") == [] and page.get("more") is False
+            if name == "plain":
+                resync["body"] = body.decode(errors="replace")
+        out["resync"] = resync
+    finally:
+        client.close()
+    print(json.dumps(out, sort_keys=True))
+
+
 def proc_ticks(pid):
     with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
@@ -745,6 +1070,9 @@ def main(argv):
         "open-event": (cmd_open_event, 2),
         "event-storm": (cmd_event_storm, 3),
         "verify-event-storm": (cmd_verify_event_storm, 2),
+        "sync-tokens": (cmd_sync_tokens, 2),
+        "verify-sync": (cmd_verify_sync, 2),
+        "mobile": (cmd_mobile, 2),
         "count-changes": (cmd_count_changes, 2),
         "db-size": (cmd_db_size, 1),
         "busy": (cmd_busy, 1),

@@ -3,11 +3,12 @@
 
     report.py build --work DIR --json OUT.json --md OUT.md [--check-smoke]
         Reads DIR/meta.json and DIR/runs/<backend>-s<scale>/ (run.json,
-        scenarios/NN-key.{result,before,after,extra,verify,window,event}.json,
+        scenarios/NN-key.{result,before,after,extra,verify,window,event,tokens}.json,
         NN-key.cmd.txt), writes the machine-readable results and BENCHMARKS.md.
         --check-smoke: exit 1 unless every run completed, every scenario
         answered only 2xx without socket errors, the storm recorded everyone,
-        and the event storm seated exactly the first 100 of its 300 guests.
+        the event storm seated exactly the first 100 of its 300 guests, and
+        scenario 19's re-syncs all answered "nothing changed".
     report.py render --json IN.json --md OUT.md
         Re-renders the markdown from a results file.
 """
@@ -31,7 +32,8 @@ SHORT = {1: "health/live", 2: "health/ready", 3: "me", 4: "cohort sessions",
          8: "mark 250 (PUT)", 9: "login", 10: "cohort sessions, cache off",
          11: "session roster, cache off", 12: "cohort report, cache off",
          13: "my progress", 14: "cohort progress", 15: "certificate PDF",
-         16: "events list (public)", 17: "event registration storm"}
+         16: "events list (public)", 17: "event registration storm",
+         18: "my home", 19: "sync, unchanged"}
 # One burst each, not a timed run: no req/s.
 STORMS = (7, 17)
 BACKEND_NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
@@ -46,6 +48,9 @@ RSS_LIMIT_MIB = 150.0
 PDF_CPU_MS = 20.0  # issue 14: server CPU per certificate PDF
 # Issue 15: the check-in storm's budget per person (200 ms for 250), for 300.
 EVENT_STORM_P99_MS = 240.0
+# Issue 16: what a phone on a slow link receives.
+HOME_GZIP_BYTES = 5000     # GET /me/home with Accept-Encoding: gzip (5 KB, read as 5,000 bytes)
+RESYNC_BYTES = 300         # an unchanged re-sync's body (no gzip)
 SCHEMA = 1
 NOISE_CORES = 0.15  # CPU used by neither the server, PostgreSQL nor wrk: someone else was busy
 
@@ -202,6 +207,9 @@ def collect_run(run_dir):
         event = load(base + ".event.json")
         if event is not None:
             s["event"] = event
+        since = load(base + ".tokens.json")
+        if since is not None:
+            s["since_tokens"] = since
         scenarios.append(s)
     run["scenarios"] = scenarios
     ceiling_b = next((s.get("rps") for s in scenarios if s["id"] == 2 and s.get("rps")), None)
@@ -285,7 +293,7 @@ def targets(runs, comparison, nproc):
         if me and me.get("ratio_to_ceiling_b") is not None:
             add(b, sc, "GET /me >= 60% of ceiling B", me["ratio_to_ceiling_b"], ME_RATIO,
                 me["ratio_to_ceiling_b"] >= ME_RATIO and me["errors"] == 0, "x ceiling B")
-        for sid in (4, 5, 14, 16):
+        for sid in (4, 5, 14, 16, 18, 19):
             s = scenario(r, sid)
             if s and s.get("ratio_to_ceiling_b") is not None:
                 add(b, sc, "%s >= 30%% of ceiling B" % SHORT[sid], s["ratio_to_ceiling_b"], LIST_RATIO,
@@ -317,6 +325,22 @@ def targets(runs, comparison, nproc):
             if rush.get("p99_ms") is not None:
                 add(b, sc, "event storm: p99 < 240 ms", rush["p99_ms"], EVENT_STORM_P99_MS,
                     rush["p99_ms"] < EVENT_STORM_P99_MS, "ms")
+        sync = next((s for s in r["scenarios"] if s["id"] == 19), None)
+        if sync and sync.get("verify") is not None:
+            v = sync["verify"]
+            add(b, sc, "sync: every re-sync of the run answered nothing changed",
+                "%s/%s" % (v.get("unchanged", "?"), v.get("pairs", "?")), "all", bool(v.get("ok")))
+        mob = r.get("mobile") or {}
+        home = mob.get("home") or {}
+        if home.get("gzip_body_bytes") is not None:
+            ok = home["gzip_body_bytes"] <= HOME_GZIP_BYTES and home.get("gzip_content_encoding") == "gzip"
+            add(b, sc, "GET /me/home <= 5 KB gzip (one learner)", home["gzip_body_bytes"],
+                HOME_GZIP_BYTES, ok, "bytes")
+        resync = (mob.get("resync") or {}).get("plain") or {}
+        if resync.get("body_bytes") is not None:
+            add(b, sc, "unchanged re-sync < 300 bytes", resync["body_bytes"], RESYNC_BYTES,
+                resync["body_bytes"] < RESYNC_BYTES and bool((mob.get("resync") or {}).get("unchanged")),
+                "bytes<")
         pdf = scenario(r, 15)
         cpu = (pdf or {}).get("cpu") or {}
         if pdf and pdf.get("rps") and cpu.get("server_cores") is not None:
@@ -522,6 +546,9 @@ def render(doc):
             elif t["unit"] == "x":
                 thr = "≤ %s×" % thr
                 v = "%s×" % v
+            elif t["unit"] in ("bytes", "bytes<"):
+                thr = "%s %s B" % ("≤" if t["unit"] == "bytes" else "<", fnum(thr))
+                v = "%s B" % fnum(t["value"])
             rows.append([BACKEND_NAMES.get(t["backend"], t["backend"]), t["scale"], t["target"], v, thr, passfail(t["pass"])])
         w(table(["backend", "scale", "target", "measured", "target value", "result"], rows,
                 ["---", "--:", "---", "--:", "--:", ":-:"]))
@@ -703,6 +730,85 @@ def render(doc):
                 ["---", "--:", "--:", "--:", "--:", "--:", "--:", "--:", "--:", "--:", ":-:"]))
         w("")
 
+    mobiles = [r for r in runs if r.get("mobile")]
+    if mobiles:
+        w("## Low-bandwidth mobile (issue 16)")
+        w("")
+        w("Measured by `scripts/bench/ctl.py mobile` on the quiet server before the scenarios: the size of "
+          "`GET /api/v1/me/home` (gzip) for each learner token of scenarios 18–19 (the fixture's learners, whose "
+          "cohorts are over, then the running cohort's 250, who have sessions ahead), then, for the learner "
+          "with the largest home (%s), the rest. Bytes are the body as received (gzip when compressed); \"wire\" adds "
+          "the status line and headers. The first sync pages through `GET /api/v1/sync?limit=%s` until "
+          "`more` is false, sequentially on one kept-alive connection, once with `Accept-Encoding: gzip` "
+          "(timed: what a phone does) and once without; the re-sync then sends its last `next` back "
+          "(nothing changed). Scenario 18's and 19's own requests (wrk) ask for no compression."
+          % ("; ".join("%s ×%d: %s, with %s" % (
+              BACKEND_NAMES.get(r["backend"], r["backend"]), r["scale"], r["mobile"].get("learner", "?"),
+              ", ".join("%s: %s" % (k.replace("_", " "), n) for k, n in
+                        sorted(((r["mobile"].get("home") or {}).get("counts") or {}).items())))
+              for r in mobiles),
+             (mobiles[0]["mobile"].get("first_sync") or {}).get("limit", "?")))
+        w("")
+        rows = []
+        for r in mobiles:
+            mob = r["mobile"]
+            h = mob.get("home") or {}
+            hs = mob.get("home_sample") or {}
+            nm = h.get("if_none_match") or {}
+            rs = mob.get("resync") or {}
+            rows.append([BACKEND_NAMES.get(r["backend"], r["backend"]), r["scale"],
+                         fnum(h.get("plain_body_bytes")), "**%s**" % fnum(h.get("gzip_body_bytes")),
+                         fnum(h.get("gzip_wire_bytes")),
+                         "%s–%s" % (fnum(hs.get("gzip_min")), fnum(hs.get("gzip_max"))) if hs else "–",
+                         ("%s: %s" % (nm.get("status"), fnum(nm.get("wire_bytes")))) if nm else "–",
+                         "**%s**" % fnum((rs.get("plain") or {}).get("body_bytes")),
+                         fnum((rs.get("plain") or {}).get("wire_bytes")),
+                         fnum((rs.get("gzip") or {}).get("body_bytes"))])
+        w(table(["backend", "scale", "home, plain", "home, gzip", "home gzip, wire",
+                 "home gzip, %s learners" % ((mobiles[0]["mobile"].get("home_sample") or {}).get("learners", "?")),
+                 "home 304 (wire)", "re-sync, plain", "re-sync plain, wire", "re-sync, gzip"], rows,
+                ["---", "--:", "--:", "--:", "--:", "--:", "--:", "--:", "--:", "--:"]))
+        w("")
+        w("Budgets: home ≤ %s bytes gzip, unchanged re-sync < %d bytes. All sizes in bytes."
+          % (fnum(HOME_GZIP_BYTES), RESYNC_BYTES))
+        w("")
+        rows = []
+        for r in mobiles:
+            fs = r["mobile"].get("first_sync") or {}
+            g, p = fs.get("gzip") or {}, fs.get("plain") or {}
+            kinds = ", ".join("%s %s" % (n, k) for k, n in sorted((fs.get("by_type") or {}).items(),
+                                                                   key=lambda kv: -kv[1]))
+            rows.append([BACKEND_NAMES.get(r["backend"], r["backend"]), r["scale"], fs.get("pages", "–"),
+                         fnum(fs.get("changes")), fnum(g.get("body_bytes")), fnum(p.get("body_bytes")),
+                         fms(g.get("seconds") * 1000.0) if g.get("seconds") is not None else "–",
+                         fms(p.get("seconds") * 1000.0) if p.get("seconds") is not None else "–", kinds])
+        w(table(["backend", "scale", "pages", "changes", "bytes gzip", "bytes plain", "ms (gzip)",
+                 "ms (plain)", "changes by type"], rows,
+                ["---", "--:", "--:", "--:", "--:", "--:", "--:", "--:", "---"]))
+        w("")
+        w("Compressing a 45 KB page takes about a millisecond: a gzip time tens of milliseconds above "
+          "the plain one is time spent waiting on the connection, e.g. the last piece of a compressed "
+          "(chunked) answer held back by Nagle's algorithm on the server's socket until the client's delayed "
+          "ACK (≈ 40 ms on Linux), once per answer on a kept-alive connection.")
+        w("")
+        prep = [(r, next((s for s in r["scenarios"] if s["id"] == 19 and s.get("since_tokens")), None))
+                for r in runs]
+        prep = [(r, s) for r, s in prep if s]
+        if prep:
+            w("Scenario 19's since tokens: before its load, every learner token pages through a first sync "
+              "(`limit=%s`) to its end (`ctl.py sync-tokens`), and request k carries token k with its own "
+              "final `next` (`sync.paths` and `sync.tokens` are as long as each other and in the same order; "
+              "`load.lua` formats request k from line k of both). Afterwards every pair is sent once more and "
+              "must still answer `{\"changes\":[],…,\"more\":false}` (`ctl.py verify-sync`). %s"
+              % (prep[0][1]["since_tokens"].get("limit", "?"),
+                 " ".join("%s ×%d: %s learners in %s s, %s–%s changes each, %s/%s re-syncs unchanged after the run."
+                          % (BACKEND_NAMES.get(r["backend"], r["backend"]), r["scale"],
+                             s["since_tokens"].get("learners"), s["since_tokens"].get("seconds"),
+                             s["since_tokens"].get("changes_min"), s["since_tokens"].get("changes_max"),
+                             (s.get("verify") or {}).get("unchanged", "?"), (s.get("verify") or {}).get("pairs", "?"))
+                          for r, s in prep)))
+            w("")
+
     logins = [r for r in runs if r.get("login")]
     if logins:
         w("## Login vs the argon2 ceiling (scenario 9)")
@@ -749,6 +855,9 @@ def render(doc):
                 w("# 17: POST /api/v1/events {capacity: 100, status: published} (admin), then:")
             if s.get("id") == 7:
                 w("# 7: POST /api/v1/sessions/{storm_session_id}/check-in-window {\"minutes\": 30} (trainer), then:")
+            if s.get("id") == 19:
+                w("# 19: each learner token: GET /api/v1/sync?limit=500, then ?since=<next> until more is false "
+                  "(ctl.py sync-tokens), then:")
             if s.get("command"):
                 w(s["command"])
             if s.get("id") == 7:
@@ -803,6 +912,17 @@ def smoke_failures(doc):
                 v = s.get("verify") or {}
                 if not v.get("ok"):
                     problems.append("%s: the seats did not go to the first 100: %s" % (tag, json.dumps(v)))
+            if s["id"] == 19:
+                v = s.get("verify") or {}
+                if not v.get("ok"):
+                    problems.append("%s: not every re-sync answered nothing changed: %s" % (tag, json.dumps(v)))
+        if seen & {18, 19}:
+            mob = r.get("mobile") or {}
+            if not mob:
+                problems.append("%s: no mobile measurements (ctl.py mobile)" % name)
+            elif not ((mob.get("resync") or {}).get("unchanged") and (mob.get("home") or {}).get("gzip_decodes_to_plain")):
+                problems.append("%s: mobile measurements: re-sync not unchanged or gzip home unlike the plain one: %s"
+                                % (name, json.dumps({"resync": mob.get("resync"), "home": mob.get("home")})[:400]))
     return problems
 
 
@@ -858,7 +978,7 @@ def main():
                 sys.stderr.write("smoke: FAILED (%d problems)\n" % len(problems))
                 sys.exit(1)
             sys.stderr.write("smoke: ok (every scenario answered 2xx only; the storm recorded everyone; "
-                             "the event storm seated the first 100)\n")
+                             "the event storm seated the first 100; every re-sync was unchanged)\n")
 
 
 if __name__ == "__main__":
