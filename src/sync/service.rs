@@ -140,10 +140,10 @@ struct Reach {
 }
 
 impl Reach {
-    fn load(conn: &mut DbConnection, auth: &AuthUser) -> Result<Reach, AppError> {
-        let actor = crate::users::actor(conn, auth)?;
-        let me = crate::users::find(conn, actor.id)?.ok_or(AppError::NotFound)?;
-        let memberships = q::memberships_of(conn, actor.id)?;
+    /// For `me`, whose rights were read already.
+    fn load(conn: &mut DbConnection, me: UserId) -> Result<Reach, AppError> {
+        let user = crate::users::find(conn, me)?.ok_or(AppError::NotFound)?;
+        let memberships = q::memberships_of(conn, me)?;
         let seen: Vec<CohortId> = memberships
             .iter()
             .filter(|m| q::sees_cohort(m.status))
@@ -159,8 +159,8 @@ impl Reach {
             .map(|c| (c.id, c))
             .collect();
         Ok(Reach {
-            me: actor.id,
-            full_name: me.full_name,
+            me,
+            full_name: user.full_name,
             memberships,
             cohorts,
             content,
@@ -275,26 +275,26 @@ pub fn sync(
     };
     let postgres = conn.is_postgres();
     let token = read_token(postgres, since)?;
+    let me = crate::users::actor(conn, auth)?.id;
     if let Some(t) = &token {
         if expired(conn, postgres, &t.b)? {
             return Err(AppError::Gone(Msg::SyncTokenExpired));
         }
     }
-    let reach = Reach::load(conn, auth)?;
     match token {
         None => {
             let base = q::position_now(conn)?;
+            let reach = Reach::load(conn, me)?;
             first_sync(conn, &reach, base, 0, String::new(), limit)
         }
-        Some(t) if t.f => first_sync(
-            conn,
-            &reach,
-            t.b,
-            t.k.unwrap_or(0),
-            t.a.unwrap_or_default(),
-            limit,
-        ),
-        Some(t) => log_sync(conn, &reach, t, postgres, limit),
+        Some(t) if t.f => {
+            let reach = Reach::load(conn, me)?;
+            let (kind, after) = (t.k.unwrap_or(0), t.a.unwrap_or_default());
+            first_sync(conn, &reach, t.b, kind, after, limit)
+        }
+        // The log is read first: an unchanged re-sync, the common case,
+        // costs the caller's rights, the horizon and one read of the log.
+        Some(t) => log_sync(conn, me, t, postgres, limit),
     }
 }
 
@@ -350,7 +350,7 @@ fn first_sync(
 
 fn log_sync(
     conn: &mut DbConnection,
-    reach: &Reach,
+    me: UserId,
     token: Token,
     postgres: bool,
     limit: i64,
@@ -361,7 +361,7 @@ fn log_sync(
             None => q::position_now(conn)?,
         };
         let after = token.c.unwrap_or((-1, -1));
-        let rows = q::changes_between(conn, reach.me, &token.b, &upper, after, limit)?;
+        let rows = q::changes_between(conn, me, &token.b, &upper, after, limit)?;
         if rows.len() as i64 == limit {
             let last = rows.last().map_or(after, |r| (r.pos, r.seq));
             let next = Token {
@@ -383,7 +383,7 @@ fn log_sync(
         }
     } else {
         let after: i64 = token.b.parse().map_err(|_| bad_token())?;
-        let rows = q::changes_after_seq(conn, reach.me, after, limit)?;
+        let rows = q::changes_after_seq(conn, me, after, limit)?;
         let last = rows.last().map_or(after, |r| r.seq);
         let more = rows.len() as i64 == limit;
         (
@@ -395,8 +395,14 @@ fn log_sync(
             more,
         )
     };
+    let changes = if rows.is_empty() {
+        Vec::new()
+    } else {
+        let reach = Reach::load(conn, me)?;
+        resolve(conn, &reach, &rows)?
+    };
     Ok(SyncPage {
-        changes: resolve(conn, reach, &rows)?,
+        changes,
         next: encode_cursor(&next),
         more,
     })
