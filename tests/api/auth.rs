@@ -211,7 +211,14 @@ async fn concurrent_use_of_one_refresh_token_yields_at_most_one_new_pair() {
     .await;
     let ok = results.iter().filter(|r| r.status == 200).count();
     assert!(ok <= 1, "{ok} refreshes succeeded with one token");
-    assert!(results.iter().all(|r| r.status == 200 || r.status == 401));
+    assert!(
+        results.iter().all(|r| r.status == 200 || r.status == 401),
+        "{:?}",
+        results
+            .iter()
+            .map(|r| (r.status, r.text()))
+            .collect::<Vec<_>>()
+    );
 }
 
 #[actix_rt::test]
