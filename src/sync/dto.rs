@@ -82,8 +82,8 @@ pub struct SyncPage {
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SyncParams {
-    /// The `next` of the previous answer; none for everything.
-    #[param(max_length = 512)]
+    /// The `next` of the previous answer; none for everything. Opaque,
+    /// like a list's cursor (and, like it, at most 512 characters).
     pub since: Option<String>,
     /// Changes per answer, 1–500 (default 200).
     #[param(minimum = 1, maximum = 500)]
