@@ -21,7 +21,7 @@ use crate::schema::{
     assignments, attendance, cohorts, materials, memberships, sessions, submissions,
 };
 use crate::sessions::Session;
-use crate::vocab::{CohortId, MemberStatus, SessionId, UserId};
+use crate::vocab::{CohortId, MemberStatus, UserId};
 
 /// One row of the change log.
 #[derive(Debug, Clone, QueryableByName)]
@@ -255,11 +255,6 @@ pub fn sees_content(status: MemberStatus) -> bool {
 /// Cohorts the caller still belongs to in some way.
 pub fn sees_cohort(status: MemberStatus) -> bool {
     !matches!(status, MemberStatus::Withdrawn | MemberStatus::Rejected)
-}
-
-/// A session id, for the attendance kind's ids.
-pub fn session_id(raw: &str) -> Option<SessionId> {
-    raw.parse().ok()
 }
 
 #[derive(QueryableByName)]
