@@ -110,6 +110,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         deleted_at -> Nullable<Timestamp>,
+        series_id -> Nullable<Text>,
     }
 }
 
@@ -435,6 +436,46 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    session_series (id) {
+        id -> Text,
+        cohort_id -> Text,
+        frequency -> Text,
+        repeat_interval -> Integer,
+        occurrences -> Integer,
+        created_by -> Text,
+        created_at -> Timestamp,
+        cancelled_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    invitations (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        cohort_id -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    session_feedback (session_id, user_id) {
+        session_id -> Text,
+        user_id -> Text,
+        rating -> Integer,
+        comment -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(session_series -> cohorts (cohort_id));
+diesel::joinable!(invitations -> users (user_id));
+diesel::joinable!(session_feedback -> sessions (session_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     countries,
     users,
@@ -467,4 +508,16 @@ diesel::allow_tables_to_appear_in_same_query!(
     sync_log,
     sync_marks,
     sync_horizon,
+    session_series,
+    invitations,
+    session_feedback,
+);
+
+// A cohort's feedback groups ratings by session (`feedback_queries`).
+diesel::allow_columns_to_appear_in_same_group_by_clause!(
+    sessions::id,
+    sessions::title,
+    sessions::kind,
+    sessions::starts_at,
+    session_feedback::rating,
 );

@@ -144,6 +144,14 @@ pub fn table(cfg: &mut web::ServiceConfig) {
                 ],
             ))
             .service(at(
+                "/cohorts/{id}/sessions/series",
+                [post(sessions::routes::create_series)],
+            ))
+            .service(at(
+                "/series/{id}",
+                [delete(sessions::routes::cancel_series)],
+            ))
+            .service(at(
                 "/cohorts/{id}/sessions",
                 [
                     get(sessions::routes::list_sessions),
@@ -157,6 +165,10 @@ pub fn table(cfg: &mut web::ServiceConfig) {
             .service(at(
                 "/cohorts/{id}/attendance",
                 [get(attendance::report_routes::cohort_report)],
+            ))
+            .service(at(
+                "/cohorts/{id}/feedback",
+                [get(attendance::feedback_routes::cohort_feedback)],
             ))
             .service(at(
                 "/cohorts/{id}/assignments",
@@ -177,6 +189,13 @@ pub fn table(cfg: &mut web::ServiceConfig) {
                     get(sessions::routes::get_session),
                     patch(sessions::routes::update_session),
                     delete(sessions::routes::delete_session),
+                ],
+            ))
+            .service(at(
+                "/sessions/{id}/feedback",
+                [
+                    get(attendance::feedback_routes::session_feedback),
+                    put(attendance::feedback_routes::give_feedback),
                 ],
             ))
             .service(at(

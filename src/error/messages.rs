@@ -46,6 +46,8 @@ pub enum Msg {
     TicketCancelled,
     IdempotencyKeyRunning,
     SyncTokenExpired,
+    SessionNotStarted,
+    NotAttended,
 }
 
 impl Msg {
@@ -102,6 +104,14 @@ impl Msg {
             Msg::TicketCancelled => (
                 "Ce billet a été annulé.",
                 "This ticket was cancelled.",
+            ),
+            Msg::SessionNotStarted => (
+                "La séance n'a pas encore commencé.",
+                "The session has not started yet.",
+            ),
+            Msg::NotAttended => (
+                "Seuls les apprenant·es noté·es présent·es ou en retard peuvent évaluer cette séance.",
+                "Only learners marked present or late may rate this session.",
             ),
             Msg::SyncTokenExpired => (
                 "Ce jeton de synchronisation est trop ancien : synchronisez tout à nouveau (sans « since »).",
@@ -227,6 +237,8 @@ impl Msg {
             Msg::TicketCancelled => Some("ticket_cancelled"),
             Msg::IdempotencyKeyRunning => Some("idempotency_key_in_use"),
             Msg::SyncTokenExpired => Some("sync_token_expired"),
+            Msg::SessionNotStarted => Some("session_not_started"),
+            Msg::NotAttended => Some("not_attended"),
             _ => None,
         }
     }
@@ -287,6 +299,18 @@ pub enum Issue {
     /// A span (a session) longer than this many days.
     LongerThan {
         days: i64,
+    },
+    /// A repeat rule with both or neither of `count` and `until`.
+    CountOrUntil,
+    /// More items (occurrences, rows) than one request may make.
+    TooMany {
+        max: usize,
+    },
+    /// The lead trainer already leads a session at that time (`at`: its
+    /// local start, `title`: its title).
+    TrainerBusy {
+        at: String,
+        title: String,
     },
     /// Text with a NUL or another control character (tab and line breaks
     /// aside), which no field takes.
@@ -417,6 +441,26 @@ impl Issue {
                 )
                 .into(),
             Issue::Duplicate => lang.pick("En double.", "Duplicated.").into(),
+            Issue::CountOrUntil => lang
+                .pick(
+                    "Indiquez soit « count », soit « until » (pas les deux).",
+                    "Give either \"count\" or \"until\" (not both).",
+                )
+                .into(),
+            Issue::TooMany { max } => {
+                if fr {
+                    format!("Au plus {max}.")
+                } else {
+                    format!("At most {max}.")
+                }
+            }
+            Issue::TrainerBusy { at, title } => {
+                if fr {
+                    format!("Cette personne anime déjà « {title} » à ce moment ({at}).")
+                } else {
+                    format!("This person already leads \"{title}\" at that time ({at}).")
+                }
+            }
             Issue::Implausible => lang
                 .pick(
                     "Doit tomber entre 1900 et 2200, sans seconde intercalaire.",

@@ -344,13 +344,35 @@ impl From<serde_json::Error> for AppError {
 impl From<validator::ValidationErrors> for AppError {
     fn from(errors: validator::ValidationErrors) -> Self {
         let mut out = Vec::new();
-        for (field, errs) in errors.field_errors() {
-            for e in errs {
-                out.push(FieldError::new(field.to_string(), issue_from_validator(e)));
-            }
-        }
+        collect_field_errors(&errors, "", &mut out);
         out.sort_by(|a, b| a.field.cmp(&b.field));
         AppError::Validation(out)
+    }
+}
+
+/// The errors of `errors` and of the structs and lists nested in it, named
+/// by their path (`repeat.count`, `records[2].status`).
+fn collect_field_errors(
+    errors: &validator::ValidationErrors,
+    prefix: &str,
+    out: &mut Vec<FieldError>,
+) {
+    use validator::ValidationErrorsKind as Kind;
+    for (field, kind) in errors.errors() {
+        let path = format!("{prefix}{field}");
+        match kind {
+            Kind::Field(errs) => {
+                for e in errs {
+                    out.push(FieldError::new(path.clone(), issue_from_validator(e)));
+                }
+            }
+            Kind::Struct(inner) => collect_field_errors(inner, &format!("{path}."), out),
+            Kind::List(items) => {
+                for (i, inner) in items {
+                    collect_field_errors(inner, &format!("{path}[{i}]."), out);
+                }
+            }
+        }
     }
 }
 

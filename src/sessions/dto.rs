@@ -1,12 +1,12 @@
 //! Request and response bodies of sessions, and how instants and links
 //! from clients are read.
 
-use chrono::{DateTime, FixedOffset, NaiveDateTime, Offset, SubsecRound, TimeZone, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Offset, SubsecRound, TimeZone, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use validator::{Validate, ValidateUrl, ValidationError};
+use validator::{Validate, ValidateUrl, ValidationError, ValidationErrors, ValidationErrorsKind};
 
-use super::rows::{Session, SessionKind, SessionStatus};
+use super::rows::{Frequency, SeriesId, Session, SessionKind, SessionStatus};
 use crate::validation::{double_option, not_blank, sane_instant};
 use crate::vocab::{CohortId, SessionId, UserId};
 
@@ -47,6 +47,8 @@ pub struct SessionDto {
     /// `?updated_since=` lists.
     #[serde(serialize_with = "crate::db::instants::utc_opt")]
     pub deleted_at: Option<DateTime<Utc>>,
+    /// The series it was created in (`POST /cohorts/{id}/sessions/series`), if any.
+    pub series_id: Option<SeriesId>,
 }
 
 impl SessionDto {
@@ -70,6 +72,7 @@ impl SessionDto {
             created_at: s.created_at.and_utc(),
             updated_at: s.updated_at.and_utc(),
             deleted_at: s.deleted_at.map(|d| d.and_utc()),
+            series_id: s.series_id,
         }
     }
 }
@@ -132,6 +135,68 @@ pub struct CreateSessionRequest {
     pub trainer_id: Option<UserId>,
     /// Default true.
     pub counts_for_completion: Option<bool>,
+}
+
+/// How a series repeats. Give `count` or `until`, not both.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct RepeatRequest {
+    pub frequency: Frequency,
+    /// Every `interval` days or weeks (default 1).
+    #[validate(range(min = 1, max = 52))]
+    #[schema(minimum = 1, maximum = 52)]
+    pub interval: Option<i32>,
+    /// How many occurrences, the first included.
+    #[validate(range(min = 1, max = 100))]
+    #[schema(minimum = 1, maximum = 100)]
+    pub count: Option<i32>,
+    /// The last local date (in the cohort's zone) an occurrence may fall
+    /// on; at most 100 occurrences.
+    #[schema(example = "2027-06-30")]
+    pub until: Option<NaiveDate>,
+}
+
+/// The first occurrence, as for one session, and how it repeats.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateSeriesRequest {
+    #[serde(flatten)]
+    pub first: CreateSessionRequest,
+    pub repeat: RepeatRequest,
+}
+
+impl Validate for CreateSeriesRequest {
+    /// The session's fields under their own names, the rule's under
+    /// `repeat.`.
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut errors = self.first.validate().err().unwrap_or_default();
+        if let Err(repeat) = self.repeat.validate() {
+            errors.errors_mut().insert(
+                "repeat".into(),
+                ValidationErrorsKind::Struct(Box::new(repeat)),
+            );
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// A new series and its sessions, in order.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SeriesDto {
+    pub series_id: SeriesId,
+    pub items: Vec<SessionDto>,
+}
+
+/// What cancelling a series did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SeriesCancelled {
+    pub series_id: SeriesId,
+    /// Occurrences that had not started and are now cancelled.
+    pub cancelled: i64,
+    /// Occurrences that had started (or were already cancelled) and stay as they are.
+    pub kept: i64,
 }
 
 /// Absent fields stay as they are; `null` clears the nullable ones.

@@ -12,9 +12,10 @@ pub mod ics;
 pub mod queries;
 pub mod routes;
 pub mod rows;
+pub mod series;
 pub mod service;
 
 pub use crate::vocab::SessionId;
 pub use dto::{http_url, local_time, to_utc};
-pub use rows::{Session, SessionKind, SessionStatus};
+pub use rows::{SeriesId, Session, SessionKind, SessionStatus};
 pub use service::session_for;

@@ -5,13 +5,13 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::dto::SessionFilters;
-use super::rows::{Session, SessionChanges, SessionKind};
+use super::rows::{Series, SeriesId, Session, SessionChanges, SessionKind, SessionStatus};
 use crate::access::{Actor, CohortAccess, Membership};
 use crate::cache::CacheKey;
 use crate::cohorts::{self, Cohort, CohortId, MemberRole, MemberStatus};
 use crate::db::{DbConnection, MultiBackend};
 use crate::error::AppError;
-use crate::schema::{cohorts as cohorts_t, memberships, sessions};
+use crate::schema::{cohorts as cohorts_t, memberships, session_series, sessions, users};
 use crate::vocab::{SessionId, UserId};
 
 /// Which order a listing walks; the cursor carries it so that a cursor
@@ -84,6 +84,117 @@ pub fn insert_session(conn: &mut DbConnection, row: &Session) -> QueryResult<()>
         .values(row)
         .execute(conn)?;
     Ok(())
+}
+
+/// Serialises the scheduling of `trainer`'s sessions: on PostgreSQL their
+/// user row stays locked (without blocking references to it) until the
+/// end of the transaction, so two requests cannot both find a slot free
+/// and both take it; SQLite's write transaction already admits one writer.
+pub fn lock_trainer(conn: &mut DbConnection, trainer: UserId) -> QueryResult<()> {
+    if let DbConnection::Pg(pg) = conn {
+        users::table
+            .find(trainer)
+            .select(users::id)
+            .for_no_key_update()
+            .first::<UserId>(pg)
+            .optional()?;
+    }
+    Ok(())
+}
+
+/// The live, scheduled sessions `trainer` leads that overlap `[from, to)`,
+/// `except` one, by start: `(id, title, starts_at, ends_at)`.
+pub fn trainer_sessions_between(
+    conn: &mut DbConnection,
+    trainer: UserId,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    except: Option<SessionId>,
+) -> QueryResult<Vec<(SessionId, String, NaiveDateTime, NaiveDateTime)>> {
+    // A session lasts at most `MAX_SESSION_DAYS`: the bound lets the
+    // (trainer_id, starts_at) index read a range.
+    let earliest = from - chrono::Duration::days(super::service::MAX_SESSION_DAYS);
+    let mut query = sessions::table
+        .filter(sessions::trainer_id.eq(trainer))
+        .filter(sessions::starts_at.gt(earliest))
+        .filter(sessions::starts_at.lt(to))
+        .filter(sessions::ends_at.gt(from))
+        .filter(sessions::status.eq(SessionStatus::Scheduled))
+        .filter(sessions::deleted_at.is_null())
+        .into_boxed::<MultiBackend>();
+    if let Some(except) = except {
+        query = query.filter(sessions::id.ne(except));
+    }
+    query
+        .order(sessions::starts_at.asc())
+        .select((
+            sessions::id,
+            sessions::title,
+            sessions::starts_at,
+            sessions::ends_at,
+        ))
+        .load::<(
+            SessionId,
+            String,
+            crate::db::instants::Ts,
+            crate::db::instants::Ts,
+        )>(conn)
+        .map(|rows| {
+            rows.into_iter()
+                .map(|(id, title, s, e)| (id, title, s.into(), e.into()))
+                .collect()
+        })
+}
+
+pub fn insert_series(conn: &mut DbConnection, row: &Series) -> QueryResult<()> {
+    diesel::insert_into(session_series::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A series, cancelled or not.
+pub fn find_series(conn: &mut DbConnection, id: SeriesId) -> QueryResult<Option<Series>> {
+    session_series::table
+        .find(id)
+        .select(Series::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Cancels the occurrences of `series` that start after `now` and are still
+/// scheduled; returns how many, and marks the series cancelled.
+pub fn cancel_series(
+    conn: &mut DbConnection,
+    series: SeriesId,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    let cancelled = diesel::update(
+        sessions::table
+            .filter(sessions::series_id.eq(series))
+            .filter(sessions::starts_at.gt(now))
+            .filter(sessions::status.eq(SessionStatus::Scheduled))
+            .filter(sessions::deleted_at.is_null()),
+    )
+    .set(&SessionChanges {
+        status: Some(SessionStatus::Cancelled),
+        updated_at: Some(now),
+        ..Default::default()
+    })
+    .execute(conn)?;
+    diesel::update(session_series::table.find(series))
+        .set(session_series::cancelled_at.eq(now))
+        .execute(conn)?;
+    Ok(cancelled)
+}
+
+/// How many live occurrences `series` has.
+pub fn count_in_series(conn: &mut DbConnection, series: SeriesId) -> QueryResult<i64> {
+    sessions::table
+        .filter(sessions::series_id.eq(series))
+        .filter(sessions::deleted_at.is_null())
+        .count()
+        .get_result(conn)
 }
 
 /// Applies `changes` and returns the session as it now is.

@@ -2,7 +2,11 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::dto::{CreateSessionRequest, SessionDto, SessionFilters, UpdateSessionRequest};
+use super::dto::{
+    CreateSeriesRequest, CreateSessionRequest, SeriesCancelled, SeriesDto, SessionDto,
+    SessionFilters, UpdateSessionRequest,
+};
+use super::rows::SeriesId;
 use super::service;
 use crate::cache::{self, JSON};
 use crate::db;
@@ -61,7 +65,7 @@ pub async fn list_sessions(
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field, end not after start, lead trainer not a trainer of the cohort", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field, end not after start, lead trainer not a trainer of the cohort or already leading a session at that time", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn create_session(
@@ -115,7 +119,7 @@ pub async fn get_session(
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field, end not after start, lead trainer not a trainer of the cohort", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field, end not after start, lead trainer not a trainer of the cohort or already leading a session at that time", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn update_session(
@@ -157,4 +161,59 @@ pub async fn delete_session(
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// `POST /api/v1/cohorts/{id}/sessions/series`: schedule a recurring session (staff, the cohort's trainers).
+#[utoipa::path(
+    post, path = "/api/v1/cohorts/{id}/sessions/series", tag = "sessions",
+    security(("bearer" = [])),
+    params(("id" = CohortId, Path)),
+    request_body = CreateSeriesRequest,
+    responses(
+        (status = 201, description = "Every occurrence, in order, at the first one's local time in the cohort's zone; all created in one transaction", body = SeriesDto),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field; both or neither of `repeat.count` and `repeat.until`; more than 100 occurrences; `until` before the first; the lead trainer not a trainer of the cohort or already leading a session at one of the times; nothing is created", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn create_series(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<CohortId>,
+    Json(body): Json<CreateSeriesRequest>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let now = state.clock.now_naive();
+    let series = db::run(&state.pool, move |conn| {
+        service::create_series(conn, &auth, id, body, now)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(series))
+}
+
+/// `DELETE /api/v1/series/{id}`: cancel the occurrences of a series that have not started (staff, the cohort's trainers).
+#[utoipa::path(
+    delete, path = "/api/v1/series/{id}", tag = "sessions",
+    security(("bearer" = [])),
+    params(("id" = SeriesId, Path)),
+    responses(
+        (status = 200, description = "Occurrences not yet started are cancelled (they stay in lists and calendars as cancelled); past ones and their attendance stay. Again: nothing more is cancelled", body = SeriesCancelled),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn cancel_series(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<SeriesId>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let now = state.clock.now_naive();
+    let cancelled = db::run(&state.pool, move |conn| {
+        service::cancel_series(conn, &auth, id, now)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(cancelled))
 }

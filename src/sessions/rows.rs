@@ -4,8 +4,21 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::i18n::Lang;
-use crate::schema::sessions;
+use crate::schema::{session_series, sessions};
 use crate::vocab::{CohortId, SessionId, UserId};
+
+crate::id_type!(
+    /// A series of sessions created at once by a repeat rule.
+    SeriesId
+);
+
+crate::text_enum!(
+    /// How often a series repeats.
+    Frequency {
+        Daily => "daily",
+        Weekly => "weekly",
+    }
+);
 
 crate::text_enum!(
     /// What kind of activity a session is.
@@ -63,6 +76,23 @@ pub struct Session {
     #[diesel(deserialize_as = crate::db::instants::Ts)]
     pub updated_at: NaiveDateTime,
     pub deleted_at: Option<NaiveDateTime>,
+    /// The series it was created in, if any.
+    pub series_id: Option<SeriesId>,
+}
+
+/// A series: the rule it was made with; its occurrences are sessions.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = session_series)]
+pub struct Series {
+    pub id: SeriesId,
+    pub cohort_id: CohortId,
+    pub frequency: Frequency,
+    pub repeat_interval: i32,
+    pub occurrences: i32,
+    pub created_by: UserId,
+    #[diesel(deserialize_as = crate::db::instants::Ts)]
+    pub created_at: NaiveDateTime,
+    pub cancelled_at: Option<NaiveDateTime>,
 }
 
 /// An edit: `None` leaves a column as it is.

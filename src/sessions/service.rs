@@ -6,9 +6,13 @@ use std::sync::Arc;
 use chrono::NaiveDateTime;
 use diesel::QueryResult;
 
-use super::dto::{to_utc, CreateSessionRequest, SessionDto, SessionFilters, UpdateSessionRequest};
+use super::dto::{
+    local_time, to_utc, CreateSeriesRequest, CreateSessionRequest, RepeatRequest, SeriesCancelled,
+    SeriesDto, SessionDto, SessionFilters, UpdateSessionRequest,
+};
 use super::queries::{self, SessionCursor, SessionPageKey};
-use super::rows::{Session, SessionChanges, SessionStatus};
+use super::rows::{Series, SeriesId, Session, SessionChanges, SessionStatus};
+use super::series::{self, End, Repeat};
 use crate::access::{Actor, CohortAccess};
 use crate::cache::{Cached, ResponseCache};
 use crate::cohorts::{self, Cohort, CohortId};
@@ -82,6 +86,42 @@ fn check(
         Ok(())
     } else {
         Err(AppError::Validation(errors))
+    }
+}
+
+/// Refuses (422 on `trainer_id`) when `trainer` already leads another
+/// live, scheduled session overlapping one of `spans`; `except` is the
+/// session being edited. Takes the trainer's lock first (see
+/// [`queries::lock_trainer`]), so the check holds until the commit.
+fn check_trainer_free(
+    conn: &mut DbConnection,
+    trainer: UserId,
+    spans: &[(NaiveDateTime, NaiveDateTime)],
+    except: Option<SessionId>,
+    timezone: &str,
+) -> Result<(), AppError> {
+    let (Some(from), Some(to)) = (
+        spans.iter().map(|s| s.0).min(),
+        spans.iter().map(|s| s.1).max(),
+    ) else {
+        return Ok(());
+    };
+    queries::lock_trainer(conn, trainer)?;
+    let busy = queries::trainer_sessions_between(conn, trainer, from, to, except)?;
+    let clash = spans.iter().find_map(|(start, end)| {
+        busy.iter()
+            .find(|(_, _, s, e)| s < end && e > start)
+            .map(|(_, title, s, _)| (title, s))
+    });
+    match clash {
+        Some((title, at)) => Err(AppError::field(
+            "trainer_id",
+            Issue::TrainerBusy {
+                at: local_time(*at, timezone),
+                title: title.clone(),
+            },
+        )),
+        None => Ok(()),
     }
 }
 
@@ -167,27 +207,154 @@ pub fn create_session(
         let starts_at = to_utc(body.starts_at);
         let ends_at = to_utc(body.ends_at);
         check(conn, id, body.trainer_id, starts_at, ends_at)?;
-        let row = Session {
-            id: SessionId::new(),
-            cohort_id: id,
-            kind: body.kind,
-            title: body.title.trim().to_owned(),
-            description: body.description.unwrap_or_default(),
-            starts_at,
-            ends_at,
-            online_url: optional_text(body.online_url),
-            venue: optional_text(body.venue),
-            trainer_id: body.trainer_id,
-            status: SessionStatus::Scheduled,
-            counts_for_completion: body.counts_for_completion.unwrap_or(true),
-            created_at: now,
-            updated_at: now,
-            deleted_at: None,
-        };
+        if let Some(trainer) = body.trainer_id {
+            check_trainer_free(
+                conn,
+                trainer,
+                &[(starts_at, ends_at)],
+                None,
+                &cohort.timezone,
+            )?;
+        }
+        let row = new_session(id, &body, starts_at, ends_at, None, now);
         queries::insert_session(conn, &row)?;
         Ok::<_, AppError>((row, cohort.timezone))
     })?;
     Ok(SessionDto::new(session, &timezone))
+}
+
+/// A scheduled session from the fields of `body`, at `starts_at`–`ends_at`.
+fn new_session(
+    cohort: CohortId,
+    body: &CreateSessionRequest,
+    starts_at: NaiveDateTime,
+    ends_at: NaiveDateTime,
+    series_id: Option<SeriesId>,
+    now: NaiveDateTime,
+) -> Session {
+    Session {
+        id: SessionId::new(),
+        cohort_id: cohort,
+        kind: body.kind,
+        title: body.title.trim().to_owned(),
+        description: body.description.clone().unwrap_or_default(),
+        starts_at,
+        ends_at,
+        online_url: optional_text(body.online_url.clone()),
+        venue: optional_text(body.venue.clone()),
+        trainer_id: body.trainer_id,
+        status: SessionStatus::Scheduled,
+        counts_for_completion: body.counts_for_completion.unwrap_or(true),
+        created_at: now,
+        updated_at: now,
+        deleted_at: None,
+        series_id,
+    }
+}
+
+/// The rule of `repeat`: `count` or `until`, not both.
+fn repeat_rule(repeat: &RepeatRequest) -> Result<Repeat, AppError> {
+    let end = match (repeat.count, repeat.until) {
+        (Some(n), None) => End::Count(usize::try_from(n).unwrap_or(0)),
+        (None, Some(date)) => End::Until(date),
+        _ => return Err(AppError::field("repeat", Issue::CountOrUntil)),
+    };
+    Ok(Repeat {
+        frequency: repeat.frequency,
+        interval: u32::try_from(repeat.interval.unwrap_or(1)).unwrap_or(1),
+        end,
+    })
+}
+
+/// Schedules every occurrence of a series in one transaction (staff, the
+/// cohort's trainers), at the first one's local time in the cohort's zone.
+pub fn create_series(
+    conn: &mut DbConnection,
+    auth: &AuthUser,
+    id: CohortId,
+    body: CreateSeriesRequest,
+    now: NaiveDateTime,
+) -> Result<SeriesDto, AppError> {
+    let actor = crate::users::actor(conn, auth)?;
+    let rule = repeat_rule(&body.repeat)?;
+    let (series_id, rows, timezone) = write_tx(conn, |conn| {
+        let (cohort, _) =
+            cohorts::cohort_for(conn, &actor, id, false, CohortAccess::can_manage_sessions)?;
+        let first = &body.first;
+        let starts_at = to_utc(first.starts_at);
+        let ends_at = to_utc(first.ends_at);
+        check(conn, id, first.trainer_id, starts_at, ends_at)?;
+        let zone: chrono_tz::Tz = cohort
+            .timezone
+            .parse()
+            .map_err(|_| AppError::Internal(format!("cohort zone {}", cohort.timezone)))?;
+        let length = ends_at - starts_at;
+        let spans: Vec<_> = series::starts(starts_at, zone, &rule)
+            .map_err(|e| AppError::Validation(vec![e]))?
+            .into_iter()
+            .map(|start| (start, start + length))
+            .collect();
+        if let Some(trainer) = first.trainer_id {
+            check_trainer_free(conn, trainer, &spans, None, &cohort.timezone)?;
+        }
+        let series_id = SeriesId::new();
+        queries::insert_series(
+            conn,
+            &Series {
+                id: series_id,
+                cohort_id: id,
+                frequency: rule.frequency,
+                repeat_interval: i32::try_from(rule.interval).unwrap_or(1),
+                occurrences: i32::try_from(spans.len()).unwrap_or(i32::MAX),
+                created_by: actor.id,
+                created_at: now,
+                cancelled_at: None,
+            },
+        )?;
+        let mut rows = Vec::with_capacity(spans.len());
+        for (start, end) in spans {
+            let row = new_session(id, first, start, end, Some(series_id), now);
+            queries::insert_session(conn, &row)?;
+            rows.push(row);
+        }
+        Ok::<_, AppError>((series_id, rows, cohort.timezone))
+    })?;
+    Ok(SeriesDto {
+        series_id,
+        items: rows
+            .into_iter()
+            .map(|s| SessionDto::new(s, &timezone))
+            .collect(),
+    })
+}
+
+/// Cancels the occurrences of a series that have not started (staff, the
+/// cohort's trainers); past ones and their attendance stay. Doing it again
+/// cancels nothing more.
+pub fn cancel_series(
+    conn: &mut DbConnection,
+    auth: &AuthUser,
+    id: SeriesId,
+    now: NaiveDateTime,
+) -> Result<SeriesCancelled, AppError> {
+    let actor = crate::users::actor(conn, auth)?;
+    write_tx(conn, |conn| {
+        let series = queries::find_series(conn, id)?.ok_or(AppError::NotFound)?;
+        cohorts::cohort_for(
+            conn,
+            &actor,
+            series.cohort_id,
+            false,
+            CohortAccess::can_manage_sessions,
+        )?;
+        let cancelled = i64::try_from(queries::cancel_series(conn, id, now)?).unwrap_or(0);
+        let total = queries::count_in_series(conn, id)?;
+        Ok(SeriesCancelled {
+            series_id: id,
+            cancelled,
+            kept: total - cancelled,
+        })
+    })
 }
 
 /// One session (staff and admitted members).
@@ -220,13 +387,21 @@ pub fn update_session(
             // after they left the cohort; only a new one must qualify.
             Some(*t) != current.trainer_id
         });
-        check(
-            conn,
-            current.cohort_id,
-            new_trainer,
+        let (start, end) = (
             starts_at.unwrap_or(current.starts_at),
             ends_at.unwrap_or(current.ends_at),
-        )?;
+        );
+        check(conn, current.cohort_id, new_trainer, start, end)?;
+        // The lead trainer's other sessions, when this edit could make a
+        // clash: a new lead, new times, or a cancelled session restored.
+        let trainer = body.trainer_id.unwrap_or(current.trainer_id);
+        let status = body.status.unwrap_or(current.status);
+        let moved = (start, end) != (current.starts_at, current.ends_at)
+            || trainer != current.trainer_id
+            || status != current.status;
+        if let (Some(trainer), true, SessionStatus::Scheduled) = (trainer, moved, status) {
+            check_trainer_free(conn, trainer, &[(start, end)], Some(id), &cohort.timezone)?;
+        }
         let changes = SessionChanges {
             kind: body.kind,
             title: body.title.map(|t| t.trim().to_owned()),

@@ -162,6 +162,7 @@ pub(super) fn seed_cohort(
                     created_at: now,
                     updated_at: now,
                     deleted_at: None,
+                    series_id: None,
                 }
             })
             .collect();
