@@ -193,6 +193,24 @@ impl CohortAccess {
         self.staff
     }
 
+    /// Rating a session: its learners, current or past (whether they were
+    /// there is checked against the roll call).
+    pub fn can_rate_sessions(&self) -> bool {
+        matches!(
+            self.membership,
+            Some((
+                MemberRole::Learner,
+                MemberStatus::Active | MemberStatus::Completed
+            ))
+        )
+    }
+
+    /// Reading what learners said of sessions (anonymous): staff and the
+    /// cohort's trainers.
+    pub fn can_read_feedback(&self) -> bool {
+        self.staff || self.is_trainer()
+    }
+
     /// Withdrawing `member` from the cohort: staff, or the member
     /// themselves.
     pub fn can_withdraw_member(&self, actor: &Actor, member: UserId) -> bool {
