@@ -58,6 +58,12 @@ pub struct Settings {
     pub check_in_replay_hours: i64,
     /// Days the sync change log is kept; an older token is answered 410.
     pub sync_log_days: i64,
+    /// How long an invitation to set a password stays valid (`INVITATION_DAYS`).
+    pub invitation_days: i64,
+    /// Largest CSV a member import takes, in bytes (`IMPORT_MAX_BYTES`).
+    pub import_max_bytes: usize,
+    /// Most learners one member import takes (`IMPORT_MAX_ROWS`).
+    pub import_max_rows: usize,
     /// What a late arrival counts for in the attendance rate (present = 1).
     pub attendance_late_weight: f64,
     /// Memory for cached rosters and session lists, per process (0: off).
@@ -216,6 +222,9 @@ impl Settings {
             check_in_max_failures: number(&get, "CHECK_IN_MAX_FAILURES", 5, 1, 50)?,
             check_in_replay_hours: number(&get, "CHECK_IN_REPLAY_HOURS", 72, 0, 720)?,
             sync_log_days: number(&get, "SYNC_LOG_DAYS", 30, 1, 3650)?,
+            invitation_days: number(&get, "INVITATION_DAYS", 14, 1, 90)?,
+            import_max_bytes: number(&get, "IMPORT_MAX_BYTES", 1 << 20, 1024, 64 << 20)?,
+            import_max_rows: number(&get, "IMPORT_MAX_ROWS", 2000, 1, 100_000)?,
             attendance_late_weight: number(&get, "ATTENDANCE_LATE_WEIGHT", 0.8, 0.0, 1.0)?,
             response_cache_mb: number(&get, "RESPONSE_CACHE_MB", 32, 0, 4_096)?,
             throttle: Throttle {

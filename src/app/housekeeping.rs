@@ -42,6 +42,9 @@ pub struct Report {
     pub idempotency_keys: usize,
     /// Rows of `/sync`'s change log past `SYNC_LOG_DAYS`.
     pub sync_log: usize,
+    /// Invitations expired or used more than 30 days ago (until then a
+    /// used or expired link answers 410 rather than 404).
+    pub invitations: usize,
     /// The stored bytes of what was deleted, for [`Storage::discard`].
     #[serde(skip)]
     pub dropped_keys: Vec<String>,
@@ -122,6 +125,7 @@ pub fn run_once(
                 now,
                 now - chrono::Duration::days(settings.sync_log_days),
             )?,
+            invitations: auth_queries::forget_invitations(conn, now - chrono::Duration::days(30))?,
             dropped_keys,
         })
     })

@@ -23,6 +23,13 @@ pub fn table(cfg: &mut web::ServiceConfig) {
             .service(at("/auth/login", [post(auth::routes::login)]))
             .service(at("/auth/refresh", [post(auth::routes::refresh_tokens)]))
             .service(at("/auth/logout", [post(auth::routes::logout)]))
+            .service(at(
+                "/auth/invitations/{token}",
+                [
+                    get(auth::routes::get_invitation),
+                    post(auth::routes::redeem_invitation),
+                ],
+            ))
             // The signed-in account.
             .service(at(
                 "/me",
@@ -135,6 +142,10 @@ pub fn table(cfg: &mut web::ServiceConfig) {
                     get(cohorts::members::routes::list_members),
                     post(cohorts::members::routes::add_member),
                 ],
+            ))
+            .service(at(
+                "/cohorts/{id}/members/import",
+                [post(cohorts::members::routes::import_members)],
             ))
             .service(at(
                 "/cohorts/{id}/members/{user_id}",

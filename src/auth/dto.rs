@@ -1,5 +1,6 @@
 //! What clients send to sign in and what they get back.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
@@ -61,4 +62,22 @@ pub struct AuthResponse {
     pub token_type: String,
     /// Seconds until the access token expires.
     pub expires_in: i64,
+}
+
+/// The password of an invited account.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct RedeemInvitationRequest {
+    /// At least 10 characters.
+    #[validate(length(min = MIN_PASSWORD_CHARS, max = MAX_PASSWORD_CHARS))]
+    #[schema(min_length = 10, max_length = 256)] // MIN_, MAX_PASSWORD_CHARS (a test checks)
+    pub password: String,
+}
+
+/// Whose invitation a link is, for the page that asks for a password.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InvitationDto {
+    pub email: String,
+    pub full_name: String,
+    #[serde(serialize_with = "crate::db::instants::utc")]
+    pub expires_at: DateTime<Utc>,
 }

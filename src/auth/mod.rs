@@ -2,6 +2,7 @@
 //! calling is the `http::AuthUser` extractor; what they may do is `access`.
 
 pub mod dto;
+pub mod invitation_service;
 pub mod queries;
 pub mod refresh_service;
 pub mod routes;

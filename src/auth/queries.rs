@@ -5,10 +5,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
-use crate::schema::{refresh_tokens, users};
+use crate::schema::{invitations, refresh_tokens, users};
 use crate::vocab::UserId;
 
-use super::rows::{NewRefreshToken, RefreshToken, RefreshTokenId, SessionId};
+use super::rows::{Invitation, NewRefreshToken, RefreshToken, RefreshTokenId, SessionId};
 
 pub fn insert_token(conn: &mut DbConnection, new: NewRefreshToken<'_>) -> QueryResult<usize> {
     diesel::insert_into(refresh_tokens::table)
@@ -81,4 +81,68 @@ pub fn family_of(conn: &mut DbConnection, hash: String) -> QueryResult<Option<Se
 /// housekeeping; how many went.
 pub fn delete_expired_tokens(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<usize> {
     diesel::delete(refresh_tokens::table.filter(refresh_tokens::expires_at.lt(now))).execute(conn)
+}
+
+pub fn insert_invitation(conn: &mut DbConnection, row: &Invitation) -> QueryResult<()> {
+    diesel::insert_into(invitations::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The invitation whose token has digest `hash`, and its account.
+pub fn find_invitation(
+    conn: &mut DbConnection,
+    hash: &str,
+) -> QueryResult<Option<(Invitation, crate::users::User)>> {
+    invitations::table
+        .inner_join(users::table)
+        .filter(invitations::token_hash.eq(hash))
+        .select((Invitation::as_select(), crate::users::User::as_select()))
+        .first(conn)
+        .optional()
+}
+
+/// Spends the invitation: one statement, so of two requests with one
+/// token only one finds it unused and unexpired (1 row) and goes on.
+pub fn spend_invitation(
+    conn: &mut DbConnection,
+    hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        invitations::table
+            .filter(invitations::token_hash.eq(hash))
+            .filter(invitations::used_at.is_null())
+            .filter(invitations::expires_at.gt(now)),
+    )
+    .set(invitations::used_at.eq(now))
+    .execute(conn)
+}
+
+/// Every other open invitation of `user` is closed once one is spent.
+pub fn close_invitations(
+    conn: &mut DbConnection,
+    user: UserId,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        invitations::table
+            .filter(invitations::user_id.eq(user))
+            .filter(invitations::used_at.is_null()),
+    )
+    .set(invitations::used_at.eq(now))
+    .execute(conn)
+}
+
+/// Invitations expired or spent before `before`: for housekeeping.
+pub fn forget_invitations(conn: &mut DbConnection, before: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(
+        invitations::table.filter(
+            invitations::expires_at
+                .lt(before)
+                .or(invitations::used_at.lt(before)),
+        ),
+    )
+    .execute(conn)
 }

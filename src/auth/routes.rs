@@ -7,7 +7,11 @@ use crate::error::{AppError, Problem};
 use crate::http::{ClientAddr, Json};
 use crate::state::AppState;
 
-use super::dto::{AuthResponse, LoginRequest, RefreshRequest, RegisterRequest};
+use super::dto::{
+    AuthResponse, InvitationDto, LoginRequest, RedeemInvitationRequest, RefreshRequest,
+    RegisterRequest,
+};
+use super::invitation_service;
 use super::service::{self, SignedIn};
 
 /// The tokens of `signed_in`, the access token issued now.
@@ -111,4 +115,58 @@ pub async fn logout(
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// `GET /api/v1/auth/invitations/{token}`: whose invitation a link is, while it can be used.
+#[utoipa::path(
+    get, path = "/api/v1/auth/invitations/{token}", tag = "auth",
+    params(("token" = String, Path, description = "The token at the end of an `invite_url`")),
+    responses(
+        (status = 200, description = "The invited account, for the page that asks for a password", body = InvitationDto),
+        (status = 403, description = "Account deactivated", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown token", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "Already used (`invitation_used`) or expired (`invitation_expired`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_invitation(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    let now = state.clock.now_naive();
+    let invitation = db::run(&state.pool, move |conn| {
+        invitation_service::peek(conn, &token, now)
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(invitation))
+}
+
+/// `POST /api/v1/auth/invitations/{token}`: set the password of an invited account and sign in.
+#[utoipa::path(
+    post, path = "/api/v1/auth/invitations/{token}", tag = "auth",
+    params(("token" = String, Path, description = "The token at the end of an `invite_url`")),
+    request_body = RedeemInvitationRequest,
+    responses(
+        (status = 200, description = "Password set, signed in; the invitation (and any other of the account) can no longer be used", body = AuthResponse),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Account deactivated", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown token", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "Already used (`invitation_used`) or expired (`invitation_expired`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Password too short or too long", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts from this client address (`rate_limited`)", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds until a new attempt is counted"))),
+    )
+)]
+pub async fn redeem_invitation(
+    state: web::Data<AppState>,
+    client: ClientAddr,
+    token: web::Path<String>,
+    Json(body): Json<RedeemInvitationRequest>,
+) -> Result<HttpResponse, AppError> {
+    let signed_in =
+        invitation_service::redeem(sign_in(&state, client), token.into_inner(), body.password)
+            .await?;
+    Ok(HttpResponse::Ok().json(tokens(&state, signed_in)?))
 }

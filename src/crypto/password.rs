@@ -21,6 +21,11 @@ pub fn hash_blocking(password: &str) -> Result<String, AppError> {
 }
 
 fn verify_blocking(hash: &str, password: &str) -> bool {
+    // An account created by an import has no password until its
+    // invitation is redeemed: nothing matches.
+    if hash.is_empty() {
+        return false;
+    }
     match PasswordHash::new(hash) {
         Ok(parsed) => Argon2::default()
             .verify_password(password.as_bytes(), &parsed)

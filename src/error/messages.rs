@@ -47,6 +47,10 @@ pub enum Msg {
     IdempotencyKeyRunning,
     SyncTokenExpired,
     SessionNotStarted,
+    InvitationUsed,
+    BrokenBody,
+    InvitationExpired,
+    ImportRejected,
     NotAttended,
 }
 
@@ -104,6 +108,22 @@ impl Msg {
             Msg::TicketCancelled => (
                 "Ce billet a été annulé.",
                 "This ticket was cancelled.",
+            ),
+            Msg::BrokenBody => (
+                "Le corps de la requête est arrivé incomplet ou illisible.",
+                "The request body arrived cut short or unreadable.",
+            ),
+            Msg::InvitationUsed => (
+                "Cette invitation a déjà servi : connectez-vous avec votre mot de passe.",
+                "This invitation was already used: sign in with your password.",
+            ),
+            Msg::InvitationExpired => (
+                "Cette invitation a expiré : demandez-en une nouvelle à votre coordination.",
+                "This invitation has expired: ask your coordinator for a new one.",
+            ),
+            Msg::ImportRejected => (
+                "Le fichier a des erreurs ; rien n'a été enregistré. Voir « errors » (ligne : colonne).",
+                "The file has errors; nothing was saved. See \"errors\" (line: column).",
             ),
             Msg::SessionNotStarted => (
                 "La séance n'a pas encore commencé.",
@@ -238,6 +258,9 @@ impl Msg {
             Msg::IdempotencyKeyRunning => Some("idempotency_key_in_use"),
             Msg::SyncTokenExpired => Some("sync_token_expired"),
             Msg::SessionNotStarted => Some("session_not_started"),
+            Msg::InvitationUsed => Some("invitation_used"),
+            Msg::InvitationExpired => Some("invitation_expired"),
+            Msg::ImportRejected => Some("import_rejected"),
             Msg::NotAttended => Some("not_attended"),
             _ => None,
         }
@@ -300,6 +323,10 @@ pub enum Issue {
     LongerThan {
         days: i64,
     },
+    /// A file that is not UTF-8 text.
+    NotUtf8,
+    /// A column the file's header line lacks.
+    MissingColumn,
     /// A repeat rule with both or neither of `count` and `until`.
     CountOrUntil,
     /// More items (occurrences, rows) than one request may make.
@@ -441,6 +468,18 @@ impl Issue {
                 )
                 .into(),
             Issue::Duplicate => lang.pick("En double.", "Duplicated.").into(),
+            Issue::NotUtf8 => lang
+                .pick(
+                    "Le fichier n'est pas en UTF-8 : enregistrez-le au format « CSV UTF-8 ».",
+                    "The file is not UTF-8: save it as \"CSV UTF-8\".",
+                )
+                .into(),
+            Issue::MissingColumn => lang
+                .pick(
+                    "Colonne absente de la ligne d'en-tête.",
+                    "Column missing from the header line.",
+                )
+                .into(),
             Issue::CountOrUntil => lang
                 .pick(
                     "Indiquez soit « count », soit « until » (pas les deux).",

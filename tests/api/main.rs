@@ -22,6 +22,7 @@ mod helpers;
 mod home;
 mod housekeeping;
 mod idempotency;
+mod imports;
 mod materials;
 mod me;
 mod members;

@@ -66,3 +66,65 @@ pub struct UpdateMemberRequest {
     pub status: Option<MemberStatus>,
     pub role: Option<MemberRole>,
 }
+
+/// `?dry_run=true` checks the file and answers the full report without
+/// writing anything.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportParams {
+    pub dry_run: Option<bool>,
+}
+
+crate::text_enum!(
+    /// What an import did (or, in a dry run, would do) with a line.
+    ImportStatus {
+        Created => "created",
+        Enrolled => "enrolled",
+        AlreadyMember => "already_member",
+        Duplicate => "duplicate",
+    }
+);
+
+/// One good line of the file.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportItem {
+    /// As a spreadsheet numbers it (the header is line 1).
+    pub line: u64,
+    pub email: String,
+    /// Null for an account a dry run would create.
+    pub user_id: Option<UserId>,
+    /// `created`: a new account, enrolled; `enrolled`: an existing account,
+    /// enrolled; `already_member`: left as it was; `duplicate`: the email
+    /// is on an earlier line.
+    pub status: ImportStatus,
+    /// The membership's status: `active`, or `waitlisted` for a learner
+    /// beyond the free seats (in file order); a member's current status.
+    pub member_status: Option<MemberStatus>,
+    /// For an account without a password (new, or invited before and not
+    /// yet signed in): the single-use link that sets one, valid
+    /// `INVITATION_DAYS`. Null in a dry run.
+    pub invite_url: Option<String>,
+}
+
+/// A line the import refuses.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportError {
+    pub line: u64,
+    /// The column at fault, or `file`.
+    pub field: String,
+    pub message: String,
+}
+
+/// What an import did, or (dry run) would do.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportReport {
+    pub dry_run: bool,
+    pub created_accounts: i64,
+    /// New memberships, waitlisted ones included.
+    pub enrolled: i64,
+    /// Of `enrolled`, learners put on the waitlist (the cohort was full).
+    pub waitlisted: i64,
+    pub already_members: i64,
+    pub errors: Vec<ImportError>,
+    pub items: Vec<ImportItem>,
+}

@@ -5,6 +5,8 @@
 //! transaction.
 
 pub mod dto;
+pub mod import;
+pub mod import_service;
 pub mod queries;
 pub mod routes;
 pub mod rows;

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use super::rows::{MemberRow, Membership};
 use crate::db::{DbConnection, MultiBackend};
 use crate::error::{AppError, Msg};
-use crate::schema::{memberships, users};
+use crate::schema::{countries, memberships, users};
 use crate::users::UserId;
 use crate::vocab::{CohortId, MemberRole, MemberStatus};
 
@@ -129,4 +129,51 @@ pub fn withdraw(
             memberships::updated_at.eq(now),
         ))
         .execute(conn)
+}
+
+/// The accounts of `emails` (stored lower-cased): `(id, email, has a
+/// password)`.
+pub fn accounts_by_email(
+    conn: &mut DbConnection,
+    emails: &[String],
+) -> QueryResult<Vec<(UserId, String, bool)>> {
+    let mut out = Vec::new();
+    for chunk in emails.chunks(500) {
+        let rows: Vec<(UserId, String, String)> = users::table
+            .filter(users::email.eq_any(chunk))
+            .select((users::id, users::email, users::password_hash))
+            .load(conn)?;
+        out.extend(
+            rows.into_iter()
+                .map(|(id, email, hash)| (id, email, !hash.is_empty())),
+        );
+    }
+    Ok(out)
+}
+
+/// The memberships of `cohort` among `people`.
+pub fn memberships_among(
+    conn: &mut DbConnection,
+    cohort: CohortId,
+    people: &[UserId],
+) -> QueryResult<Vec<Membership>> {
+    let mut out = Vec::new();
+    for chunk in people.chunks(500) {
+        out.extend(
+            memberships::table
+                .filter(memberships::cohort_id.eq(cohort))
+                .filter(memberships::user_id.eq_any(chunk))
+                .select(Membership::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(out)
+}
+
+/// Which of `codes` are known countries.
+pub fn known_countries(conn: &mut DbConnection, codes: &[String]) -> QueryResult<Vec<String>> {
+    countries::table
+        .filter(countries::code.eq_any(codes))
+        .select(countries::code)
+        .load(conn)
 }

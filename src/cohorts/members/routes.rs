@@ -1,9 +1,14 @@
 //! The member endpoints: extract, call [`super::service`], answer.
 
-use actix_web::{web, HttpResponse};
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDateTime;
+use futures_util::StreamExt;
 
-use super::dto::{AddMemberRequest, MemberFilters, MembershipDto, UpdateMemberRequest};
+use super::dto::{
+    AddMemberRequest, ImportParams, ImportReport, MemberFilters, MembershipDto, UpdateMemberRequest,
+};
+use super::import_service::{self, ImportOptions};
 use super::service;
 use crate::db;
 use crate::error::{AppError, Problem};
@@ -146,4 +151,94 @@ pub async fn remove_member(
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// The media types a CSV arrives as: browsers on Windows send Excel's.
+const CSV_TYPES: [&str; 4] = [
+    "text/csv",
+    "application/csv",
+    "text/plain",
+    "application/vnd.ms-excel",
+];
+
+/// `POST /api/v1/cohorts/{id}/members/import`: enrol people from a CSV, or check it with `?dry_run=true` (staff).
+#[utoipa::path(
+    post, path = "/api/v1/cohorts/{id}/members/import", tag = "members",
+    security(("bearer" = [])),
+    description = "Columns `email, full_name, country_code` and optionally `role` \
+        (`learner`, the default, or `trainer`), named on the first line in any case and \
+        order; UTF-8 with or without a byte-order mark; comma, semicolon or tab; quoted \
+        fields; blank lines skipped. Existing accounts (email in any case) are enrolled; \
+        new ones are created without a password and get a single-use `invite_url` valid \
+        `INVITATION_DAYS` (14). Learners take the free seats in file order and the rest \
+        are waitlisted in that order; trainers are always active. The whole file is one \
+        transaction: a real run with any error writes nothing (422, each error named \
+        `line N: column`), a dry run writes nothing and reports everything, and running \
+        the same file again changes nothing (`already_member`).",
+    params(("id" = CohortId, Path), ImportParams),
+    request_body(content = String, content_type = "text/csv", description = "The file, at most `IMPORT_MAX_BYTES` (1 MiB) and `IMPORT_MAX_ROWS` (2,000) lines"),
+    responses(
+        (status = 200, description = "What was done, or (dry run) would be done, line by line; a dry run also lists the errors", body = ImportReport),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Larger than `IMPORT_MAX_BYTES`", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not sent as `text/csv`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A real run of a file with errors, each named `line N: column` (nothing was written); or a bad `dry_run`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn import_members(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    auth: AuthUser,
+    id: web::Path<CohortId>,
+    params: web::Query<ImportParams>,
+    mut body: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let csv = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| CSV_TYPES.iter().any(|t| v.trim().eq_ignore_ascii_case(t)));
+    if !csv {
+        return Err(AppError::UnsupportedMediaType);
+    }
+    // A bounded buffer: the file is parsed whole, and is at most a few
+    // thousand short lines.
+    let limit = state.settings.import_max_bytes;
+    let patience = std::time::Duration::from_secs(state.settings.body_read_timeout_seconds);
+    let mut file = Vec::new();
+    loop {
+        match actix_web::rt::time::timeout(patience, body.next()).await {
+            Err(_) => return Err(AppError::RequestTimeout),
+            Ok(None) => break,
+            Ok(Some(chunk)) => {
+                let chunk =
+                    chunk.map_err(|_| AppError::BadRequest(crate::error::Msg::BrokenBody))?;
+                if file.len() + chunk.len() > limit {
+                    return Err(AppError::PayloadTooLarge);
+                }
+                file.extend_from_slice(&chunk);
+            }
+        }
+    }
+    let options = ImportOptions {
+        dry_run: params.dry_run.unwrap_or(false),
+        max_rows: state.settings.import_max_rows,
+        invitation_days: state.settings.invitation_days,
+        base_url: state.settings.public_base_url.clone().unwrap_or_default(),
+        lang: crate::i18n::Lang::from_accept_language(
+            req.headers()
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok()),
+        ),
+    };
+    let id = id.into_inner();
+    let now = state.clock.now_naive();
+    let report = db::run(&state.pool, move |conn| {
+        import_service::import(conn, &auth, id, &file, options, now)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(report))
 }
