@@ -1,7 +1,8 @@
 """schemathesis hooks for scripts/fuzz.sh (loaded through SCHEMATHESIS_HOOKS).
 
 tus PATCH bodies are `application/offset+octet-stream`: raw bytes, sent
-like `application/octet-stream`.
+like `application/octet-stream`; a member import's `text/csv` is text,
+sent like `text/plain`.
 """
 
 import uuid
@@ -9,6 +10,8 @@ import uuid
 import schemathesis
 
 schemathesis.serializer.alias("application/offset+octet-stream", "application/octet-stream")
+# A member import is a CSV file: text, sent as it is.
+schemathesis.serializer.alias("text/csv", "text/plain")
 
 
 @schemathesis.hook

@@ -7,7 +7,8 @@ use super::*;
 /// `(caller, [can_see_cohort, can_see_private, can_manage_cohort,
 /// can_manage_sessions, can_view_members, can_see_materials,
 /// can_manage_materials, can_manage_assignments, can_see_assignments,
-/// can_submit, can_review, can_view_progress, can_issue_certificates],
+/// can_submit, can_review, can_view_progress, can_issue_certificates,
+/// can_rate_sessions, can_read_feedback],
 /// refusal status)` for a draft
 /// cohort in Mali, then for the same cohort open (in the catalogue).
 #[test]
@@ -29,21 +30,21 @@ fn cohort_rules_for_every_kind_of_caller() {
         &'a str,
         Option<&'a Actor>,
         Option<Membership>,
-        [bool; 13],
+        [bool; 15],
         u16,
     );
     #[rustfmt::skip]
     let draft: [Row; 10] = [
-        ("admin",                 Some(&admin),       None,                      [true,  true,  true,  true,  true , true,  true , true,  true,  false, true,  true,  true ], 403),
-        ("coordinator of ML",     Some(&coordinator), None,                      [true,  true,  true,  true,  true , true,  true , true,  true,  false, true,  true,  true ], 403),
-        ("coordinator elsewhere", Some(&elsewhere),   None,                      [false, false, false, false, false, false, false, false, false, false, false, false, false], 404),
-        ("active trainer",        Some(&member),      Some((Trainer, Active)),   [true,  true,  false, true,  true , true,  true , true,  true,  false, true,  true,  false], 403),
-        ("active learner",        Some(&member),      Some((Learner, Active)),   [true,  true,  false, false, false, true,  false, false, true,  true,  false, false, false], 403),
-        ("past learner",          Some(&member),      Some((Learner, Completed)),[true,  true,  false, false, false, true,  false, false, true,  false, false, false, false], 403),
-        ("applicant",             Some(&member),      Some((Learner, Pending)),  [true,  false, false, false, false, false, false, false, false, false, false, false, false], 403),
-        ("waitlisted",            Some(&member),      Some((Learner, Waitlisted)),[true,  false, false, false, false, false, false, false, false, false, false, false, false], 403),
-        ("withdrawn",             Some(&member),      Some((Learner, Withdrawn)),[true,  false, false, false, false, false, false, false, false, false, false, false, false], 403),
-        ("anonymous",             None,               None,                      [false, false, false, false, false, false, false, false, false, false, false, false, false], 404),
+        ("admin",                 Some(&admin),       None,                      [true,  true,  true,  true,  true , true,  true , true,  true,  false, true,  true,  true , false, true ], 403),
+        ("coordinator of ML",     Some(&coordinator), None,                      [true,  true,  true,  true,  true , true,  true , true,  true,  false, true,  true,  true , false, true ], 403),
+        ("coordinator elsewhere", Some(&elsewhere),   None,                      [false, false, false, false, false, false, false, false, false, false, false, false, false, false, false], 404),
+        ("active trainer",        Some(&member),      Some((Trainer, Active)),   [true,  true,  false, true,  true , true,  true , true,  true,  false, true,  true,  false, false, true ], 403),
+        ("active learner",        Some(&member),      Some((Learner, Active)),   [true,  true,  false, false, false, true,  false, false, true,  true,  false, false, false, true,  false], 403),
+        ("past learner",          Some(&member),      Some((Learner, Completed)),[true,  true,  false, false, false, true,  false, false, true,  false, false, false, false, true,  false], 403),
+        ("applicant",             Some(&member),      Some((Learner, Pending)),  [true,  false, false, false, false, false, false, false, false, false, false, false, false, false, false], 403),
+        ("waitlisted",            Some(&member),      Some((Learner, Waitlisted)),[true,  false, false, false, false, false, false, false, false, false, false, false, false, false, false], 403),
+        ("withdrawn",             Some(&member),      Some((Learner, Withdrawn)),[true,  false, false, false, false, false, false, false, false, false, false, false, false, false, false], 403),
+        ("anonymous",             None,               None,                      [false, false, false, false, false, false, false, false, false, false, false, false, false, false, false], 404),
     ];
     for status in [CohortStatus::Draft, CohortStatus::Open] {
         for (who, actor, membership, rules, refusal) in draft {
@@ -64,6 +65,8 @@ fn cohort_rules_for_every_kind_of_caller() {
                 access.can_review(),
                 access.can_view_progress(),
                 access.can_issue_certificates(),
+                access.can_rate_sessions(),
+                access.can_read_feedback(),
             ];
             let mut want = rules;
             want[0] = see_cohort;

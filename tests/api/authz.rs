@@ -1,5 +1,6 @@
-//! One table: every endpoint of cohorts, enrolment, sessions, the user
-//! directory, community events and chapter teams, called by each role,
+//! One table: every endpoint of cohorts, enrolment (CSV imports too),
+//! sessions (and series), feedback, the user directory, community events
+//! and chapter teams, called by each role,
 //! with the status each must get. Outsiders
 //! get 404 for a cohort's private resources; insiders without the right 403.
 
@@ -29,6 +30,8 @@ struct World {
     class: String,
     assignment: String,
     submission: String,
+    past: String,
+    series: String,
     event: String,
     draft_event: String,
     registration: String,
@@ -78,6 +81,43 @@ async fn world() -> World {
         .unwrap()
         .to_owned();
     let class = create_session(&app, &admin, &cohort).await;
+    let past = app
+        .post(
+            &format!("/api/v1/cohorts/{cohort}/sessions"),
+            Some(&admin.access_token),
+            &json!({
+                "kind": "veille", "title": "Veille",
+                "starts_at": "2026-03-01T09:00:00Z", "ends_at": "2026-03-01T10:00:00Z"
+            }),
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let marked = app
+        .put(
+            &format!("/api/v1/sessions/{past}/attendance"),
+            Some(&admin.access_token),
+            &json!({ "records": [{ "user_id": learner.user_id, "status": "present" }] }),
+        )
+        .await;
+    assert_eq!(marked.status, 200, "{}", marked.text());
+    let series = app
+        .post(
+            &format!("/api/v1/cohorts/{cohort}/sessions/series"),
+            Some(&admin.access_token),
+            &json!({
+                "kind": "veille", "title": "Veille hebdo",
+                "starts_at": "2026-04-01T09:00:00Z", "ends_at": "2026-04-01T10:00:00Z",
+                "repeat": { "frequency": "weekly", "count": 3 }
+            }),
+        )
+        .await
+        .json()["series_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let assignment = app
         .post(
             &format!("/api/v1/sessions/{class}/assignment"),
@@ -159,6 +199,8 @@ async fn world() -> World {
         class,
         assignment,
         submission,
+        past,
+        series,
     }
 }
 
@@ -513,6 +555,55 @@ fn cases() -> Vec<Case> {
             Fresh::None,
             [401, 200, 200, 200, 200, 200, 200],
         ),
+        // Recurring sessions, feedback and CSV enrolment
+        case(
+            M::POST,
+            "/api/v1/cohorts/{cohort}/sessions/series",
+            Some(json!({
+                "kind": "veille", "title": "Veille",
+                "starts_at": "2026-05-04T09:00:00Z", "ends_at": "2026-05-04T09:30:00Z",
+                "repeat": { "frequency": "daily", "count": 2 }
+            })),
+            Fresh::None,
+            [401, 403, 201, 404, 201, 404, 201],
+        ),
+        case(
+            M::DELETE,
+            "/api/v1/series/{series}",
+            None,
+            Fresh::None,
+            [401, 403, 200, 404, 200, 404, 200],
+        ),
+        case(
+            M::PUT,
+            "/api/v1/sessions/{past}/feedback",
+            Some(json!({ "rating": 4, "comment": "Utile" })),
+            Fresh::None,
+            [401, 200, 403, 404, 403, 404, 403],
+        ),
+        case(
+            M::GET,
+            "/api/v1/sessions/{past}/feedback",
+            None,
+            Fresh::None,
+            [401, 403, 200, 404, 200, 404, 200],
+        ),
+        case(
+            M::GET,
+            "/api/v1/cohorts/{cohort}/feedback",
+            None,
+            Fresh::None,
+            [401, 403, 200, 404, 200, 404, 200],
+        ),
+        case(
+            M::POST,
+            "/api/v1/cohorts/{cohort}/members/import?dry_run=true",
+            Some(json!(
+                "email,full_name,country_code\nnew@example.org,Nouvelle,CI\n"
+            )),
+            Fresh::None,
+            [401, 403, 403, 404, 200, 404, 200],
+        ),
         // Attendance
         case(
             M::GET,
@@ -691,6 +782,8 @@ fn fill(text: &str, w: &World, fresh: Option<&str>) -> String {
         .replace("{programme}", &w.programme)
         .replace("{learner}", &w.learner.user_id)
         .replace("{class}", &w.class)
+        .replace("{past}", &w.past)
+        .replace("{series}", &w.series)
         .replace("{assignment}", &w.assignment)
         .replace("{submission}", &w.submission)
         .replace("{draft_event}", &w.draft_event)
@@ -724,10 +817,26 @@ async fn every_role_gets_the_right_status_on_every_endpoint() {
                 serde_json::from_str::<Value>(&fill(&b.to_string(), &w, fresh.as_deref())).unwrap()
             });
             let token = w.sessions[i].as_ref().map(|s| s.access_token.as_str());
-            let res = w
-                .app
-                .request(c.method.clone(), &path, token, body.as_ref(), &[])
-                .await;
+            // A string body is a CSV file.
+            let res = match body {
+                Some(Value::String(csv)) => {
+                    w.app
+                        .send_raw(
+                            c.method.clone(),
+                            &path,
+                            token,
+                            "text/csv",
+                            csv.into_bytes(),
+                            false,
+                        )
+                        .await
+                }
+                body => {
+                    w.app
+                        .request(c.method.clone(), &path, token, body.as_ref(), &[])
+                        .await
+                }
+            };
             if res.status != c.expect[i] {
                 failures.push(format!(
                     "{} {} as {role}: expected {}, got {} {}",

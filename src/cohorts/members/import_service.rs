@@ -54,6 +54,14 @@ impl From<AppError> for Stop {
     }
 }
 
+/// Whether the caller may import into cohort `id` (its staff): checked
+/// before the file is read, so nobody else gets to send a megabyte.
+pub fn may_import(conn: &mut DbConnection, auth: &AuthUser, id: CohortId) -> Result<(), AppError> {
+    let actor = users::actor(conn, auth)?;
+    cohort_for(conn, &actor, id, false, CohortAccess::can_manage_cohort)?;
+    Ok(())
+}
+
 /// Imports `file` into cohort `id` (its staff).
 pub fn import(
     conn: &mut DbConnection,

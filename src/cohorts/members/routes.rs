@@ -195,6 +195,11 @@ pub async fn import_members(
     params: web::Query<ImportParams>,
     mut body: web::Payload,
 ) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    db::run(&state.pool, move |conn| {
+        import_service::may_import(conn, &auth, id)
+    })
+    .await?;
     let csv = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -234,7 +239,6 @@ pub async fn import_members(
                 .and_then(|v| v.to_str().ok()),
         ),
     };
-    let id = id.into_inner();
     let now = state.clock.now_naive();
     let report = db::run(&state.pool, move |conn| {
         import_service::import(conn, &auth, id, &file, options, now)
