@@ -88,33 +88,76 @@ pub fn changes_after_seq(
         .load(conn)
 }
 
+/// What one PostgreSQL read of the log found (see [`changes_between`]).
+pub struct PgRead {
+    /// Rows below this transaction id are pruned.
+    pub horizon: i64,
+    /// The snapshot read up to.
+    pub upper: String,
+    pub rows: Vec<LogRow>,
+}
+
+#[derive(QueryableByName)]
+struct PgReadRow {
+    #[diesel(sql_type = BigInt)]
+    horizon: i64,
+    #[diesel(sql_type = Text)]
+    upper_snapshot: String,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    seq: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pos: Option<i64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    kind: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    entity_id: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    cohort_id: Option<String>,
+}
+
 /// PostgreSQL: the caller's rows written by transactions visible in
-/// `upper` but not in `lower`, after the cursor `(pos, seq)`, in that order.
+/// `upper` (the current snapshot when `None`) but not in `lower`, after
+/// the cursor `(pos, seq)`, in that order; with the log's horizon and the
+/// snapshot read up to. One round trip: the function `sync_read`
+/// (migration `sync_read`), whose query plan the connection keeps.
 pub fn changes_between(
     conn: &mut DbConnection,
     user: UserId,
     lower: &str,
-    upper: &str,
+    upper: Option<&str>,
     after: (i64, i64),
     limit: i64,
-) -> QueryResult<Vec<LogRow>> {
-    let sql = format!(
-        "SELECT seq, pos, kind, entity_id, cohort_id FROM sync_log \
-         WHERE pos >= pg_snapshot_xmin($2::pg_snapshot)::text::bigint \
-           AND NOT pg_visible_in_snapshot(pos::text::xid8, $2::pg_snapshot) \
-           AND pg_visible_in_snapshot(pos::text::xid8, $3::pg_snapshot) \
-           AND (pos, seq) > ($4, $5) AND {} \
-         ORDER BY pos, seq LIMIT $6",
-        mine("$1")
-    );
-    diesel::sql_query(sql)
-        .bind::<Text, _>(user.to_string())
-        .bind::<Text, _>(lower)
-        .bind::<Text, _>(upper)
-        .bind::<BigInt, _>(after.0)
-        .bind::<BigInt, _>(after.1)
-        .bind::<BigInt, _>(limit)
-        .load(conn)
+) -> QueryResult<PgRead> {
+    let found: Vec<PgReadRow> =
+        diesel::sql_query("SELECT * FROM sync_read($1, $2, $3, $4, $5, $6)")
+            .bind::<Text, _>(user.to_string())
+            .bind::<Text, _>(lower)
+            .bind::<Nullable<Text>, _>(upper)
+            .bind::<BigInt, _>(after.0)
+            .bind::<BigInt, _>(after.1)
+            .bind::<BigInt, _>(limit)
+            .load(conn)?;
+    let (horizon, upper) = found
+        .first()
+        .map(|r| (r.horizon, r.upper_snapshot.clone()))
+        .ok_or(diesel::result::Error::NotFound)?;
+    let rows = found
+        .into_iter()
+        .filter_map(|r| {
+            Some(LogRow {
+                seq: r.seq?,
+                pos: r.pos?,
+                kind: r.kind?,
+                entity_id: r.entity_id?,
+                cohort_id: r.cohort_id,
+            })
+        })
+        .collect();
+    Ok(PgRead {
+        horizon,
+        upper,
+        rows,
+    })
 }
 
 /// The caller's memberships, every status.

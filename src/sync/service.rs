@@ -115,18 +115,20 @@ fn read_token(postgres: bool, since: Option<&str>) -> Result<Option<Token>, AppE
     Ok(Some(token))
 }
 
-/// Whether rows a token has not read yet may have been pruned: on SQLite
-/// its last `seq` is behind the pruned ones; on PostgreSQL its snapshot's
-/// oldest running transaction is below the pruned ids.
-fn expired(conn: &mut DbConnection, postgres: bool, position: &str) -> Result<bool, AppError> {
-    let pruned = q::pruned_below(conn)?;
-    let read_from: i64 = if postgres {
+/// Where a token's unread rows start: on SQLite its last `seq`; on
+/// PostgreSQL its snapshot's oldest running transaction.
+fn read_from(postgres: bool, position: &str) -> Result<i64, AppError> {
+    if postgres {
         position.split(':').next().and_then(|x| x.parse().ok())
     } else {
         position.parse().ok()
     }
-    .ok_or_else(bad_token)?;
-    Ok(read_from < pruned)
+    .ok_or_else(bad_token)
+}
+
+/// Whether rows a token has not read yet may have been pruned.
+fn expired(read_from: i64, pruned_below: i64) -> bool {
+    read_from < pruned_below
 }
 
 /// The caller's memberships, and the cohorts they may see.
@@ -276,8 +278,9 @@ pub fn sync(
     let postgres = conn.is_postgres();
     let token = read_token(postgres, since)?;
     let me = crate::users::actor(conn, auth)?.id;
-    if let Some(t) = &token {
-        if expired(conn, postgres, &t.b)? {
+    // A re-sync on PostgreSQL reads the horizon with the log (`log_sync`).
+    if let Some(t) = token.as_ref().filter(|t| t.f || !postgres) {
+        if expired(read_from(postgres, &t.b)?, q::pruned_below(conn)?) {
             return Err(AppError::Gone(Msg::SyncTokenExpired));
         }
     }
@@ -356,12 +359,12 @@ fn log_sync(
     limit: i64,
 ) -> Result<SyncPage, AppError> {
     let (rows, next, more) = if postgres {
-        let upper = match token.u {
-            Some(u) => u,
-            None => q::position_now(conn)?,
-        };
         let after = token.c.unwrap_or((-1, -1));
-        let rows = q::changes_between(conn, me, &token.b, &upper, after, limit)?;
+        let read = q::changes_between(conn, me, &token.b, token.u.as_deref(), after, limit)?;
+        if expired(read_from(true, &token.b)?, read.horizon) {
+            return Err(AppError::Gone(Msg::SyncTokenExpired));
+        }
+        let (rows, upper) = (read.rows, read.upper);
         if rows.len() as i64 == limit {
             let last = rows.last().map_or(after, |r| (r.pos, r.seq));
             let next = Token {
