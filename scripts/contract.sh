@@ -22,9 +22,10 @@ python3 -m venv "$WORK/venv"
 
 # No post-hooks: they call formatters (ruff) that are not part of the check.
 # tus PATCH bodies (`application/offset+octet-stream`), certificate PDFs and
-# downloads (`*/*`: whatever type the file has) are raw bytes to a client:
-# the generator is told to treat them as `application/octet-stream`.
-printf 'post_hooks: []\ncontent_type_overrides:\n  application/offset+octet-stream: application/octet-stream\n  application/pdf: application/octet-stream\n  "*/*": application/octet-stream\n' >"$WORK/config.yaml"
+# downloads (`*/*`: whatever type the file has) and CSV files (a member
+# import sent, a report received) are raw bytes to a client: the generator
+# is told to treat them as `application/octet-stream`.
+printf 'post_hooks: []\ncontent_type_overrides:\n  application/offset+octet-stream: application/octet-stream\n  application/pdf: application/octet-stream\n  text/csv: application/octet-stream\n  "*/*": application/octet-stream\n' >"$WORK/config.yaml"
 "$WORK/venv/bin/openapi-python-client" generate --path "$SPEC" \
     --output-path "$WORK/client" --meta none --config "$WORK/config.yaml" \
     --fail-on-warning
