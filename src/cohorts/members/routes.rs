@@ -179,12 +179,13 @@ const CSV_TYPES: [&str; 4] = [
     request_body(content = String, content_type = "text/csv", description = "The file, at most `IMPORT_MAX_BYTES` (1 MiB) and `IMPORT_MAX_ROWS` (2,000) lines"),
     responses(
         (status = 200, description = "What was done, or (dry run) would be done, line by line; a dry run also lists the errors", body = ImportReport),
+        (status = 400, description = "Unreadable `dry_run`, or a body cut short", body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Larger than `IMPORT_MAX_BYTES`", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not sent as `text/csv`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A real run of a file with errors, each named `line N: column` (nothing was written); or a bad `dry_run`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A real run of a file with errors, each named `line N: column` (nothing was written)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn import_members(
