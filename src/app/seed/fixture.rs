@@ -12,7 +12,10 @@ use crate::config::Settings;
 use crate::crypto::jwt::JwtKeys;
 use crate::crypto::password::hash_blocking;
 use crate::events::rows::{EventId, EventStatus};
-use crate::schema::{certificates, cohorts, events, memberships, sessions, users};
+use crate::programmes::ProgrammeId;
+use crate::schema::{
+    certificates, cohorts, country_coordinators, events, memberships, sessions, users,
+};
 use crate::sessions::{SessionId, SessionStatus};
 use crate::users::UserId;
 
@@ -39,6 +42,14 @@ pub struct Fixture {
     pub deconnexion_event_id: EventId,
     /// Countries with a published event, for the public list's filter.
     pub event_countries: Vec<String>,
+    /// Issue 17's writes. The cohort's programme and country, for fresh
+    /// cohorts to import into and schedule series in; a coordinator of that
+    /// country (who may create them, enrol and import); the id of the
+    /// trainer behind `trainer_token`, to lead series there.
+    pub programme_id: ProgrammeId,
+    pub country_code: String,
+    pub coordinator_token: String,
+    pub trainer_id: UserId,
 }
 
 /// Reads a seeded database and mints 24-hour access tokens with the
@@ -56,12 +67,19 @@ pub fn bench_fixture(settings: &Settings, users_wanted: i64) -> Result<Fixture, 
             .map_err(|e| e.to_string())
     };
 
-    let cohort: CohortId = cohorts::table
+    let (cohort, programme_id, country): (CohortId, ProgrammeId, Option<String>) = cohorts::table
         .filter(cohorts::status.eq(CohortStatus::Running))
         .order(cohorts::id.asc())
-        .select(cohorts::id)
+        .select((cohorts::id, cohorts::programme_id, cohorts::country_code))
         .first(conn)
         .map_err(|_| "no running cohort: run `griot seed` first".to_string())?;
+    let country_code = country.ok_or("the running cohort has no country")?;
+    let coordinator: UserId = country_coordinators::table
+        .filter(country_coordinators::country_code.eq(&country_code))
+        .order(country_coordinators::user_id.asc())
+        .select(country_coordinators::user_id)
+        .first(conn)
+        .map_err(|_| format!("no coordinator for {country_code}"))?;
     let cohort_ids: Vec<CohortId> = cohorts::table
         .order(cohorts::id.asc())
         .select(cohorts::id)
@@ -103,9 +121,11 @@ pub fn bench_fixture(settings: &Settings, users_wanted: i64) -> Result<Fixture, 
         .select(users::id)
         .first(conn)
         .map_err(|_| "no administrator".to_string())?;
+    // Those who can sign in: not the imported learners still invited.
     let learners: Vec<(UserId, String)> = memberships::table
         .inner_join(users::table)
         .filter(memberships::role.eq(MemberRole::Learner))
+        .filter(users::password_hash.ne(""))
         .order(memberships::user_id.asc())
         .limit(users_wanted)
         .select((users::id, users::email))
@@ -160,5 +180,9 @@ pub fn bench_fixture(settings: &Settings, users_wanted: i64) -> Result<Fixture, 
         certificate_codes,
         deconnexion_event_id,
         event_countries: event_countries.into_iter().flatten().collect(),
+        programme_id,
+        country_code,
+        coordinator_token: token(coordinator)?,
+        trainer_id: trainer,
     })
 }

@@ -2,7 +2,8 @@
 //! `griot bench-fixture`: what the benchmark needs to drive it (ids and
 //! tokens of seeded users). Seeding inserts in batches, one transaction per
 //! cohort, and gives every seeded account one shared password hash so no
-//! time goes into argon2.
+//! time goes into argon2 (all but the invited learners, who have not set
+//! one yet).
 
 use std::time::Instant;
 
@@ -74,6 +75,15 @@ pub struct SeedSummary {
     pub registrations: usize,
     /// Volunteer terms opened in the chapters' teams.
     pub volunteers: usize,
+    /// Ratings of ended sessions by learners who were there.
+    pub feedback: usize,
+    /// Series (a weekly veille per running cohort) and their occurrences,
+    /// which `sessions` counts too.
+    pub series: usize,
+    pub series_sessions: usize,
+    /// Imported learners without a password, each with an open invitation
+    /// (counted in `users`).
+    pub invited: usize,
     pub seconds: f64,
 }
 
@@ -93,6 +103,7 @@ macro_rules! insert_chunks {
 mod cohort;
 mod events;
 mod fixture;
+mod productivity;
 
 use cohort::seed_cohort;
 pub use fixture::{bench_fixture, Fixture};
@@ -238,6 +249,7 @@ pub fn seed(settings: &Settings, opts: &SeedOptions) -> Result<SeedSummary, Stri
     .map_err(fail)?;
 
     let kinds = SessionKind::ALL;
+    let mut seeded: Vec<Cohort> = Vec::new();
     let completed_cohorts = if opts.cohorts_per_unit > 1 {
         opts.cohorts_per_unit * 3 / 5
     } else {
@@ -302,6 +314,7 @@ pub fn seed(settings: &Settings, opts: &SeedOptions) -> Result<SeedSummary, Stri
             summary.assignments += added.assignments;
             summary.submissions += added.submissions;
             summary.cohorts += 1;
+            seeded.push(cohort.clone());
             if completed {
                 // Issued by the same rule and code as the endpoint.
                 let issued = write_tx(conn, |conn| {
@@ -324,6 +337,30 @@ pub fn seed(settings: &Settings, opts: &SeedOptions) -> Result<SeedSummary, Stri
     summary.events += added.events;
     summary.registrations += added.registrations;
     summary.volunteers += added.volunteers;
+    // Last: it reads the attendance above, and draws after the events so
+    // that theirs stay as they were.
+    let staff: Vec<(&str, UserId)> = COUNTRIES
+        .iter()
+        .map(|(code, _)| *code)
+        .zip(coordinators.iter().copied())
+        .collect();
+    let added = productivity::seed_productivity(
+        conn,
+        &seeded,
+        &staff,
+        admin,
+        run,
+        now,
+        settings.invitation_days,
+        &mut rng,
+    )
+    .map_err(fail)?;
+    summary.feedback += added.feedback;
+    summary.series += added.series;
+    summary.series_sessions += added.series_sessions;
+    summary.sessions += added.series_sessions;
+    summary.invited += added.invited;
+    summary.users += added.invited;
     // The seeded world is where phones start from: their first sync lists
     // it, so the change log of its making (hundreds of thousands of rows
     // at scale 10) is dropped. Only on a database that was empty: with
