@@ -23,6 +23,15 @@
 # With either, `ctl.py mobile` also measures the bytes on the wire of
 # /me/home (gzip and plain) and of an unchanged re-sync, and one learner's
 # full first sync (pages, changes, bytes, time), before the scenarios run.
+# Scenarios 20-21 of issue 17 are heavy writes, so not a wrk load but
+# BENCH_SEQ_REQUESTS requests one after another (`ctl.py sequential`),
+# each into a fresh cohort the fixture's coordinator makes beforehand
+# (`ctl.py open-import`, `open-series`), with the server's CPU time read
+# around each phase: 20, a 250-line CSV import, dry runs (all into one
+# empty cohort, which must still be empty after) then real runs (each its
+# own file of new addresses: 250 accounts, seats and invitations); 21, a
+# weekly series of 40 led by the fixture's trainer, run k a year ahead plus
+# k x 41 weeks, so no run clashes with another.
 # Scenarios 3-6 are compared across scales. Results:
 # BENCHMARKS.md and BENCHMARKS.json in the repository root (a full run), or
 # in the temp dir (smoke; printed).
@@ -32,8 +41,9 @@
 # socket error, if the storm did not record every learner, or if the event
 # storm did not end with exactly 100 registered and 200 waitlisted, seated
 # in the order they came, or if the re-syncs of scenario 19 did not all
-# answer "nothing changed". Target misses never fail a run; a broken run
-# (seed, server, wrk) does.
+# answer "nothing changed", or if an import or series of 20-21 did not
+# report what it should (250 created and enrolled; 40 occurrences).
+# Target misses never fail a run; a broken run (seed, server, wrk) does.
 #
 # Environment (defaults: full run / smoke):
 #   BENCH_SECONDS        seconds per duration-based scenario (10 / 2)
@@ -43,6 +53,7 @@
 #                        storm waits for its answers at least 30 s
 #   BENCH_WORKERS        server WORKERS (2); BENCH_POOL server DB_POOL_SIZE (8)
 #   BENCH_USERS          learner tokens in the fixture (1000 / 200)
+#   BENCH_SEQ_REQUESTS   requests per phase of scenarios 20-21 (20 / 2)
 #   BENCH_COHORTS        seed --cohorts (unset / 2)
 #   BENCH_SCENARIOS      subset to run, e.g. "1 2 3" (all)
 #   BENCH_PG_ANALYZE     1: VACUUM (ANALYZE) the PostgreSQL database after seeding (1)
@@ -225,6 +236,19 @@ run_event_storm() {
     ctl measure "$SERVER_PID" "${pg_flag[@]}" "$out.measure.json" "$out.wrk.txt" -- "${cmd[@]}"
 }
 
+# run_sequential <out-prefix> <kind>: scenario 20 (import) or 21 (series),
+# its requests one after another, measured like run_wrk (same output
+# files); ctl.py also reads the server's CPU around each phase.
+run_sequential() {
+    local out=$1 kind=$2
+    local pg_flag=()
+    [[ "$BACKEND" == postgres ]] && pg_flag=(--postgres)
+    local -a cmd=(python3 "$LIB/ctl.py" sequential "$SERVER_PID" "${pg_flag[@]}" "$BASE_URL" "$IN" "$kind")
+    printf '%s ' "${cmd[@]}" | sed "s#$IN#<in>#g; s#$ROOT/##g; s# $SERVER_PID # <server-pid> #; s# \$##" >"$out.cmd.txt"
+    echo >>"$out.cmd.txt"
+    ctl measure "$SERVER_PID" "${pg_flag[@]}" "$out.measure.json" "$out.wrk.txt" -- "${cmd[@]}"
+}
+
 want_scenario() {
     [[ -z "${BENCH_SCENARIOS:-}" ]] && return 0
     [[ " $BENCH_SCENARIOS " == *" $1 "* ]]
@@ -258,6 +282,13 @@ run_scenario() {
         }
         run_event_storm "$out" || true
         ctl verify-event-storm "$BASE_URL" "$IN" >"$out.verify.json" || true
+    elif [[ "$key" == import || "$key" == series ]]; then
+        log "[$BACKEND scale $SCALE] $nn $key: fresh cohorts, then $BENCH_SEQ_REQUESTS requests per phase, one after another"
+        ctl "open-$key" "$BASE_URL" "$IN" "$BENCH_SEQ_REQUESTS" >"$out.prep.json" || {
+            echo "could not prepare the cohorts" >"$out.failed"
+            return 1
+        }
+        run_sequential "$out" "$key" || true
     else
         if [[ "$key" == sync ]]; then
             # Each learner's own since token, from this server, as late as
@@ -295,7 +326,13 @@ run_scenario() {
     python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))
 lat=r.get("latency_ms") or {}
 head = ("%d answered" % r["answered"]) if "answered" in r else ("%.0f req/s" % r["rps"])
-print("    %s  p50 %.2f ms  p99 %.2f ms  max %.2f ms  errors %d" % (head, lat.get("p50",0), lat.get("p99",0), lat.get("max",0), r["errors"]))' \
+print("    %s  p50 %.2f ms  p99 %.2f ms  max %.2f ms  errors %d" % (head, lat.get("p50",0), lat.get("p99",0), lat.get("max",0), r["errors"]))
+for p in r.get("phases") or []:
+    pl = p.get("latency_ms") or {}
+    cpu = "server CPU %.1f ms/request" % p["server_cpu_ms_per_request"] if "server_cpu_ms_per_request" in p else ""
+    if "postgres_cpu_ms_per_request" in p:
+        cpu += " + PostgreSQL %.1f" % p["postgres_cpu_ms_per_request"]
+    print("    %-9s %d requests  p50 %.1f ms  p95 %.1f ms  %s  check failures %d" % (p["name"], p["requests"], pl.get("p50", 0), pl.get("p95", 0), cpu, p["check_failures"]))' \
         "$out.result.json" >&2
     [[ -f "$out.verify.json" ]] && sed 's/^/    check: /' "$out.verify.json" >&2
     return 0
@@ -532,21 +569,22 @@ main() {
     if [[ $smoke -eq 1 ]]; then
         export BENCH_SECONDS="${BENCH_SECONDS:-2}" BENCH_WARMUP="${BENCH_WARMUP:-0}"
         export BENCH_STORM_SECONDS="${BENCH_STORM_SECONDS:-3}" BENCH_USERS="${BENCH_USERS:-200}"
-        export BENCH_COHORTS="${BENCH_COHORTS:-2}"
+        export BENCH_COHORTS="${BENCH_COHORTS:-2}" BENCH_SEQ_REQUESTS="${BENCH_SEQ_REQUESTS:-2}"
     else
         export BENCH_SECONDS="${BENCH_SECONDS:-10}" BENCH_WARMUP="${BENCH_WARMUP:-2}"
         export BENCH_STORM_SECONDS="${BENCH_STORM_SECONDS:-5}" BENCH_USERS="${BENCH_USERS:-1000}"
-        export BENCH_COHORTS="${BENCH_COHORTS:-}"
+        export BENCH_COHORTS="${BENCH_COHORTS:-}" BENCH_SEQ_REQUESTS="${BENCH_SEQ_REQUESTS:-20}"
     fi
     export BENCH_CONNECTIONS="${BENCH_CONNECTIONS:-32}" BENCH_THREADS="${BENCH_THREADS:-2}"
     export BENCH_WORKERS="${BENCH_WORKERS:-2}" BENCH_POOL="${BENCH_POOL:-8}"
     export BENCH_SCENARIOS="${BENCH_SCENARIOS:-}" BENCH_PG_ANALYZE="${BENCH_PG_ANALYZE:-1}"
     local v
     for v in BENCH_SECONDS BENCH_WARMUP BENCH_STORM_SECONDS BENCH_USERS BENCH_CONNECTIONS \
-        BENCH_THREADS BENCH_WORKERS BENCH_POOL; do
+        BENCH_THREADS BENCH_WORKERS BENCH_POOL BENCH_SEQ_REQUESTS; do
         [[ "${!v}" =~ ^[0-9]+$ ]] || die "$v must be a whole number, not '${!v}'"
     done
-    [[ "$BENCH_SECONDS" -ge 1 && "$BENCH_STORM_SECONDS" -ge 1 ]] || die "BENCH_SECONDS and BENCH_STORM_SECONDS must be >= 1"
+    [[ "$BENCH_SECONDS" -ge 1 && "$BENCH_STORM_SECONDS" -ge 1 && "$BENCH_SEQ_REQUESTS" -ge 1 ]] ||
+        die "BENCH_SECONDS, BENCH_STORM_SECONDS and BENCH_SEQ_REQUESTS must be >= 1"
 
     local need_psql=0
     [[ "$backends" != sqlite ]] && need_psql=1
@@ -570,12 +608,13 @@ main() {
     # What the report needs to know about this invocation.
     local meta="$WORK/meta.json" settings_line=""
     for v in BENCH_SECONDS BENCH_WARMUP BENCH_STORM_SECONDS BENCH_USERS BENCH_COHORTS \
-        BENCH_CONNECTIONS BENCH_THREADS BENCH_WORKERS BENCH_POOL BENCH_SCENARIOS BENCH_PG_ANALYZE; do
+        BENCH_CONNECTIONS BENCH_THREADS BENCH_WORKERS BENCH_POOL BENCH_SEQ_REQUESTS BENCH_SCENARIOS \
+        BENCH_PG_ANALYZE; do
         [[ -n "${!v}" ]] && settings_line+="$v=${!v} "
     done
     ctl put-str "$meta" mode "$mode"
     ctl put-str "$meta" invocation "${settings_line}$invocation"
-    ctl put "$meta" settings "$(python3 -c 'import json,os; print(json.dumps({k: os.environ.get(k, "") for k in ["BENCH_SECONDS","BENCH_WARMUP","BENCH_STORM_SECONDS","BENCH_USERS","BENCH_COHORTS","BENCH_CONNECTIONS","BENCH_THREADS","BENCH_WORKERS","BENCH_POOL","BENCH_SCENARIOS","BENCH_PG_ANALYZE"]}))')"
+    ctl put "$meta" settings "$(python3 -c 'import json,os; print(json.dumps({k: os.environ.get(k, "") for k in ["BENCH_SECONDS","BENCH_WARMUP","BENCH_STORM_SECONDS","BENCH_USERS","BENCH_COHORTS","BENCH_CONNECTIONS","BENCH_THREADS","BENCH_WORKERS","BENCH_POOL","BENCH_SEQ_REQUESTS","BENCH_SCENARIOS","BENCH_PG_ANALYZE"]}))')"
     ctl put-str "$meta" build_command "$BUILD_CMD"
     ctl put-str "$meta" started_at "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
     ctl put-str "$meta" git.commit "$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || echo unknown)"

@@ -21,6 +21,16 @@
     ctl.py verify-sync BASE_URL IN_DIR      those re-syncs still answer nothing changed? JSON
     ctl.py mobile BASE_URL IN_DIR           bytes on the wire of /me/home and of an unchanged
                                             re-sync, and one learner's full first sync (JSON)
+    ctl.py open-import BASE_URL IN_DIR N    the coordinator creates N+1 fresh cohorts; writes a
+                                            250-line CSV for the dry runs and one per real run
+                                            (emails new to the database)
+    ctl.py open-series BASE_URL IN_DIR N    the coordinator creates N fresh cohorts with the
+                                            fixture's trainer; one 40-week series body each, far
+                                            apart in time (no clash with each other)
+    ctl.py sequential PID [--postgres] BASE_URL IN_DIR import|series
+                                            scenario 20 or 21: its requests one after another,
+                                            with the server's CPU time around each phase; prints a
+                                            BENCH_RESULT line
     ctl.py snapshot PID [--postgres]        CPU ticks and memory of the server (JSON)
     ctl.py measure PID [--postgres] OUT LOG -- CMD...
                                             run CMD (wrk) between two snapshots, with its CPU time
@@ -86,6 +96,13 @@ SCENARIOS = [
     (18, "home", "GET /api/v1/me/home (a learner)", "GET", "home.paths", "mobile.tokens", None),
     (19, "sync", "GET /api/v1/sync, unchanged (a learner)", "GET",
      "sync.paths", "sync.tokens", None),
+    # Heavy writes of coordinators and trainers (issue 17): a fixed number
+    # of requests one after another (ctl.py sequential), not a wrk load,
+    # each into a fresh cohort made beforehand by open-import/open-series.
+    (20, "import", "POST /api/v1/cohorts/{id}/members/import (250-line CSV: dry runs, then real)",
+     "POST", None, "coordinator.token", None),
+    (21, "series", "POST /api/v1/cohorts/{id}/sessions/series (weekly, 40 occurrences)",
+     "POST", None, "trainer.token", None),
     # 4-6 again on a server whose response cache is off: what a request
     # costs when its answer has to be made (first read after a change).
     (10, "sessions_nocache", "GET /api/v1/cohorts/{id}/sessions?limit=50, cache off", "GET",
@@ -104,6 +121,12 @@ STATUSES = ["present", "late", "absent", "excused"]
 # Scenario 17: guests racing for the seats of a fresh event.
 EVENT_STORM_SEATS = 100
 EVENT_STORM_GUESTS = 300
+
+# Scenarios 20-21 (issue 17).
+IMPORT_LINES = 250
+SERIES_OCCURRENCES = 40
+SERIES_FIRST_DAYS_AHEAD = 365   # after every seeded session
+SERIES_GAP_WEEKS = SERIES_OCCURRENCES + 1  # run k starts where run k-1 ended, plus a week
 
 # Scenario 19 and the mobile measurements (issue 16).
 SYNC_PREP_LIMIT = 500     # page size of the first syncs that find each learner's since token
@@ -168,12 +191,20 @@ def cmd_prepare(fixture_path, out_dir):
     # The calendar as a visitor reads it: every event, then each country's.
     p("events.paths", ["/api/v1/events?limit=50"] +
       ["/api/v1/events?country=%s&limit=50" % q(c) for c in fx["event_countries"]])
+    # Issue 17: optional, so that an older binary's fixture still drives 1-19.
+    productivity = {k: fx.get(k) for k in ("programme_id", "country_code", "coordinator_token",
+                                           "trainer_id")}
+    productivity["trainer_token"] = fx["trainer_token"]
+    if fx.get("coordinator_token"):
+        p("coordinator.token", [fx["coordinator_token"]])
+    with open(os.path.join(out_dir, "productivity.json"), "w") as f:
+        json.dump(productivity, f)
     p("login.paths", ["/api/v1/auth/login"])
     p("login.bodies", [json.dumps({"email": e, "password": fx["login_password"]},
                                   separators=(",", ":")) for e in fx["login_emails"]])
     with open(os.path.join(out_dir, "scenarios.tsv"), "w") as f:
         for sid, key, _title, method, paths, tokens, bodies_f in SCENARIOS:
-            f.write("\t".join([str(sid), key, method, paths, tokens or "-", bodies_f or "-",
+            f.write("\t".join([str(sid), key, method, paths or "-", tokens or "-", bodies_f or "-",
                                SERVER_ENV.get(sid, "-")]) + "\n")
     summary = {
         "cohort_id": fx["cohort_id"],
@@ -579,6 +610,7 @@ class RawClient:
         u = urllib.parse.urlsplit(base)
         self.host, self.port, self.timeout = u.hostname, u.port, timeout
         self.sock = None
+        self.last_used = 0.0
 
     def close(self):
         if self.sock is not None:
@@ -593,14 +625,28 @@ class RawClient:
     def get(self, path, token=None, headers=None):
         """(status, headers, body, wire_bytes): body as received (still
         gzip when Content-Encoding says so), de-chunked."""
-        lines = ["GET %s HTTP/1.1" % path, "Host: %s:%d" % (self.host, self.port),
+        return self.request("GET", path, token, headers)
+
+    def request(self, method, path, token=None, headers=None, body=None):
+        """The same for any method; `body` (bytes) is sent with its length,
+        in the same write as the head. A request with a body is sent once:
+        never again on a fresh connection (it may have been acted on), so a
+        connection idle for over a second is replaced before it is used."""
+        lines = ["%s %s HTTP/1.1" % (method, path), "Host: %s:%d" % (self.host, self.port),
                  "Accept: application/json"]
         if token:
             lines.append("Authorization: Bearer " + token)
         for k, v in (headers or {}).items():
             lines.append("%s: %s" % (k, v))
-        req = ("\r\n".join(lines) + "\r\n\r\n").encode()
-        for attempt in (0, 1):
+        if body is not None:
+            lines.append("Content-Length: %d" % len(body))
+        req = ("\r\n".join(lines) + "\r\n\r\n").encode() + (body or b"")
+        attempts = (0, 1)
+        if body is not None:
+            attempts = (1,)
+            if self.sock is not None and time.monotonic() - self.last_used > 1.0:
+                self.close()
+        for attempt in attempts:
             if self.sock is None:
                 self.sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
                 self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -616,6 +662,7 @@ class RawClient:
                         break
             except OSError:
                 buf = b""
+            self.last_used = time.monotonic()
             status, complete = http_answer(buf)
             if status in (204, 304):
                 complete = True
@@ -623,7 +670,7 @@ class RawClient:
                 self.close()  # a kept-alive connection the server had closed: once more
                 if attempt == 0:
                     continue
-                raise OSError("no complete answer to GET %s" % path)
+                raise OSError("no complete answer to %s %s" % (method, path))
             break
         head = buf[:buf.find(b"\r\n\r\n")].decode("latin-1").split("\r\n")
         hdrs = {}
@@ -868,6 +915,355 @@ def cmd_mobile(base, in_dir):
     print(json.dumps(out, sort_keys=True))
 
 
+# ---------------------------------------------------------------------------
+# Scenarios 20-21 (issue 17): heavy writes of coordinators and trainers, a
+# fixed number of requests one after another.
+# ---------------------------------------------------------------------------
+IMPORT_FIRST = ["Awa", "Kofi", "Aminata", "Moussa", "Fatou", "Yao", "Mariam", "Ibrahim", "Adjoa",
+                "Kossi", "Salimata", "Boubacar", "Esi", "Sékou", "Nafissatou", "Jean-Baptiste"]
+IMPORT_LAST = ["Traoré", "Mensah", "Diallo", "Koné", "Ouédraogo", "Kouassi", "Sawadogo",
+               "Agbodjan", "Coulibaly", "Hounkpatin", "Issoufou", "Mbarga", "Touré", "Kaboré",
+               "Adjovi", "Eto'o"]
+
+
+def productivity_state(in_dir, need):
+    with open(os.path.join(in_dir, "productivity.json")) as f:
+        st = json.load(f)
+    missing = [k for k in need if not st.get(k)]
+    if missing:
+        die("the fixture lacks %s: scenarios 20-21 need a griot whose bench-fixture writes them"
+            % ", ".join(missing))
+    return st
+
+
+def fresh_cohort(base, st, name, starts_on, ends_on, capacity):
+    """An open cohort of the fixture's programme and country, created by
+    the country's coordinator, as they would before enrolling a class."""
+    body = {"programme_id": st["programme_id"], "name": name, "country_code": st["country_code"],
+            "starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat(),
+            "capacity": capacity, "status": "open"}
+    status, cohort, raw = request(base, "POST", "/api/v1/cohorts", st["coordinator_token"], body)
+    if status != 201 or not isinstance(cohort, dict) or not cohort.get("id"):
+        die("creating a cohort: %d %s" % (status, raw[:300]))
+    return cohort["id"]
+
+
+def import_csv(path, nonce, tag, country):
+    """A class list as a coordinator exports it: header, 250 learners with
+    accented names (some quoted: a comma in them), addresses new to the
+    database."""
+    import csv
+    with open(path, "w", newline="") as f:
+        out = csv.writer(f, lineterminator="\r\n")
+        out.writerow(["email", "full_name", "country_code"])
+        for i in range(IMPORT_LINES):
+            first = IMPORT_FIRST[i % len(IMPORT_FIRST)]
+            last = IMPORT_LAST[(i // len(IMPORT_FIRST)) % len(IMPORT_LAST)]
+            full = ("%s, %s" % (last, first)) if i % 10 == 3 else "%s %s" % (first, last)
+            out.writerow(["learner-%s-%s-%d@bench.griot.invalid" % (nonce, tag, i + 1), full, country])
+
+
+def cmd_open_import(base, in_dir, n):
+    """Scenario 20's inputs: a fresh cohort of 250 seats for the dry runs
+    (all of them send the same file: a dry run writes nothing) and one per
+    real run, each real run with a file of its own, so that each creates
+    250 accounts and fills its cohort."""
+    st = productivity_state(in_dir, ["programme_id", "country_code", "coordinator_token"])
+    n = int(n)
+    nonce = base64.b32encode(os.urandom(5)).decode().lower()
+    today = datetime.date.today()
+    span = (today + datetime.timedelta(days=30), today + datetime.timedelta(days=210))
+
+    def cohort(label):
+        return fresh_cohort(base, st, "Bench import %s %s" % (nonce, label), span[0], span[1],
+                            IMPORT_LINES)
+
+    dry_file = os.path.join(in_dir, "import.dry.csv")
+    import_csv(dry_file, nonce, "dry", st["country_code"])
+    plan = {"token": st["coordinator_token"], "lines": IMPORT_LINES,
+            "dry": {"cohort_id": cohort("dry"), "file": dry_file}, "real": []}
+    for k in range(n):
+        path = os.path.join(in_dir, "import.real-%d.csv" % (k + 1))
+        import_csv(path, nonce, "r%d" % (k + 1), st["country_code"])
+        plan["real"].append({"cohort_id": cohort("real %d" % (k + 1)), "file": path})
+    with open(os.path.join(in_dir, "import.json"), "w") as f:
+        json.dump(plan, f)
+    print(json.dumps({"cohorts": n + 1, "lines": IMPORT_LINES, "nonce": nonce,
+                      "bytes": os.path.getsize(dry_file)}))
+
+
+def cmd_open_series(base, in_dir, n):
+    """Scenario 21's inputs: per run, a fresh cohort in which the fixture's
+    trainer teaches, and a weekly series of 40 that this trainer leads.
+    Run k starts a year ahead plus k x 41 weeks: the trainer is free for
+    every one (the clash check finds nothing, as for a trainer's new
+    trimester), and no run sees another's sessions."""
+    st = productivity_state(in_dir, ["programme_id", "country_code", "coordinator_token",
+                                     "trainer_id", "trainer_token"])
+    n = int(n)
+    nonce = base64.b32encode(os.urandom(5)).decode().lower()
+    runs = []
+    for k in range(n):
+        day = datetime.date.today() + datetime.timedelta(
+            days=SERIES_FIRST_DAYS_AHEAD + 7 * SERIES_GAP_WEEKS * k)
+        cohort = fresh_cohort(base, st, "Bench series %s %d" % (nonce, k + 1),
+                              day - datetime.timedelta(days=7),
+                              day + datetime.timedelta(weeks=SERIES_GAP_WEEKS), 30)
+        status, _, raw = request(base, "POST", "/api/v1/cohorts/%s/members" % urllib.parse.quote(cohort),
+                                 st["coordinator_token"], {"user_id": st["trainer_id"], "role": "trainer"})
+        if status != 201:
+            die("enrolling the trainer: %d %s" % (status, raw[:300]))
+        start = datetime.datetime.combine(day, datetime.time(9, 0))
+        runs.append({"cohort_id": cohort, "body": {
+            "kind": "veille", "title": "Veille & inspiration",
+            "description": "Chaque semaine : tendances, outils, campagnes à décortiquer.",
+            "starts_at": start.isoformat() + "Z",
+            "ends_at": (start + datetime.timedelta(minutes=90)).isoformat() + "Z",
+            "online_url": "https://meet.example.org/griot-veille",
+            "trainer_id": st["trainer_id"],
+            "repeat": {"frequency": "weekly", "count": SERIES_OCCURRENCES},
+        }})
+    with open(os.path.join(in_dir, "series.json"), "w") as f:
+        json.dump({"token": st["trainer_token"], "runs": runs}, f)
+    print(json.dumps({"cohorts": n, "occurrences": SERIES_OCCURRENCES, "nonce": nonce,
+                      "first_starts_at": runs[0]["body"]["starts_at"] if runs else None}))
+
+
+def pg_postmaster():
+    """The PostgreSQL cluster of DATABASE_URL: its postmaster and children,
+    so that another cluster on the machine (someone's tests) is not counted.
+    None when that cannot be read (then every postgres process counts)."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not is_pg(url):
+        return None
+    data_dir = psql_value(url, "SHOW data_directory")
+    try:
+        with open(os.path.join(data_dir or "", "postmaster.pid")) as f:
+            master = int(f.readline().strip())
+    except (OSError, ValueError):
+        return None
+    return master
+
+
+def cluster_pids(master):
+    """The postmaster and its children (backends, background workers)."""
+    pids = [master]
+    for d in os.listdir("/proc"):
+        if not d.isdigit() or int(d) == master:
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                if int(f.read().rsplit(")", 1)[1].split()[1]) == master:  # ppid
+                    pids.append(int(d))
+        except (OSError, ValueError, IndexError):
+            continue
+    return pids
+
+
+def cluster_ticks(master):
+    ticks = 0
+    for pid in cluster_pids(master):
+        try:
+            ticks += proc_ticks(pid)
+        except (OSError, ValueError, IndexError):
+            continue
+    return ticks
+
+
+def cpu_ns(pids):
+    """Nanoseconds on a CPU of every thread of these processes, from
+    /proc/<pid>/task/<tid>/schedstat: the ticks of /proc/<pid>/stat count
+    in 10 ms, too coarse for a 2 ms request. A thread that ends between
+    two readings takes its time with it (the ticks keep it): both are
+    recorded, and should agree to within the ticks' 10 ms."""
+    total = 0
+    for pid in pids:
+        try:
+            tids = os.listdir("/proc/%d/task" % pid)
+        except OSError:
+            continue
+        for tid in tids:
+            try:
+                with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
+                    total += int(f.read().split()[0])
+            except (OSError, ValueError, IndexError):
+                continue
+    return total
+
+
+def import_check(dry):
+    """Every line made an account and took a seat (in the dry run's report
+    too: it tells what a real run would do); a real run sends every new
+    account its invitation link."""
+    def check(status, body):
+        if status != 200 or not isinstance(body, dict):
+            return "status %d" % status
+        items = body.get("items") or []
+        invited = sum(1 for i in items if i.get("invite_url"))
+        want = {"dry_run": dry, "created_accounts": IMPORT_LINES, "enrolled": IMPORT_LINES,
+                "waitlisted": 0, "already_members": 0, "errors": [], "items": IMPORT_LINES,
+                "invite_urls": 0 if dry else IMPORT_LINES}
+        got = {k: body.get(k) for k in want}
+        got["items"], got["invite_urls"] = len(items), invited
+        return None if got == want else "report %s, expected %s" % (json.dumps(got), json.dumps(want))
+    return check
+
+
+def series_check(status, body):
+    if status != 201 or not isinstance(body, dict):
+        return "status %d" % status
+    items = body.get("items") or []
+    if not body.get("series_id") or len(items) != SERIES_OCCURRENCES:
+        return "series_id %s, %d occurrences" % (body.get("series_id"), len(items))
+    return None
+
+
+def sequential_phases(in_dir, kind):
+    """[(name, [(path, token, body bytes, content type)], check)]; a check
+    reads a 2xx answer and returns what is wrong with it, or None."""
+    if kind == "import":
+        with open(os.path.join(in_dir, "import.json")) as f:
+            plan = json.load(f)
+
+        def req(run, dry):
+            with open(run["file"], "rb") as f:
+                data = f.read()
+            path = "/api/v1/cohorts/%s/members/import%s" % (
+                urllib.parse.quote(run["cohort_id"]), "?dry_run=true" if dry else "")
+            return (path, plan["token"], data, "text/csv")
+        return [("dry_run", [req(plan["dry"], True) for _ in plan["real"]], import_check(True)),
+                ("real", [req(run, False) for run in plan["real"]], import_check(False))]
+    if kind == "series":
+        with open(os.path.join(in_dir, "series.json")) as f:
+            plan = json.load(f)
+        return [("weekly_40", [("/api/v1/cohorts/%s/sessions/series" % urllib.parse.quote(r["cohort_id"]),
+                                plan["token"], json.dumps(r["body"]).encode(), "application/json")
+                               for r in plan["runs"]], series_check)]
+    die("sequential: unknown kind %s" % kind)
+
+
+def latency_summary(lat):
+    lat = sorted(lat)
+    if not lat:
+        return {}
+    mean = sum(lat) / len(lat)
+    return {"min": lat[0], "max": lat[-1], "mean": mean,
+            "stdev": math.sqrt(sum((x - mean) ** 2 for x in lat) / len(lat)),
+            "p50": percentile(lat, 50), "p90": percentile(lat, 90), "p95": percentile(lat, 95),
+            "p99": percentile(lat, 99), "p999": percentile(lat, 99.9)}
+
+
+def cmd_sequential(argv):
+    """sequential PID [--postgres] BASE_URL IN_DIR import|series: every
+    request of each phase in turn on one kept-alive connection (the next
+    leaves when the previous answer is in), the server's CPU time (and its
+    PostgreSQL cluster's) read before and after each phase, in nanoseconds
+    (cpu_ns) and in ticks. Prints BENCH_RESULT {json} as the wrk scripts
+    do, with the phases in it."""
+    postgres = "--postgres" in argv
+    args = [a for a in argv if a != "--postgres"]
+    if len(args) != 4:
+        die("usage: sequential PID [--postgres] BASE_URL IN_DIR import|series")
+    pid, base, in_dir, kind = int(args[0]), args[1], args[2], args[3]
+    phases = sequential_phases(in_dir, kind)
+    master = pg_postmaster() if postgres else None
+    client = RawClient(base, timeout=300)
+    all_lat, counts, nbytes, non2xx, read_errors, sample = [], {}, 0, 0, 0, None
+    out_phases = []
+    t_start = time.perf_counter()
+    try:
+        for name, reqs, check in phases:
+            before = snapshot(pid, postgres)
+            pg0 = cluster_ticks(master) if master else None
+            ns0 = cpu_ns([pid])
+            pgns0 = cpu_ns(cluster_pids(master)) if master else None
+            t0 = time.perf_counter()
+            lat, failures, lost, first_problem, ph_counts = [], 0, 0, None, {}
+            for path, token, data, ctype in reqs:
+                s = time.perf_counter()
+                try:
+                    status, hdrs, body, wire = client.request("POST", path, token,
+                                                              {"Content-Type": ctype}, data)
+                except OSError as e:
+                    lost += 1
+                    first_problem = first_problem or "no answer: %s" % e
+                    client.close()
+                    continue
+                lat.append((time.perf_counter() - s) * 1000.0)
+                nbytes += wire
+                ph_counts[str(status)] = ph_counts.get(str(status), 0) + 1
+                counts[str(status)] = counts.get(str(status), 0) + 1
+                try:
+                    parsed = json.loads(decoded(hdrs, body)) if body else None
+                except ValueError:
+                    parsed = None
+                if not 200 <= status <= 299:
+                    non2xx += 1
+                    sample = sample or "%d %s" % (status, body[:300].decode(errors="replace"))
+                    first_problem = first_problem or sample
+                    continue
+                problem = check(status, parsed)
+                if problem:
+                    failures += 1
+                    first_problem = first_problem or problem
+            wall = time.perf_counter() - t0
+            ns1 = cpu_ns([pid])
+            pgns1 = cpu_ns(cluster_pids(master)) if master else None
+            after = snapshot(pid, postgres)
+            pg1 = cluster_ticks(master) if master else None
+            clk = float(after["clk_tck"])
+            n = len(reqs)
+            read_errors += lost
+            ph = {"name": name, "requests": n, "answered": len(lat), "status_counts": ph_counts,
+                  "no_answer": lost, "check_failures": failures, "first_problem": first_problem,
+                  "wall_s": round(wall, 3), "latency_ms": latency_summary(lat), "clk_tck": clk}
+            if n and ns1 > ns0:
+                ph["server_cpu_ms_per_request"] = (ns1 - ns0) / 1e6 / n
+            if before.get("server_ticks") is not None and after.get("server_ticks") is not None and n:
+                ticks = after["server_ticks"] - before["server_ticks"]
+                ph["server_ticks"] = ticks
+                ph["server_cpu_ms_per_request_ticks"] = ticks * 1000.0 / clk / n
+                ph.setdefault("server_cpu_ms_per_request", ph["server_cpu_ms_per_request_ticks"])
+            if postgres and n:
+                if master:
+                    ticks, scope = pg1 - pg0, "the run's cluster"
+                    ph["postgres_cpu_ms_per_request"] = (pgns1 - pgns0) / 1e6 / n
+                else:
+                    ticks, scope = after["postgres_ticks"] - before["postgres_ticks"], "every postgres process"
+                ph["postgres_ticks"] = ticks
+                ph["postgres_scope"] = scope
+                ph["postgres_cpu_ms_per_request_ticks"] = ticks * 1000.0 / clk / n
+                ph.setdefault("postgres_cpu_ms_per_request", ph["postgres_cpu_ms_per_request_ticks"])
+            busy = (after["total_ticks"] - after["idle_ticks"]) - (before["total_ticks"] - before["idle_ticks"])
+            ph["machine_busy_cores"] = round(busy / clk / wall, 2) if wall > 0 else None
+            out_phases.append(ph)
+            all_lat += lat
+        verify = None
+        if kind == "import":
+            # The dry runs wrote nothing: their cohort is still empty.
+            with open(os.path.join(in_dir, "import.json")) as f:
+                plan = json.load(f)
+            st, page, _ = request(base, "GET", "/api/v1/cohorts/%s/members?limit=1"
+                                  % urllib.parse.quote(plan["dry"]["cohort_id"]), plan["token"])
+            verify = {"dry_run_cohort_members": len((page or {}).get("items") or []) if st == 200 else None,
+                      "status": st}
+            verify["ok"] = st == 200 and verify["dry_run_cohort_members"] == 0
+    finally:
+        client.close()
+    secs = time.perf_counter() - t_start
+    failures = sum(p["check_failures"] for p in out_phases)
+    out = {
+        "duration_s": secs, "requests": len(all_lat), "answered": len(all_lat),
+        "sent": sum(p["requests"] for p in out_phases), "bytes": nbytes,
+        "rps": len(all_lat) / secs if secs > 0 else 0.0, "non2xx": non2xx,
+        "socket_errors": {"connect": 0, "read": read_errors, "write": 0, "timeout": 0},
+        "check_failures": failures, "errors": non2xx + read_errors + failures,
+        "status_counts": counts, "sample_error": sample,
+        "latency_ms": latency_summary(all_lat), "phases": out_phases, "verify": verify,
+    }
+    print("BENCH_RESULT " + json.dumps(out, sort_keys=True))
+
+
 def proc_ticks(pid):
     with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
@@ -1073,6 +1469,8 @@ def main(argv):
         "sync-tokens": (cmd_sync_tokens, 2),
         "verify-sync": (cmd_verify_sync, 2),
         "mobile": (cmd_mobile, 2),
+        "open-import": (cmd_open_import, 3),
+        "open-series": (cmd_open_series, 3),
         "count-changes": (cmd_count_changes, 2),
         "db-size": (cmd_db_size, 1),
         "busy": (cmd_busy, 1),
@@ -1082,6 +1480,8 @@ def main(argv):
     }
     if cmd == "measure":
         return cmd_measure(args)
+    if cmd == "sequential":
+        return cmd_sequential(args)
     if cmd == "snapshot":
         return cmd_snapshot(args[0], "--postgres" in args[1:])
     if cmd not in table or len(args) != table[cmd][1]:

@@ -7,8 +7,9 @@
         NN-key.cmd.txt), writes the machine-readable results and BENCHMARKS.md.
         --check-smoke: exit 1 unless every run completed, every scenario
         answered only 2xx without socket errors, the storm recorded everyone,
-        the event storm seated exactly the first 100 of its 300 guests, and
-        scenario 19's re-syncs all answered "nothing changed".
+        the event storm seated exactly the first 100 of its 300 guests,
+        scenario 19's re-syncs all answered "nothing changed", and every
+        import and series of 20-21 reported what it should.
     report.py render --json IN.json --md OUT.md
         Re-renders the markdown from a results file.
 """
@@ -33,9 +34,14 @@ SHORT = {1: "health/live", 2: "health/ready", 3: "me", 4: "cohort sessions",
          11: "session roster, cache off", 12: "cohort report, cache off",
          13: "my progress", 14: "cohort progress", 15: "certificate PDF",
          16: "events list (public)", 17: "event registration storm",
-         18: "my home", 19: "sync, unchanged"}
+         18: "my home", 19: "sync, unchanged", 20: "CSV import, 250 lines",
+         21: "weekly series, 40 sessions"}
 # One burst each, not a timed run: no req/s.
 STORMS = (7, 17)
+# A fixed number of requests one after another (issue 17): no req/s either;
+# their own table gives latency and CPU per request for each phase.
+SEQUENTIAL = (20, 21)
+PHASES = {"dry_run": "dry run", "real": "real run", "weekly_40": "40 weekly"}
 BACKEND_NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
 
 # Targets of issue 5.
@@ -181,6 +187,11 @@ def collect_run(run_dir):
                 s["answered"] = res.get("answered")
             if res.get("send_spread_ms") is not None:
                 s["send_spread_ms"] = round(res["send_spread_ms"], 2)
+            if res.get("phases") is not None:
+                s["phases"] = res["phases"]
+                s["check_failures"] = res.get("check_failures")
+                if res.get("verify") is not None:
+                    s["verify"] = res["verify"]
         elif not failed:
             s["failed"] = "no result"
         cpu = cpu_delta(measure)
@@ -210,11 +221,14 @@ def collect_run(run_dir):
         since = load(base + ".tokens.json")
         if since is not None:
             s["since_tokens"] = since
+        prep = load(base + ".prep.json")
+        if prep is not None:
+            s["prepared"] = prep
         scenarios.append(s)
     run["scenarios"] = scenarios
     ceiling_b = next((s.get("rps") for s in scenarios if s["id"] == 2 and s.get("rps")), None)
     for s in scenarios:
-        if ceiling_b and s.get("rps") is not None and s["id"] not in STORMS:
+        if ceiling_b and s.get("rps") is not None and s["id"] not in STORMS + SEQUENTIAL:
             s["ratio_to_ceiling_b"] = round(s["rps"] / ceiling_b, 3)
     end = load(os.path.join(run_dir, "server.end.json"))
     hwm = [s.get("server_hwm_kb_after") for s in scenarios if s.get("server_hwm_kb_after")]
@@ -435,6 +449,14 @@ def table(header, rows, align=None):
 
 
 def storm_note(ids):
+    note = ""
+    if any(sid in ids for sid in SEQUENTIAL):
+        note = (" Scenarios 20–21 are requests one after another, not timed runs: see their own "
+                "table below (latency and CPU per request).")
+    return storm_bursts(ids) + note
+
+
+def storm_bursts(ids):
     bursts = [sid for sid in STORMS if sid in ids]
     if len(bursts) == 1:
         return " The %s is one burst, not a timed run: see its own table below." % (
@@ -494,7 +516,9 @@ def render(doc):
     if any(r["backend"] == "sqlite" for r in runs):
         w("- SQLite: bundled, one file in a fresh temp dir, WAL with synchronous=NORMAL (the server's settings).")
     w("- Data per scale unit (`griot seed --scale N`): one programme, 20 cohorts × 250 learners, "
-      "40 sessions per cohort, ≈ 200k attendance records. Each (backend, scale) starts from an empty database.")
+      "40 sessions per cohort, ≈ 200k attendance records, ≈ 60k session ratings, a weekly series in each "
+      "of the 8 running cohorts and 5 invited learners in each. Each (backend, scale) starts from an empty "
+      "database.")
     w("")
     seeds = []
     for r in runs:
@@ -605,10 +629,11 @@ def render(doc):
                 ratio = s.get("ratio_to_ceiling_b")
                 rss_after = s.get("server_rss_kb_after")
                 cores = (cpu.get("server_cores") or 0) + (cpu.get("postgres_cores") or 0)
-                us_per_req = (cores * 1e6 / s["rps"]) if s.get("rps") and cores and s["id"] not in STORMS else None
+                untimed = s["id"] in STORMS + SEQUENTIAL
+                us_per_req = (cores * 1e6 / s["rps"]) if s.get("rps") and cores and not untimed else None
                 rows.append([
                     s["id"], SHORT.get(s["id"], s["key"]) + (" (failed: %s)" % s["failed"] if s.get("failed") else ""),
-                    "–" if s["id"] in STORMS else fnum(s.get("rps")), fms(s.get("p50_ms")), fms(s.get("p99_ms")),
+                    "–" if untimed else fnum(s.get("rps")), fms(s.get("p50_ms")), fms(s.get("p99_ms")),
                     fnum(s.get("errors")) if s.get("errors") is not None else "–",
                     ("%.0f %%" % (ratio * 100)) if ratio is not None else "–",
                     srv_cpu, fnum(us_per_req) if us_per_req else "–",
@@ -728,6 +753,45 @@ def render(doc):
                  "registered / waitlisted", "p50 ms", "p99 ms", "last answer ms",
                  "first come, first seated"], rows,
                 ["---", "--:", "--:", "--:", "--:", "--:", "--:", "--:", "--:", "--:", ":-:"]))
+        w("")
+
+    writes = [(r, s) for r in runs for s in r["scenarios"] if s["id"] in SEQUENTIAL and s.get("phases")]
+    if writes:
+        w("## Heavy writes of coordinators and trainers (scenarios 20–21, issue 17)")
+        w("")
+        w("Not a load: each phase sends its requests one after another on one kept-alive connection "
+          "(`scripts/bench/ctl.py sequential`), %s per phase here, each into a fresh cohort that the "
+          "fixture's coordinator created beforehand (`ctl.py open-import`, `open-series`, not measured). "
+          "**20**: `POST /api/v1/cohorts/{id}/members/import` with a 250-line `text/csv` body "
+          "(email, full name, country), first as dry runs (`?dry_run=true`, all into one empty cohort, "
+          "which is checked empty afterwards), then real runs, each with a file of its own of addresses "
+          "new to the database: each creates 250 accounts, seats them and sends 250 invitations. "
+          "**21**: `POST /api/v1/cohorts/{id}/sessions/series`, a weekly session of 90 minutes, 40 "
+          "occurrences, led by the fixture's trainer, run k a year ahead plus k × 41 weeks (the clash "
+          "check runs and finds nothing). CPU ms/request: the time the server's threads (and the "
+          "processes of its PostgreSQL cluster) spent on a CPU during the phase, from "
+          "`/proc/<pid>/task/*/schedstat` (nanoseconds) read before and after it, divided by its "
+          "requests; the 10 ms ticks of `/proc/<pid>/stat`, kept in the JSON too, agree within their "
+          "resolution."
+          % fnum(settings.get("BENCH_SEQ_REQUESTS") or "?"))
+        w("")
+        rows = []
+        for r, s in writes:
+            for ph in s["phases"]:
+                lat = ph.get("latency_ms") or {}
+                srv = ph.get("server_cpu_ms_per_request")
+                pg = ph.get("postgres_cpu_ms_per_request")
+                rows.append([BACKEND_NAMES.get(r["backend"], r["backend"]), r["scale"],
+                             "%d %s" % (s["id"], SHORT[s["id"]]), PHASES.get(ph["name"], ph["name"]),
+                             ph.get("requests"), fms(lat.get("p50")), fms(lat.get("p95")),
+                             fms(lat.get("max")), fnum(srv, 1),
+                             fnum(pg, 1) if pg is not None else "–",
+                             fnum((srv or 0) + (pg or 0), 1) if srv is not None else "–",
+                             "%d" % ph.get("check_failures", 0) + ("" if not ph.get("no_answer") else
+                                                                   " (+%d unanswered)" % ph["no_answer"])])
+        w(table(["backend", "scale", "scenario", "phase", "requests", "p50 ms", "p95 ms", "max ms",
+                 "server CPU ms/req", "PostgreSQL CPU ms/req", "total CPU ms/req", "failed checks"], rows,
+                ["---", "--:", "---", "---", "--:", "--:", "--:", "--:", "--:", "--:", "--:", "--:"]))
         w("")
 
     mobiles = [r for r in runs if r.get("mobile")]
@@ -858,6 +922,12 @@ def render(doc):
             if s.get("id") == 19:
                 w("# 19: each learner token: GET /api/v1/sync?limit=500, then ?since=<next> until more is false "
                   "(ctl.py sync-tokens), then:")
+            if s.get("id") == 20:
+                w("# 20: the coordinator creates N+1 fresh cohorts of 250 seats (POST /api/v1/cohorts) and "
+                  "250-line CSVs (ctl.py open-import), then:")
+            if s.get("id") == 21:
+                w("# 21: the coordinator creates N fresh cohorts and enrols the trainer "
+                  "(POST /api/v1/cohorts, POST /api/v1/cohorts/{id}/members; ctl.py open-series), then:")
             if s.get("command"):
                 w(s["command"])
             if s.get("id") == 7:
@@ -916,6 +986,16 @@ def smoke_failures(doc):
                 v = s.get("verify") or {}
                 if not v.get("ok"):
                     problems.append("%s: not every re-sync answered nothing changed: %s" % (tag, json.dumps(v)))
+            if s["id"] in SEQUENTIAL:
+                for ph in s.get("phases") or []:
+                    if ph.get("check_failures") or ph.get("no_answer") or ph.get("answered") != ph.get("requests"):
+                        problems.append("%s, %s: %s of %s answered, %s failed checks, first: %s" % (
+                            tag, ph.get("name"), ph.get("answered"), ph.get("requests"),
+                            ph.get("check_failures"), (ph.get("first_problem") or "")[:300]))
+                if not s.get("phases"):
+                    problems.append("%s: no phase ran" % tag)
+                if s["id"] == 20 and not (s.get("verify") or {}).get("ok"):
+                    problems.append("%s: the dry runs' cohort is not empty: %s" % (tag, json.dumps(s.get("verify"))))
         if seen & {18, 19}:
             mob = r.get("mobile") or {}
             if not mob:
@@ -978,7 +1058,8 @@ def main():
                 sys.stderr.write("smoke: FAILED (%d problems)\n" % len(problems))
                 sys.exit(1)
             sys.stderr.write("smoke: ok (every scenario answered 2xx only; the storm recorded everyone; "
-                             "the event storm seated the first 100; every re-sync was unchanged)\n")
+                             "the event storm seated the first 100; every re-sync was unchanged; "
+                             "imports and series reported what they should)\n")
 
 
 if __name__ == "__main__":
