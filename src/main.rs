@@ -145,7 +145,8 @@ fn seed(settings: &Settings, scale: u32, cohorts: u32, force: bool) -> Result<()
     let s = griot::app::seed::seed(settings, &opts)?;
     println!(
         "seeded {} users, {} cohorts, {} sessions, {} attendance records, {} assignments, \
-         {} submissions, {} certificates, {} events with {} registrations, {} volunteers \
+         {} submissions, {} certificates, {} events with {} registrations, {} volunteers, \
+         {} session ratings, {} series ({} sessions), {} invited learners \
          in {:.1} s (password: {})",
         s.users,
         s.cohorts,
@@ -157,6 +158,10 @@ fn seed(settings: &Settings, scale: u32, cohorts: u32, force: bool) -> Result<()
         s.events,
         s.registrations,
         s.volunteers,
+        s.feedback,
+        s.series,
+        s.series_sessions,
+        s.invited,
         s.seconds,
         griot::app::seed::SEED_PASSWORD
     );
