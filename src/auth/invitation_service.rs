@@ -16,30 +16,31 @@ use crate::error::{AppError, Msg};
 use crate::users::{self, UserChanges};
 use crate::vocab::{CohortId, UserId};
 
-/// A new invitation for `user`, valid `days`; the token in clear, to be
-/// shown once.
-pub fn invite(
-    conn: &mut DbConnection,
+/// A new invitation for `user`, valid `days`, not stored yet: the token in
+/// clear (to be shown once) and the row (see [`store`]).
+pub fn new_invitation(
     user: UserId,
     cohort: Option<CohortId>,
     by: UserId,
     now: NaiveDateTime,
     days: i64,
-) -> diesel::QueryResult<String> {
+) -> (String, Invitation) {
     let token = random_token();
-    queries::insert_invitation(
-        conn,
-        &Invitation {
-            token_hash: hash_token(&token),
-            user_id: user,
-            cohort_id: cohort,
-            created_by: by,
-            created_at: now,
-            expires_at: now + Duration::days(days),
-            used_at: None,
-        },
-    )?;
-    Ok(token)
+    let row = Invitation {
+        token_hash: hash_token(&token),
+        user_id: user,
+        cohort_id: cohort,
+        created_by: by,
+        created_at: now,
+        expires_at: now + Duration::days(days),
+        used_at: None,
+    };
+    (token, row)
+}
+
+/// Stores invitations made by [`new_invitation`].
+pub fn store(conn: &mut DbConnection, rows: &[Invitation]) -> diesel::QueryResult<usize> {
+    queries::insert_invitations(conn, rows)
 }
 
 /// The invitation of `token` if it can still be spent: 404 if unknown,

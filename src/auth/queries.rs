@@ -83,11 +83,13 @@ pub fn delete_expired_tokens(conn: &mut DbConnection, now: NaiveDateTime) -> Que
     diesel::delete(refresh_tokens::table.filter(refresh_tokens::expires_at.lt(now))).execute(conn)
 }
 
-pub fn insert_invitation(conn: &mut DbConnection, row: &Invitation) -> QueryResult<()> {
-    diesel::insert_into(invitations::table)
-        .values(row)
-        .execute(conn)?;
-    Ok(())
+/// Many invitations, a few hundred per statement (an import).
+pub fn insert_invitations(conn: &mut DbConnection, rows: &[Invitation]) -> QueryResult<usize> {
+    let mut n = 0;
+    for chunk in rows.chunks(500) {
+        n += crate::on_backend!(conn, c => diesel::insert_into(invitations::table).values(chunk).execute(c))?;
+    }
+    Ok(n)
 }
 
 /// The invitation whose token has digest `hash`, and its account.

@@ -13,6 +13,7 @@ use chrono::{Duration, NaiveDateTime};
 use super::dto::{ImportError, ImportItem, ImportReport, ImportStatus};
 use super::import::{self, LineError};
 use super::queries;
+use super::rows::Membership;
 use crate::access::CohortAccess;
 use crate::auth::invitation_service;
 use crate::cohorts::queries::seats_taken;
@@ -133,6 +134,11 @@ pub fn import(
                 .collect(),
             items: Vec::with_capacity(lines.len()),
         };
+        // Written after the loop, one statement per table and few hundred
+        // rows: accounts, then memberships, then invitations.
+        let mut new_users = Vec::new();
+        let mut new_members = Vec::new();
+        let mut invitations = Vec::new();
         let mut seen = HashSet::new();
         for (n, line) in lines.into_iter().enumerate() {
             let mut item = ImportItem {
@@ -154,22 +160,19 @@ pub fn import(
                 }
                 None => {
                     let user = UserId::new();
-                    users::insert(
-                        conn,
-                        &NewUser {
-                            id: user,
-                            email: &line.email,
-                            password_hash: "",
-                            full_name: &line.full_name,
-                            country_code: &line.country_code,
-                            profile_type: ProfileType::Other,
-                            language: Language::Fr,
-                            is_admin: false,
-                            is_active: true,
-                            created_at: now,
-                            updated_at: now,
-                        },
-                    )?;
+                    new_users.push(NewUser {
+                        id: user,
+                        email: &line.email,
+                        password_hash: "",
+                        full_name: &line.full_name,
+                        country_code: &line.country_code,
+                        profile_type: ProfileType::Other,
+                        language: Language::Fr,
+                        is_admin: false,
+                        is_active: true,
+                        created_at: now,
+                        updated_at: now,
+                    });
                     report.created_accounts += 1;
                     item.status = ImportStatus::Created;
                     (user, false)
@@ -196,19 +199,26 @@ pub fn import(
                 };
                 // File order, for the waitlist: a microsecond per line.
                 let at = now + Duration::microseconds(n as i64);
-                queries::insert(conn, id, user, line.role, status, at)?;
+                new_members.push(Membership {
+                    cohort_id: id,
+                    user_id: user,
+                    role: line.role,
+                    status,
+                    created_at: at,
+                    updated_at: at,
+                });
                 item.member_status = Some(status);
                 report.enrolled += 1;
             }
             if !has_password && !options.dry_run {
-                let token = invitation_service::invite(
-                    conn,
+                let (token, row) = invitation_service::new_invitation(
                     user,
                     Some(id),
                     actor.id,
                     now,
                     options.invitation_days,
-                )?;
+                );
+                invitations.push(row);
                 item.invite_url = Some(format!(
                     "{}/api/v1/auth/invitations/{token}",
                     options.base_url
@@ -216,6 +226,9 @@ pub fn import(
             }
             report.items.push(item);
         }
+        users::insert_many(conn, &new_users)?;
+        queries::insert_many(conn, &new_members)?;
+        invitation_service::store(conn, &invitations)?;
         if options.dry_run {
             return Err(Stop::DryRun(report));
         }

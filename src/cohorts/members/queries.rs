@@ -62,6 +62,16 @@ pub fn insert(
     Ok(())
 }
 
+/// Many new memberships, a few hundred per statement (an import; the
+/// cohort is locked and none of them existed).
+pub fn insert_many(conn: &mut DbConnection, rows: &[Membership]) -> QueryResult<usize> {
+    let mut n = 0;
+    for chunk in rows.chunks(500) {
+        n += crate::on_backend!(conn, c => diesel::insert_into(memberships::table).values(chunk).execute(c))?;
+    }
+    Ok(n)
+}
+
 /// One page (plus one row) of the members of `cohort`, oldest first, after
 /// the keyset cursor `after` (created at, user).
 pub fn list(
