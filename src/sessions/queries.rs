@@ -197,6 +197,11 @@ pub fn count_in_series(conn: &mut DbConnection, series: SeriesId) -> QueryResult
         .get_result(conn)
 }
 
+/// The occurrences of a series, in one statement (at most 100 rows).
+pub fn insert_sessions(conn: &mut DbConnection, rows: &[Session]) -> QueryResult<usize> {
+    crate::on_backend!(conn, c => diesel::insert_into(sessions::table).values(rows).execute(c))
+}
+
 /// Applies `changes` and returns the session as it now is.
 pub fn update_session(
     conn: &mut DbConnection,

@@ -311,12 +311,11 @@ pub fn create_series(
                 cancelled_at: None,
             },
         )?;
-        let mut rows = Vec::with_capacity(spans.len());
-        for (start, end) in spans {
-            let row = new_session(id, first, start, end, Some(series_id), now);
-            queries::insert_session(conn, &row)?;
-            rows.push(row);
-        }
+        let rows: Vec<Session> = spans
+            .into_iter()
+            .map(|(start, end)| new_session(id, first, start, end, Some(series_id), now))
+            .collect();
+        queries::insert_sessions(conn, &rows)?;
         Ok::<_, AppError>((series_id, rows, cohort.timezone))
     })?;
     Ok(SeriesDto {
