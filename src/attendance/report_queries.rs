@@ -75,6 +75,32 @@ impl Counting {
         })
     }
 
+    /// The same without the versions (a sum over each session's shards),
+    /// for an answer that is not cached: one learner's own progress.
+    pub fn load_unversioned(
+        conn: &mut DbConnection,
+        cohort: CohortId,
+        now: NaiveDateTime,
+    ) -> QueryResult<Self> {
+        let query = sessions::table
+            .filter(sessions::cohort_id.eq(cohort))
+            .filter(sessions::counts_for_completion.eq(true))
+            .filter(sessions::status.eq(SessionStatus::Scheduled))
+            .filter(sessions::deleted_at.is_null())
+            .select((sessions::id, sessions::ends_at));
+        let rows: Vec<(SessionId, NaiveDateTime)> = crate::on_backend!(conn, c => query.load(c))?;
+        let pending: Vec<SessionId> = rows
+            .iter()
+            .filter(|(_, ends_at)| *ends_at > now)
+            .map(|(id, _)| *id)
+            .collect();
+        Ok(Counting {
+            counted: i64::try_from(rows.len() - pending.len()).unwrap_or(i64::MAX),
+            pending,
+            versions: 0,
+        })
+    }
+
     /// The key of the report of `cohort` (as read, with its versions) over
     /// these sessions, with `programme`'s minimum, keeping the learners
     /// below `threshold`, as CSV with this separator or as JSON.

@@ -5,18 +5,28 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
-use crate::schema::{cohorts, memberships, sessions};
+use crate::schema::{cohorts, memberships, programmes, sessions};
 use crate::sessions::{Session, SessionStatus};
 use crate::vocab::{CohortId, CohortStatus, MemberRole, MemberStatus, UserId};
 
-/// `(cohort id, name, role, membership status, cohort status)`.
-pub type MyCohort = (CohortId, String, MemberRole, MemberStatus, CohortStatus);
+/// `(cohort id, name, role, membership status, cohort status, the
+/// programme's minimum attendance rate and submissions required)`.
+pub type MyCohort = (
+    CohortId,
+    String,
+    MemberRole,
+    MemberStatus,
+    CohortStatus,
+    i32,
+    i32,
+);
 
 /// Every membership of `user` that is not withdrawn or rejected, latest
-/// start first.
+/// start first, with what its programme asks to complete it (the
+/// progress of the learner's seats comes from the same read).
 pub fn my_cohorts(conn: &mut DbConnection, user: UserId) -> QueryResult<Vec<MyCohort>> {
     memberships::table
-        .inner_join(cohorts::table)
+        .inner_join(cohorts::table.inner_join(programmes::table))
         .filter(memberships::user_id.eq(user))
         .filter(
             memberships::status
@@ -30,6 +40,8 @@ pub fn my_cohorts(conn: &mut DbConnection, user: UserId) -> QueryResult<Vec<MyCo
             memberships::role,
             memberships::status,
             cohorts::status,
+            programmes::min_attendance_rate,
+            programmes::required_submissions,
         ))
         .load(conn)
 }

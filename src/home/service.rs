@@ -1,14 +1,18 @@
-//! The home screen: four reads of the caller's own things, no access rule
-//! beyond being signed in (everything listed is the caller's).
+//! The home screen: the caller's own things, no access rule beyond being
+//! signed in (everything listed is the caller's). One read of the
+//! memberships serves the cohorts and the progress; the next sessions are
+//! read only for someone active somewhere.
 
 use chrono::NaiveDateTime;
 
 use super::dto::{Home, HomeCohort, HomeEvent, HomeSession};
 use super::queries;
+use crate::cohorts::seats::holds_seat;
 use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::http::AuthUser;
 use crate::sessions::local_time;
+use crate::vocab::MemberStatus;
 
 /// Sessions the home screen shows at most.
 pub const NEXT_SESSIONS: i64 = 10;
@@ -19,11 +23,19 @@ pub fn home(
     now: NaiveDateTime,
     late_weight: f64,
 ) -> Result<Home, AppError> {
-    let progress = crate::progress::service::mine(conn, auth, now, late_weight)?;
-    let me = auth.id;
-    let cohorts = queries::my_cohorts(conn, me)?
+    let me = crate::users::actor(conn, auth)?.id;
+    let mine = queries::my_cohorts(conn, me)?;
+    // The seats a learner holds, in the same order as `my_learning`.
+    let learning = mine
+        .iter()
+        .filter(|m| holds_seat(m.2, m.3))
+        .map(|m| (m.0, m.1.clone(), m.5, m.6))
+        .collect();
+    let progress = crate::progress::service::mine_in(conn, me, learning, now, late_weight)?;
+    let active = mine.iter().any(|m| m.3 == MemberStatus::Active);
+    let cohorts = mine
         .into_iter()
-        .map(|(id, name, role, status, cohort_status)| HomeCohort {
+        .map(|(id, name, role, status, cohort_status, _, _)| HomeCohort {
             id,
             name,
             role,
@@ -31,7 +43,12 @@ pub fn home(
             cohort_status,
         })
         .collect();
-    let next_sessions = queries::next_sessions(conn, me, now, NEXT_SESSIONS)?
+    let upcoming = if active {
+        queries::next_sessions(conn, me, now, NEXT_SESSIONS)?
+    } else {
+        Vec::new()
+    };
+    let next_sessions = upcoming
         .into_iter()
         .map(|(s, timezone)| HomeSession {
             local_starts_at: local_time(s.starts_at, &timezone),

@@ -97,25 +97,29 @@ pub fn mine(
     late_weight: f64,
 ) -> Result<MyProgress, AppError> {
     let actor = crate::users::actor(conn, auth)?;
+    let learning = queries::my_learning(conn, actor.id)?;
+    mine_in(conn, actor.id, learning, now, late_weight)
+}
+
+/// The progress of `me` in the cohorts of `learning` (see
+/// [`queries::my_learning`]), whose rights were read already.
+pub fn mine_in(
+    conn: &mut DbConnection,
+    me: UserId,
+    learning: Vec<queries::Learning>,
+    now: NaiveDateTime,
+    late_weight: f64,
+) -> Result<MyProgress, AppError> {
     let mut items = Vec::new();
-    for (cohort, name, min_attendance_rate, required_submissions) in
-        queries::my_learning(conn, actor.id)?
-    {
+    for (cohort, name, min_attendance_rate, required_submissions) in learning {
         let rule = Rule {
             min_attendance_rate,
             required_submissions,
         };
-        let me = vec![(actor.id, String::new())];
-        let counting = Counting::load(conn, cohort, now)?;
-        let rows = of_learners(
-            conn,
-            cohort,
-            rule,
-            me,
-            Some(actor.id),
-            counting,
-            late_weight,
-        )?;
+        let only = vec![(me, String::new())];
+        // Not cached: the versions would be read for nothing.
+        let counting = Counting::load_unversioned(conn, cohort, now)?;
+        let rows = of_learners(conn, cohort, rule, only, Some(me), counting, late_weight)?;
         items.extend(rows.into_iter().map(|r| MyProgressItem {
             progress: r.progress,
             cohort_name: name.clone(),
