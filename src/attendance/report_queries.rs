@@ -49,30 +49,38 @@ pub struct Counting {
     pub versions: i64,
 }
 
+/// The sessions of `cohort` that count: counting for completion, not
+/// cancelled or deleted.
+#[diesel::dsl::auto_type]
+fn counting_sessions(cohort: CohortId) -> _ {
+    let counts: bool = true;
+    let scheduled: SessionStatus = SessionStatus::Scheduled;
+    sessions::table
+        .filter(sessions::cohort_id.eq(cohort))
+        .filter(sessions::counts_for_completion.eq(counts))
+        .filter(sessions::status.eq(scheduled))
+        .filter(sessions::deleted_at.is_null())
+}
+
 impl Counting {
     pub fn load(
         conn: &mut DbConnection,
         cohort: CohortId,
         now: NaiveDateTime,
     ) -> QueryResult<Self> {
-        let query = sessions::table
-            .filter(sessions::cohort_id.eq(cohort))
-            .filter(sessions::counts_for_completion.eq(true))
-            .filter(sessions::status.eq(SessionStatus::Scheduled))
-            .filter(sessions::deleted_at.is_null())
-            .select((sessions::id, sessions::ends_at, attendance_version()));
+        let query = counting_sessions(cohort).select((
+            sessions::id,
+            sessions::ends_at,
+            attendance_version(),
+        ));
         let rows: Vec<(SessionId, NaiveDateTime, i64)> =
             crate::on_backend!(conn, c => query.load(c))?;
-        let pending: Vec<SessionId> = rows
-            .iter()
-            .filter(|(_, ends_at, _)| *ends_at > now)
-            .map(|(id, _, _)| *id)
-            .collect();
-        Ok(Counting {
-            counted: i64::try_from(rows.len() - pending.len()).unwrap_or(i64::MAX),
-            pending,
-            versions: rows.iter().map(|(_, _, v)| v).sum(),
-        })
+        let versions = rows.iter().map(|(_, _, v)| v).sum();
+        Ok(Self::of(
+            rows.into_iter().map(|(id, end, _)| (id, end)),
+            now,
+            versions,
+        ))
     }
 
     /// The same without the versions (a sum over each session's shards),
@@ -82,23 +90,31 @@ impl Counting {
         cohort: CohortId,
         now: NaiveDateTime,
     ) -> QueryResult<Self> {
-        let query = sessions::table
-            .filter(sessions::cohort_id.eq(cohort))
-            .filter(sessions::counts_for_completion.eq(true))
-            .filter(sessions::status.eq(SessionStatus::Scheduled))
-            .filter(sessions::deleted_at.is_null())
-            .select((sessions::id, sessions::ends_at));
+        let query = counting_sessions(cohort).select((sessions::id, sessions::ends_at));
         let rows: Vec<(SessionId, NaiveDateTime)> = crate::on_backend!(conn, c => query.load(c))?;
-        let pending: Vec<SessionId> = rows
-            .iter()
-            .filter(|(_, ends_at)| *ends_at > now)
-            .map(|(id, _)| *id)
-            .collect();
-        Ok(Counting {
-            counted: i64::try_from(rows.len() - pending.len()).unwrap_or(i64::MAX),
+        Ok(Self::of(rows.into_iter(), now, 0))
+    }
+
+    /// Sessions `(id, end)` split at `now` into counted and pending.
+    fn of(
+        rows: impl Iterator<Item = (SessionId, NaiveDateTime)>,
+        now: NaiveDateTime,
+        versions: i64,
+    ) -> Self {
+        let mut counted = 0;
+        let mut pending = Vec::new();
+        for (id, ends_at) in rows {
+            if ends_at > now {
+                pending.push(id);
+            } else {
+                counted += 1;
+            }
+        }
+        Counting {
+            counted,
             pending,
-            versions: 0,
-        })
+            versions,
+        }
     }
 
     /// The key of the report of `cohort` (as read, with its versions) over
