@@ -5,13 +5,14 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 
 use crate::attendance::AttendanceStatus;
+use crate::db::DbConnection;
 use crate::schema::{attendance, session_feedback, sessions};
 use crate::sessions::{SessionKind, SessionStatus};
 use crate::vocab::{CohortId, SessionId, UserId};
 
 /// The status the learner was marked with in the session, if any.
 pub fn attendance_status(
-    conn: &mut crate::db::DbConnection,
+    conn: &mut DbConnection,
     session: SessionId,
     user: UserId,
 ) -> QueryResult<Option<AttendanceStatus>> {
@@ -25,7 +26,7 @@ pub fn attendance_status(
 /// Saves the learner's rating, replacing an earlier one (one statement,
 /// so two at once leave one row); the row as saved.
 pub fn save(
-    conn: &mut crate::db::DbConnection,
+    conn: &mut DbConnection,
     session: SessionId,
     user: UserId,
     rating: i32,
@@ -60,10 +61,7 @@ pub fn save(
 }
 
 /// How many learners gave each rating to the session: `(rating, count)`.
-pub fn ratings(
-    conn: &mut crate::db::DbConnection,
-    session: SessionId,
-) -> QueryResult<Vec<(i32, i64)>> {
+pub fn ratings(conn: &mut DbConnection, session: SessionId) -> QueryResult<Vec<(i32, i64)>> {
     session_feedback::table
         .filter(session_feedback::session_id.eq(session))
         .group_by(session_feedback::rating)
@@ -72,10 +70,7 @@ pub fn ratings(
 }
 
 /// The session's comments, in no particular order.
-pub fn comments(
-    conn: &mut crate::db::DbConnection,
-    session: SessionId,
-) -> QueryResult<Vec<String>> {
+pub fn comments(conn: &mut DbConnection, session: SessionId) -> QueryResult<Vec<String>> {
     session_feedback::table
         .filter(session_feedback::session_id.eq(session))
         .filter(session_feedback::comment.is_not_null())
@@ -94,10 +89,7 @@ pub type RatingRow = (
     i64,
 );
 
-pub fn cohort_ratings(
-    conn: &mut crate::db::DbConnection,
-    cohort: CohortId,
-) -> QueryResult<Vec<RatingRow>> {
+pub fn cohort_ratings(conn: &mut DbConnection, cohort: CohortId) -> QueryResult<Vec<RatingRow>> {
     session_feedback::table
         .inner_join(sessions::table)
         .filter(sessions::cohort_id.eq(cohort))

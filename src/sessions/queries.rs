@@ -79,13 +79,6 @@ pub fn is_active_trainer(
     .get_result(conn)
 }
 
-pub fn insert_session(conn: &mut DbConnection, row: &Session) -> QueryResult<()> {
-    diesel::insert_into(sessions::table)
-        .values(row)
-        .execute(conn)?;
-    Ok(())
-}
-
 /// Serialises the scheduling of `trainer`'s sessions: on PostgreSQL their
 /// user row stays locked (without blocking references to it) until the
 /// end of the transaction, so two requests cannot both find a slot free
@@ -197,7 +190,8 @@ pub fn count_in_series(conn: &mut DbConnection, series: SeriesId) -> QueryResult
         .get_result(conn)
 }
 
-/// The occurrences of a series, in one statement (at most 100 rows).
+/// New sessions in one statement: one, or the occurrences of a series
+/// (at most 100 rows).
 pub fn insert_sessions(conn: &mut DbConnection, rows: &[Session]) -> QueryResult<usize> {
     crate::on_backend!(conn, c => diesel::insert_into(sessions::table).values(rows).execute(c))
 }

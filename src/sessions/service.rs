@@ -217,7 +217,7 @@ pub fn create_session(
             )?;
         }
         let row = new_session(id, &body, starts_at, ends_at, None, now);
-        queries::insert_session(conn, &row)?;
+        queries::insert_sessions(conn, std::slice::from_ref(&row))?;
         Ok::<_, AppError>((row, cohort.timezone))
     })?;
     Ok(SessionDto::new(session, &timezone))

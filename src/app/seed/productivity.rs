@@ -11,10 +11,10 @@ use rand::seq::IndexedRandom;
 use rand::Rng;
 
 use crate::attendance::AttendanceStatus;
+use crate::auth::invitation_service::new_invitation;
 use crate::auth::rows::Invitation;
 use crate::cohorts::members::Membership;
 use crate::cohorts::{Cohort, CohortStatus, MemberRole, MemberStatus};
-use crate::crypto::{hash_token, random_token};
 use crate::db::instants::Ts;
 use crate::db::{write_tx, DbConnection};
 use crate::schema::{
@@ -423,14 +423,9 @@ fn seed_invited(
     // those of a real import but the people they were sent to.
     let links: Vec<Invitation> = people
         .iter()
-        .map(|(id, _, _)| Invitation {
-            token_hash: hash_token(&random_token()),
-            user_id: *id,
-            cohort_id: Some(cohort.id),
-            created_by: by,
-            created_at: imported_at,
-            expires_at: imported_at + Duration::days(invitation_days),
-            used_at: None,
+        .map(|(id, _, _)| {
+            let (_, row) = new_invitation(*id, Some(cohort.id), by, imported_at, invitation_days);
+            row
         })
         .collect();
     insert_chunks!(conn, invitations::table, links);

@@ -142,20 +142,18 @@ pub fn withdraw(
 }
 
 /// The accounts of `emails` (stored lower-cased): `(id, email, has a
-/// password)`.
+/// password)`. The hashes themselves stay in the database.
 pub fn accounts_by_email(
     conn: &mut DbConnection,
     emails: &[String],
 ) -> QueryResult<Vec<(UserId, String, bool)>> {
     let mut out = Vec::new();
     for chunk in emails.chunks(500) {
-        let rows: Vec<(UserId, String, String)> = users::table
-            .filter(users::email.eq_any(chunk))
-            .select((users::id, users::email, users::password_hash))
-            .load(conn)?;
         out.extend(
-            rows.into_iter()
-                .map(|(id, email, hash)| (id, email, !hash.is_empty())),
+            users::table
+                .filter(users::email.eq_any(chunk))
+                .select((users::id, users::email, users::password_hash.ne("")))
+                .load::<(UserId, String, bool)>(conn)?,
         );
     }
     Ok(out)
