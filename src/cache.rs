@@ -1,5 +1,5 @@
-//! Answers worth keeping: rosters and session lists, as the JSON bytes sent,
-//! with their ETag.
+//! Answers worth keeping: rosters, session lists, reports and the home
+//! screen, as the JSON bytes sent, with their ETag.
 //!
 //! A cached answer is keyed by the versions of everything it was made from
 //! (see migration `list_versions`: database triggers bump them on every
@@ -9,6 +9,9 @@
 //!   misses: processes of a scale-out never serve each other stale answers;
 //! - content read after the versions is at least as new as they say, so an
 //!   entry is never older than its key.
+//!
+//! An answer that time alone changes (the home screen, once a session it
+//! lists ends) also says from when it is stale, on the application's clock.
 //!
 //! Each process keeps its own bounded memory (`RESPONSE_CACHE_MB`), oldest
 //! entry out first; entries also expire after [`MAX_AGE`], which bounds
@@ -25,6 +28,7 @@ use std::time::{Duration, Instant};
 use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
+use chrono::NaiveDateTime;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -40,6 +44,9 @@ pub struct Cached {
     pub body: Bytes,
     pub etag: String,
     stored_at: Instant,
+    /// For an answer that time alone changes (a session ends, say): the
+    /// instant, on the application's clock, from which it is stale.
+    until: Option<NaiveDateTime>,
 }
 
 impl Cached {
@@ -56,7 +63,24 @@ impl Cached {
             etag: weak_etag(&digest[..16]),
             body,
             stored_at: Instant::now(),
+            until: None,
         }
+    }
+
+    /// The same answer, stale from `until` on (never if `None`).
+    pub fn valid_until(self, until: Option<NaiveDateTime>) -> Cached {
+        Cached { until, ..self }
+    }
+
+    /// Whether the answer may still serve at `now` (`None`: a caller that
+    /// does not know the time, for whom an answer with an end is stale).
+    fn serves_at(&self, now: Option<NaiveDateTime>) -> bool {
+        self.stored_at.elapsed() < MAX_AGE
+            && match (self.until, now) {
+                (None, _) => true,
+                (Some(until), Some(now)) => now < until,
+                (Some(_), None) => false,
+            }
     }
 }
 
@@ -138,15 +162,17 @@ impl ResponseCache {
 
     /// The answer stored under `key`, unless it has expired.
     pub fn get(&self, key: &str) -> Option<Arc<Cached>> {
+        self.get_at(key, None)
+    }
+
+    /// The answer stored under `key`, unless it has expired or is stale at
+    /// `now`.
+    fn get_at(&self, key: &str, now: Option<NaiveDateTime>) -> Option<Arc<Cached>> {
         if self.budget == 0 {
             return None;
         }
         let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        inner
-            .entries
-            .get(key)
-            .filter(|c| c.stored_at.elapsed() < MAX_AGE)
-            .cloned()
+        inner.entries.get(key).filter(|c| c.serves_at(now)).cloned()
     }
 
     /// The answer stored under `key`, or the one `make` builds, kept for
@@ -156,15 +182,27 @@ impl ResponseCache {
         key: &impl CacheKey,
         make: impl FnOnce() -> Result<Cached, E>,
     ) -> Result<Arc<Cached>, E> {
-        self.get_or_make(key.cache_key(), make)
+        self.get_or_make(key.cache_key(), None, make)
+    }
+
+    /// The same for an answer that may go stale with time (see
+    /// [`Cached::valid_until`]), at `now` on the application's clock.
+    pub fn get_or_make_at<E>(
+        &self,
+        key: &impl CacheKey,
+        now: NaiveDateTime,
+        make: impl FnOnce() -> Result<Cached, E>,
+    ) -> Result<Arc<Cached>, E> {
+        self.get_or_make(key.cache_key(), Some(now), make)
     }
 
     fn get_or_make<E>(
         &self,
         key: String,
+        now: Option<NaiveDateTime>,
         make: impl FnOnce() -> Result<Cached, E>,
     ) -> Result<Arc<Cached>, E> {
-        if let Some(hit) = self.get(&key) {
+        if let Some(hit) = self.get_at(&key, now) {
             return Ok(hit);
         }
         let made = Arc::new(make()?);
@@ -216,12 +254,16 @@ mod tests {
     fn the_oldest_entries_leave_first_within_the_budget() {
         let cache = ResponseCache::new(1000);
         for k in 0..10 {
-            cache.get_or_make(format!("k{k}"), || answer(98)).unwrap();
+            cache
+                .get_or_make(format!("k{k}"), None, || answer(98))
+                .unwrap();
         }
         // 10 entries of 100 bytes (98 + a 2-byte key) fill 1000 bytes exactly.
         assert_eq!(cache.len(), 10);
         // A 3-byte key: 100 bytes again, so exactly one entry leaves.
-        cache.get_or_make("k10".into(), || answer(97)).unwrap();
+        cache
+            .get_or_make("k10".into(), None, || answer(97))
+            .unwrap();
         assert_eq!(cache.len(), 10);
         assert!(cache.get("k0").is_none());
         assert!(cache.get("k1").is_some());
@@ -231,14 +273,14 @@ mod tests {
     #[test]
     fn a_hit_does_not_make_again_and_a_miss_does() {
         let cache = ResponseCache::new(1 << 20);
-        let first = cache.get_or_make("a".into(), || answer(10)).unwrap();
+        let first = cache.get_or_make("a".into(), None, || answer(10)).unwrap();
         let again = cache
-            .get_or_make("a".into(), || -> Result<Cached, ()> {
+            .get_or_make("a".into(), None, || -> Result<Cached, ()> {
                 panic!("made twice")
             })
             .unwrap();
         assert!(Arc::ptr_eq(&first, &again));
-        let failed = cache.get_or_make("b".into(), || Err::<Cached, _>("no"));
+        let failed = cache.get_or_make("b".into(), None, || Err::<Cached, _>("no"));
         assert_eq!(failed.unwrap_err(), "no");
         assert!(cache.get("b").is_none());
     }
@@ -246,14 +288,38 @@ mod tests {
     #[test]
     fn a_zero_budget_or_an_oversized_answer_keeps_nothing() {
         let off = ResponseCache::new(0);
-        let made = off.get_or_make("a".into(), || answer(10)).unwrap();
+        let made = off.get_or_make("a".into(), None, || answer(10)).unwrap();
         assert_eq!(made.body.len(), 10);
         assert!(off.get("a").is_none());
         let small = ResponseCache::new(800);
-        small.get_or_make("big".into(), || answer(101)).unwrap();
+        small
+            .get_or_make("big".into(), None, || answer(101))
+            .unwrap();
         assert!(small.get("big").is_none());
-        small.get_or_make("ok".into(), || answer(98)).unwrap();
+        small.get_or_make("ok".into(), None, || answer(98)).unwrap();
         assert!(small.get("ok").is_some());
+    }
+
+    #[test]
+    fn an_answer_with_an_end_serves_until_then_and_only_to_who_knows_the_time() {
+        let cache = ResponseCache::new(1 << 20);
+        let t = |h| {
+            chrono::NaiveDate::from_ymd_opt(2026, 3, 2)
+                .unwrap()
+                .and_hms_opt(h, 0, 0)
+                .unwrap()
+        };
+        let timed = || -> Result<Cached, ()> { Ok(answer(10)?.valid_until(Some(t(10)))) };
+        let first = cache.get_or_make("h".into(), Some(t(8)), timed).unwrap();
+        let hit = cache.get_or_make("h".into(), Some(t(9)), timed).unwrap();
+        assert!(Arc::ptr_eq(&first, &hit), "before its end: a hit");
+        let after = cache.get_or_make("h".into(), Some(t(10)), timed).unwrap();
+        assert!(!Arc::ptr_eq(&first, &after), "at its end: made again");
+        assert!(
+            cache.get("h").is_none(),
+            "stale to a caller without the time"
+        );
+        assert!(cache.get_at("h", Some(t(9))).is_some());
     }
 
     #[test]

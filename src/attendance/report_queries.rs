@@ -44,6 +44,8 @@ pub struct Counting {
     pub counted: i64,
     /// Those that have not ended yet.
     pub pending: Vec<SessionId>,
+    /// When the first of those ends (and the counts change).
+    pub next_end: Option<NaiveDateTime>,
     /// The sum of their attendance versions (see `crate::cache`): it grows
     /// with every change to a record of theirs.
     pub versions: i64,
@@ -103,9 +105,11 @@ impl Counting {
     ) -> Self {
         let mut counted = 0;
         let mut pending = Vec::new();
+        let mut next_end: Option<NaiveDateTime> = None;
         for (id, ends_at) in rows {
             if ends_at > now {
                 pending.push(id);
+                next_end = crate::clock::earliest(next_end, Some(ends_at));
             } else {
                 counted += 1;
             }
@@ -113,6 +117,7 @@ impl Counting {
         Counting {
             counted,
             pending,
+            next_end,
             versions,
         }
     }

@@ -1,13 +1,79 @@
-//! The home screen's reads: the caller's memberships and the next sessions
+//! The home screen's reads: the key of its cached answer with the caller's
+//! rights, then (on a miss) the caller's memberships and the next sessions
 //! of the cohorts they are active in, each in one query.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::cache::CacheKey;
 use crate::db::DbConnection;
-use crate::schema::{cohorts, memberships, programmes, sessions};
+use crate::schema::{
+    cohorts, country_coordinators, memberships, programmes, revoked_sessions, sessions, users,
+};
 use crate::sessions::{Session, SessionStatus};
-use crate::vocab::{CohortId, CohortStatus, MemberRole, MemberStatus, UserId};
+use crate::users::queries::{session_revoked, Rights};
+use crate::vocab::{CohortId, CohortStatus, LoginSessionId, MemberRole, MemberStatus, UserId};
+
+/// What a cached home is made of (see migration `home_stamps`): the
+/// caller's stamp, which moves with their memberships, attendance and
+/// tickets and with what the home shows of their cohorts, programmes and
+/// events; and the sum of the session and case-study versions of their
+/// cohorts (a set the stamp pins, so for one stamp the sum only grows).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HomeKey {
+    pub user: UserId,
+    pub stamp: i64,
+    pub cohorts: i64,
+}
+
+impl CacheKey for HomeKey {}
+
+crate::static_sql!(
+    /// The caller's home stamp (0 before anything bumped it).
+    HomeStamp: diesel::sql_types::BigInt =
+        "(SELECT CAST(COALESCE(MAX(home_stamps.version), 0) AS BIGINT) \
+         FROM home_stamps WHERE home_stamps.user_id = users.id)"
+);
+
+crate::static_sql!(
+    /// The sum of the versions of the sessions and case studies of the
+    /// caller's cohorts.
+    CohortStamps: diesel::sql_types::BigInt =
+        "(SELECT CAST(COALESCE(SUM(c.sessions_version + c.casework_version), 0) AS BIGINT) \
+         FROM memberships m JOIN cohorts c ON c.id = m.cohort_id \
+         WHERE m.user_id = users.id)"
+);
+
+/// The caller's [`Rights`] (see `users::queries::rights`), each row with
+/// the two parts of their [`HomeKey`]: one round trip decides a cache hit.
+pub fn rights_and_key(
+    conn: &mut DbConnection,
+    id: UserId,
+    session: LoginSessionId,
+) -> QueryResult<Vec<(Rights, i64, i64)>> {
+    let query = rights_and_key_query(id, session);
+    // On the concrete connection: see `db::on_backend!` (every request).
+    crate::on_backend!(conn, c => query.load(c))
+}
+
+#[diesel::dsl::auto_type]
+fn rights_and_key_query(id: UserId, session: LoginSessionId) -> _ {
+    let revoked: diesel::dsl::exists<diesel::dsl::Find<revoked_sessions::table, LoginSessionId>> =
+        session_revoked(session);
+    users::table
+        .left_join(country_coordinators::table)
+        .filter(users::id.eq(id))
+        .select((
+            (
+                users::is_admin,
+                users::is_active,
+                country_coordinators::country_code.nullable(),
+                revoked,
+            ),
+            HomeStamp,
+            CohortStamps,
+        ))
+}
 
 /// `(cohort id, name, role, membership status, cohort status, the
 /// programme's minimum attendance rate and submissions required)`.
@@ -69,4 +135,16 @@ pub fn next_sessions(
         .limit(limit)
         .select((Session::as_select(), cohorts::timezone))
         .load(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::kept_prepared;
+
+    #[test]
+    fn the_key_query_stays_prepared() {
+        let session = LoginSessionId(uuid::Uuid::nil());
+        assert!(kept_prepared(&rights_and_key_query(UserId::new(), session)));
+    }
 }

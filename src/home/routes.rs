@@ -1,9 +1,10 @@
 //! The HTTP handler of the home screen.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::dto::Home;
 use super::service;
+use crate::cache::{self, JSON};
 use crate::db;
 use crate::error::{AppError, Problem};
 use crate::http::AuthUser;
@@ -18,12 +19,17 @@ use crate::state::AppState;
         (status = 401, body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn my_home(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpResponse, AppError> {
+pub async fn my_home(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: AuthUser,
+) -> Result<HttpResponse, AppError> {
     let now = state.clock.now_naive();
     let late_weight = state.settings.attendance_late_weight;
-    let body = db::run(&state.pool, move |conn| {
-        service::home(conn, &auth, now, late_weight)
+    let cache = state.cache.clone();
+    let answer = db::run(&state.pool, move |conn| {
+        service::home(conn, &cache, &auth, now, late_weight)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(body))
+    Ok(cache::respond(&req, &answer, JSON))
 }

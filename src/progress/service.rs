@@ -98,19 +98,21 @@ pub fn mine(
 ) -> Result<MyProgress, AppError> {
     let actor = crate::users::actor(conn, auth)?;
     let learning = queries::my_learning(conn, actor.id)?;
-    mine_in(conn, actor.id, learning, now, late_weight)
+    Ok(mine_in(conn, actor.id, learning, now, late_weight)?.0)
 }
 
 /// The progress of `me` in the cohorts of `learning` (see
-/// [`queries::my_learning`]), whose rights were read already.
+/// [`queries::my_learning`]), whose rights were read already, and when it
+/// next changes with time alone (the end of a session that counts).
 pub fn mine_in(
     conn: &mut DbConnection,
     me: UserId,
     learning: Vec<queries::Learning>,
     now: NaiveDateTime,
     late_weight: f64,
-) -> Result<MyProgress, AppError> {
+) -> Result<(MyProgress, Option<NaiveDateTime>), AppError> {
     let mut items = Vec::new();
+    let mut changes_at: Option<NaiveDateTime> = None;
     for (cohort, name, min_attendance_rate, required_submissions) in learning {
         let rule = Rule {
             min_attendance_rate,
@@ -119,13 +121,14 @@ pub fn mine_in(
         let only = vec![(me, String::new())];
         // Not cached: the versions would be read for nothing.
         let counting = Counting::load_unversioned(conn, cohort, now)?;
+        changes_at = crate::clock::earliest(changes_at, counting.next_end);
         let rows = of_learners(conn, cohort, rule, only, Some(me), counting, late_weight)?;
         items.extend(rows.into_iter().map(|r| MyProgressItem {
             progress: r.progress,
             cohort_name: name.clone(),
         }));
     }
-    Ok(MyProgress { items })
+    Ok((MyProgress { items }, changes_at))
 }
 
 /// `GET /cohorts/{id}/progress` (staff, trainers), kept to those who have

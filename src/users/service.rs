@@ -44,7 +44,14 @@ fn load_actor(
     id: UserId,
     session: LoginSessionId,
 ) -> Result<Actor, AppError> {
-    let rows = queries::rights(conn, id, session)?;
+    actor_of(id, queries::rights(conn, id, session)?)
+}
+
+/// The caller `id` with these [`queries::Rights`] (read by
+/// `queries::rights`, or with more columns by an area's own query), refused
+/// like a bad token when the account is gone or deactivated or its login
+/// session was ended.
+pub fn actor_of(id: UserId, rows: Vec<queries::Rights>) -> Result<Actor, AppError> {
     let Some(&(is_admin, true, _, false)) = rows.first() else {
         return Err(AppError::Unauthorized(Msg::InvalidToken));
     };

@@ -163,3 +163,219 @@ async fn a_newcomer_has_an_empty_home_and_strangers_none() {
         .await
         .assert_problem(401, "unauthorized");
 }
+
+/// Reads the home of `who` on `app`; with `held`, asserts the answer is not
+/// the one of that ETag (a cached home must not outlive what it shows).
+async fn home_of(app: &TestApp, who: &Session, held: Option<&str>, what: &str) -> (Value, String) {
+    let res = match held {
+        Some(etag) => {
+            app.request(
+                awc::http::Method::GET,
+                "/api/v1/me/home",
+                Some(&who.access_token),
+                None,
+                &[("If-None-Match", etag)],
+            )
+            .await
+        }
+        None => app.get("/api/v1/me/home", Some(&who.access_token)).await,
+    };
+    assert_eq!(res.status, 200, "{what}: {}", res.text());
+    let etag = res.header("etag").expect("etag");
+    assert_ne!(Some(etag.as_str()), held, "{what}");
+    (res.json(), etag)
+}
+
+#[actix_rt::test]
+async fn a_cached_home_follows_every_change_it_shows_whichever_server_writes() {
+    // Arrange: a learner in a class (one session, 09:00-11:00 on the first
+    // day); every write goes through a second server on the same database,
+    // every read through the first, which keeps the home it made.
+    let c = crate::fixtures::class(&["Awa"]).await;
+    let (a, b) = (&c.app, &c.app.sibling().await);
+    let (learner, admin, trainer) = (&c.learners[0], &c.admin, &c.trainer);
+    let (home, mut etag) = home_of(a, learner, None, "first read").await;
+    assert_eq!(home["next_sessions"].as_array().unwrap().len(), 1);
+    let again = a
+        .request(
+            awc::http::Method::GET,
+            "/api/v1/me/home",
+            Some(&learner.access_token),
+            None,
+            &[("If-None-Match", &etag)],
+        )
+        .await;
+    assert_eq!(again.status, 304, "nothing changed");
+    let write = |res: crate::helpers::TestResponse, what: &str| {
+        assert!(res.status < 300, "{what}: {}", res.text());
+        res.json()
+    };
+
+    // The cohort's name.
+    write(
+        b.patch(
+            &format!("/api/v1/cohorts/{}", c.cohort),
+            Some(&admin.access_token),
+            &json!({ "name": "Cohorte renommée" }),
+        )
+        .await,
+        "rename",
+    );
+    let (home, e) = home_of(a, learner, Some(&etag), "cohort renamed").await;
+    assert_eq!(home["cohorts"][0]["name"], "Cohorte renommée");
+    etag = e;
+
+    // A session's title (the cohort's sessions version).
+    write(
+        b.patch(
+            &format!("/api/v1/sessions/{}", c.session),
+            Some(&admin.access_token),
+            &json!({ "title": "Formats courts" }),
+        )
+        .await,
+        "session",
+    );
+    let (home, e) = home_of(a, learner, Some(&etag), "session retitled").await;
+    assert_eq!(home["next_sessions"][0]["title"], "Formats courts");
+    etag = e;
+
+    // The programme's rule.
+    let cohort = a
+        .get(
+            &format!("/api/v1/cohorts/{}", c.cohort),
+            Some(&admin.access_token),
+        )
+        .await
+        .json();
+    let programme = cohort["programme_id"].as_str().unwrap();
+    write(
+        b.patch(
+            &format!("/api/v1/programmes/{programme}"),
+            Some(&admin.access_token),
+            &json!({ "required_submissions": 1 }),
+        )
+        .await,
+        "rule",
+    );
+    let (home, e) = home_of(a, learner, Some(&etag), "rule changed").await;
+    assert_eq!(home["progress"][0]["required_submissions"], 1);
+    etag = e;
+
+    // Accepted work (the cohort's case-study version).
+    let work = b
+        .post(
+            &format!("/api/v1/sessions/{}/assignment", c.session),
+            Some(&trainer.access_token),
+            &json!({ "brief": "Analysez une campagne.", "due_at": "2026-03-09T18:00:00Z", "max_score": 20 }),
+        )
+        .await;
+    let work = write(work, "assignment");
+    let sub = crate::casework::hand_in(
+        b,
+        &learner.access_token,
+        work["id"].as_str().unwrap(),
+        json!({ "body": "Analyse" }),
+    )
+    .await
+    .json();
+    let reviewed = crate::casework::review(
+        b,
+        &trainer.access_token,
+        sub["id"].as_str().unwrap(),
+        json!({ "status": "accepted", "score": 15 }),
+    )
+    .await;
+    write(reviewed, "review");
+    let (home, e) = home_of(a, learner, Some(&etag), "work accepted").await;
+    assert_eq!(home["progress"][0]["submissions_accepted"], 1);
+    etag = e;
+
+    // A ticket, then the event's title.
+    let event = write(
+        b.post(
+            "/api/v1/events",
+            Some(&admin.access_token),
+            &json!({
+                "title": "Meetup", "country_code": "CI", "status": "published",
+                "starts_at": "2026-03-04T09:00:00Z", "ends_at": "2026-03-04T12:00:00Z",
+                "venue": "Abidjan",
+            }),
+        )
+        .await,
+        "event",
+    );
+    let event = event["id"].as_str().unwrap();
+    let ticket = b
+        .request(
+            awc::http::Method::POST,
+            &format!("/api/v1/events/{event}/registrations"),
+            Some(&learner.access_token),
+            None,
+            &[],
+        )
+        .await;
+    let ticket = write(ticket, "registration");
+    let (home, e) = home_of(a, learner, Some(&etag), "registered").await;
+    assert_eq!(home["events"][0]["title"], "Meetup");
+    etag = e;
+    write(
+        b.patch(
+            &format!("/api/v1/events/{event}"),
+            Some(&admin.access_token),
+            &json!({ "title": "Meetup des CM" }),
+        )
+        .await,
+        "event title",
+    );
+    let (home, e) = home_of(a, learner, Some(&etag), "event retitled").await;
+    assert_eq!(home["events"][0]["title"], "Meetup des CM");
+    etag = e;
+
+    // Time alone: once the session is over it leaves the list and counts,
+    // unattended.
+    a.clock.advance(chrono::Duration::hours(4));
+    b.clock.advance(chrono::Duration::hours(4));
+    let (home, e) = home_of(a, learner, Some(&etag), "session over").await;
+    assert_eq!(home["next_sessions"], json!([]));
+    assert_eq!(home["progress"][0]["sessions_counted"], 1);
+    assert_eq!(home["progress"][0]["attendance_rate"], 0.0);
+    etag = e;
+
+    // The learner's own attendance.
+    write(
+        b.put(
+            &format!("/api/v1/sessions/{}/attendance", c.session),
+            Some(&trainer.access_token),
+            &json!({ "records": [{ "user_id": learner.user_id, "status": "present" }] }),
+        )
+        .await,
+        "roll call",
+    );
+    let (home, e) = home_of(a, learner, Some(&etag), "marked present").await;
+    assert_eq!(home["progress"][0]["attendance_rate"], 100.0);
+    etag = e;
+
+    // The ticket cancelled, then the membership.
+    let cancelled = b
+        .delete(
+            &format!(
+                "/api/v1/events/{event}/registrations/{}",
+                ticket["id"].as_str().unwrap()
+            ),
+            Some(&learner.access_token),
+        )
+        .await;
+    assert!(cancelled.status < 300, "{}", cancelled.text());
+    let (home, e) = home_of(a, learner, Some(&etag), "ticket cancelled").await;
+    assert_eq!(home["events"], json!([]));
+    etag = e;
+    let left = b
+        .delete(
+            &format!("/api/v1/cohorts/{}/members/{}", c.cohort, learner.user_id),
+            Some(&admin.access_token),
+        )
+        .await;
+    assert!(left.status < 300, "{}", left.text());
+    let (home, _) = home_of(a, learner, Some(&etag), "withdrawn").await;
+    assert_eq!(home["cohorts"], json!([]));
+}

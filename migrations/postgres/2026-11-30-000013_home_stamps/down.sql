@@ -1,0 +1,18 @@
+DROP TRIGGER home_stamps_event ON events;
+DROP FUNCTION home_stamps_event();
+DROP TRIGGER home_stamps_programme ON programmes;
+DROP FUNCTION home_stamps_programme();
+DROP TRIGGER home_stamps_cohort ON cohorts;
+DROP FUNCTION home_stamps_cohort();
+DROP TRIGGER home_stamps_registrations_insert ON event_registrations;
+DROP TRIGGER home_stamps_registrations_update ON event_registrations;
+DROP TRIGGER home_stamps_registrations_delete ON event_registrations;
+DROP TRIGGER home_stamps_attendance_insert ON attendance;
+DROP TRIGGER home_stamps_attendance_update ON attendance;
+DROP TRIGGER home_stamps_attendance_delete ON attendance;
+DROP TRIGGER home_stamps_memberships_insert ON memberships;
+DROP TRIGGER home_stamps_memberships_update ON memberships;
+DROP TRIGGER home_stamps_memberships_delete ON memberships;
+DROP FUNCTION home_stamps_statement();
+DROP FUNCTION home_stamps_bump(TEXT[]);
+DROP TABLE home_stamps;

@@ -1,0 +1,13 @@
+DROP TRIGGER home_stamps_event;
+DROP TRIGGER home_stamps_programme;
+DROP TRIGGER home_stamps_cohort;
+DROP TRIGGER home_stamps_memberships_insert;
+DROP TRIGGER home_stamps_memberships_update;
+DROP TRIGGER home_stamps_memberships_delete;
+DROP TRIGGER home_stamps_attendance_insert;
+DROP TRIGGER home_stamps_attendance_update;
+DROP TRIGGER home_stamps_attendance_delete;
+DROP TRIGGER home_stamps_registrations_insert;
+DROP TRIGGER home_stamps_registrations_update;
+DROP TRIGGER home_stamps_registrations_delete;
+DROP TABLE home_stamps;
