@@ -21,7 +21,7 @@ use crate::schema::{
     assignments, attendance, cohorts, materials, memberships, sessions, submissions,
 };
 use crate::sessions::Session;
-use crate::vocab::{CohortId, MemberStatus, UserId};
+use crate::vocab::{CohortId, LoginSessionId, MemberStatus, UserId};
 
 /// One row of the change log.
 #[derive(Debug, Clone, QueryableByName)]
@@ -90,6 +90,9 @@ pub fn changes_after_seq(
 
 /// What one PostgreSQL read of the log found (see [`changes_between`]).
 pub struct PgRead {
+    /// Whether the account is active and the login session live (nothing
+    /// else is read when not).
+    pub allowed: bool,
     /// Rows below this transaction id are pruned.
     pub horizon: i64,
     /// The snapshot read up to.
@@ -99,6 +102,8 @@ pub struct PgRead {
 
 #[derive(QueryableByName)]
 struct PgReadRow {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    allowed: bool,
     #[diesel(sql_type = BigInt)]
     horizon: i64,
     #[diesel(sql_type = Text)]
@@ -117,29 +122,33 @@ struct PgReadRow {
 
 /// PostgreSQL: the caller's rows written by transactions visible in
 /// `upper` (the current snapshot when `None`) but not in `lower`, after
-/// the cursor `(pos, seq)`, in that order; with the log's horizon and the
-/// snapshot read up to. One round trip: the function `sync_read`
-/// (migration `sync_read`), whose query plan the connection keeps.
+/// the cursor `(pos, seq)`, in that order; with the log's horizon, the
+/// snapshot read up to and whether the caller's account and login
+/// `session` are still good. One round trip: the function `sync_read`
+/// (migrations `sync_read`, `sync_read_rights`), whose query plans the
+/// connection keeps.
 pub fn changes_between(
     conn: &mut DbConnection,
     user: UserId,
+    session: LoginSessionId,
     lower: &str,
     upper: Option<&str>,
     after: (i64, i64),
     limit: i64,
 ) -> QueryResult<PgRead> {
     let found: Vec<PgReadRow> =
-        diesel::sql_query("SELECT * FROM sync_read($1, $2, $3, $4, $5, $6)")
+        diesel::sql_query("SELECT * FROM sync_read($1, $2, $3, $4, $5, $6, $7)")
             .bind::<Text, _>(user.to_string())
+            .bind::<Text, _>(session.to_string())
             .bind::<Text, _>(lower)
             .bind::<Nullable<Text>, _>(upper)
             .bind::<BigInt, _>(after.0)
             .bind::<BigInt, _>(after.1)
             .bind::<BigInt, _>(limit)
             .load(conn)?;
-    let (horizon, upper) = found
+    let (allowed, horizon, upper) = found
         .first()
-        .map(|r| (r.horizon, r.upper_snapshot.clone()))
+        .map(|r| (r.allowed, r.horizon, r.upper_snapshot.clone()))
         .ok_or(diesel::result::Error::NotFound)?;
     let rows = found
         .into_iter()
@@ -154,6 +163,7 @@ pub fn changes_between(
         })
         .collect();
     Ok(PgRead {
+        allowed,
         horizon,
         upper,
         rows,

@@ -277,9 +277,14 @@ pub fn sync(
     };
     let postgres = conn.is_postgres();
     let token = read_token(postgres, since)?;
+    // A re-sync on PostgreSQL reads the caller's rights and the horizon
+    // with the log (`log_sync`).
+    let token = match token {
+        Some(t) if postgres && !t.f => return log_sync(conn, auth, t, postgres, limit),
+        other => other,
+    };
     let me = crate::users::actor(conn, auth)?.id;
-    // A re-sync on PostgreSQL reads the horizon with the log (`log_sync`).
-    if let Some(t) = token.as_ref().filter(|t| t.f || !postgres) {
+    if let Some(t) = token.as_ref() {
         if expired(read_from(postgres, &t.b)?, q::pruned_below(conn)?) {
             return Err(AppError::Gone(Msg::SyncTokenExpired));
         }
@@ -296,8 +301,9 @@ pub fn sync(
             first_sync(conn, &reach, t.b, kind, after, limit)
         }
         // The log is read first: an unchanged re-sync, the common case,
-        // costs the caller's rights, the horizon and one read of the log.
-        Some(t) => log_sync(conn, me, t, postgres, limit),
+        // costs the caller's rights, the horizon and one read of the log
+        // (on PostgreSQL, one call for the three).
+        Some(t) => log_sync(conn, auth, t, postgres, limit),
     }
 }
 
@@ -353,14 +359,19 @@ fn first_sync(
 
 fn log_sync(
     conn: &mut DbConnection,
-    me: UserId,
+    auth: &AuthUser,
     token: Token,
     postgres: bool,
     limit: i64,
 ) -> Result<SyncPage, AppError> {
+    let me = auth.id;
     let (rows, next, more) = if postgres {
         let after = token.c.unwrap_or((-1, -1));
-        let read = q::changes_between(conn, me, &token.b, token.u.as_deref(), after, limit)?;
+        let (lower, upper) = (&token.b, token.u.as_deref());
+        let read = q::changes_between(conn, me, auth.session, lower, upper, after, limit)?;
+        if !read.allowed {
+            return Err(AppError::Unauthorized(Msg::InvalidToken));
+        }
         if expired(read_from(true, &token.b)?, read.horizon) {
             return Err(AppError::Gone(Msg::SyncTokenExpired));
         }

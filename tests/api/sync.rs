@@ -371,3 +371,35 @@ async fn a_token_older_than_the_kept_log_is_gone_and_a_fresh_sync_recovers() {
         .await;
     assert_eq!(again.status, 200, "{}", again.text());
 }
+
+#[actix_rt::test]
+async fn a_phone_signed_out_or_deactivated_is_refused_its_re_sync_and_home() {
+    // The re-sync reads the caller's rights with the log, and the home
+    // with its cache key: both must still refuse a token whose login
+    // session ended or whose account was closed.
+    let c = class(&["Awa"]).await;
+    let app = &c.app;
+    for way in ["logout", "deactivate"] {
+        let who = app.register(&format!("{way}@example.org")).await;
+        let (_, token) = sync_all(app, &who, None, 50).await;
+        let resync = format!("/api/v1/sync?since={token}");
+        for path in [resync.as_str(), "/api/v1/me/home"] {
+            let res = app.get(path, Some(&who.access_token)).await;
+            assert_eq!(res.status, 200, "{way} {path}: {}", res.text());
+        }
+        let res = if way == "logout" {
+            let body = json!({ "refresh_token": who.refresh_token });
+            app.post("/api/v1/auth/logout", None, &body).await
+        } else {
+            let body = json!({ "is_active": false });
+            let path = format!("/api/v1/users/{}", who.user_id);
+            app.patch(&path, Some(&c.admin.access_token), &body).await
+        };
+        assert!(res.status < 300, "{way}: {}", res.text());
+        for path in [resync.as_str(), "/api/v1/me/home"] {
+            app.get(path, Some(&who.access_token))
+                .await
+                .assert_problem(401, "unauthorized");
+        }
+    }
+}
