@@ -7,11 +7,9 @@ use diesel::prelude::*;
 
 use crate::cache::CacheKey;
 use crate::db::DbConnection;
-use crate::schema::{
-    cohorts, country_coordinators, memberships, programmes, revoked_sessions, sessions, users,
-};
+use crate::schema::{cohorts, memberships, programmes, sessions};
 use crate::sessions::{Session, SessionStatus};
-use crate::users::queries::{session_revoked, Rights};
+use crate::users::queries::{of_account, rights_columns, Rights};
 use crate::vocab::{CohortId, CohortStatus, LoginSessionId, MemberRole, MemberStatus, UserId};
 
 /// What a cached home is made of (see migration `home_stamps`): the
@@ -58,21 +56,9 @@ pub fn rights_and_key(
 
 #[diesel::dsl::auto_type]
 fn rights_and_key_query(id: UserId, session: LoginSessionId) -> _ {
-    let revoked: diesel::dsl::exists<diesel::dsl::Find<revoked_sessions::table, LoginSessionId>> =
-        session_revoked(session);
-    users::table
-        .left_join(country_coordinators::table)
-        .filter(users::id.eq(id))
-        .select((
-            (
-                users::is_admin,
-                users::is_active,
-                country_coordinators::country_code.nullable(),
-                revoked,
-            ),
-            HomeStamp,
-            CohortStamps,
-        ))
+    let account: of_account = of_account(id);
+    let rights: rights_columns = rights_columns(session);
+    account.select((rights, HomeStamp, CohortStamps))
 }
 
 /// `(cohort id, name, role, membership status, cohort status, the

@@ -160,17 +160,32 @@ pub fn rights(
     // One round trip: the account's flags, once per country it coordinates,
     // and whether the session was ended (a primary-key probe of a table
     // that holds only recent revocations).
-    let query = users::table
-        .left_join(country_coordinators::table)
-        .filter(users::id.eq(id))
-        .select((
-            users::is_admin,
-            users::is_active,
-            country_coordinators::country_code.nullable(),
-            session_revoked(session),
-        ));
+    let query = of_account(id).select(rights_columns(session));
     // On the concrete connection: see `db::on_backend!` (every request).
     crate::on_backend!(conn, c => query.load(c))
+}
+
+/// The account `id`, once per country it coordinates: what
+/// [`rights_columns`] reads from (an area that reads more with the rights,
+/// in the same round trip, selects from it too).
+#[diesel::dsl::auto_type]
+pub fn of_account(id: UserId) -> _ {
+    users::table
+        .left_join(country_coordinators::table)
+        .filter(users::id.eq(id))
+}
+
+/// The columns of [`Rights`] over [`of_account`].
+#[diesel::dsl::auto_type]
+pub fn rights_columns(session: LoginSessionId) -> _ {
+    let revoked: diesel::dsl::exists<diesel::dsl::Find<revoked_sessions::table, LoginSessionId>> =
+        session_revoked(session);
+    (
+        users::is_admin,
+        users::is_active,
+        country_coordinators::country_code.nullable(),
+        revoked,
+    )
 }
 
 /// A `LIKE` pattern matching `q` anywhere, lower-cased, with the wildcards
