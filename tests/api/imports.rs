@@ -403,11 +403,18 @@ async fn limits_types_and_encodings_are_refused_with_their_lines() {
         .await
         .assert_problem(422, "validation_failed");
     assert!(problem["errors"]["line 2: file"].is_array(), "{problem}");
+    // A header without its columns leaves nothing to preview: even a dry
+    // run is refused, naming the missing columns.
     let missing = s
         .import(&s.admin, "email,name\na@example.org,A\n", true)
         .await
-        .json();
-    assert_eq!(missing["errors"][0]["field"], "country_code");
+        .assert_problem(422, "validation_failed");
+    assert!(
+        missing["errors"]["line 1: country_code"].is_array(),
+        "{missing}"
+    );
+    let number = s.import(&s.admin, "-8420317579912144.0", true).await;
+    number.assert_problem(422, "validation_failed");
     let json_body = s
         .import_bytes(&s.admin, b"{}".to_vec(), "application/json", false)
         .await;

@@ -53,6 +53,16 @@ pub struct Parsed {
     pub errors: Vec<LineError>,
 }
 
+impl Parsed {
+    /// Whether the file cannot be read line by line at all (not UTF-8, or
+    /// a header without a required column): even a dry run refuses it.
+    pub fn unreadable(&self) -> bool {
+        self.errors
+            .iter()
+            .any(|e| matches!(e.error.issue, Issue::NotUtf8 | Issue::MissingColumn))
+    }
+}
+
 /// Reads `bytes`, taking at most `max_rows` lines of data.
 pub fn parse(bytes: &[u8], max_rows: usize) -> Parsed {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);

@@ -76,6 +76,10 @@ pub fn import(
     let parsed = import::parse(file, options.max_rows);
     let outcome = write_tx(conn, |conn| {
         let (cohort, _) = cohort_for(conn, &actor, id, true, CohortAccess::can_manage_cohort)?;
+        // Nothing to preview in a file without its columns: 422 either way.
+        if parsed.unreadable() {
+            return Err(Stop::Failed(rejected(&parsed.errors)));
+        }
         let mut errors = parsed.errors.clone();
         let codes: Vec<String> = parsed
             .lines

@@ -173,7 +173,8 @@ const CSV_TYPES: [&str; 4] = [
         `INVITATION_DAYS` (14). Learners take the free seats in file order and the rest \
         are waitlisted in that order; trainers are always active. The whole file is one \
         transaction: a real run with any error writes nothing (422, each error named \
-        `line N: column`), a dry run writes nothing and reports everything, and running \
+        `line N: column`), a dry run writes nothing and reports everything (a file that is not UTF-8 or \
+        lacks a column is a 422 either way), and running \
         the same file again changes nothing (`already_member`).",
     params(("id" = CohortId, Path), ImportParams),
     request_body(content = String, content_type = "text/csv", description = "The file, at most `IMPORT_MAX_BYTES` (1 MiB) and `IMPORT_MAX_ROWS` (2,000) lines"),
