@@ -85,11 +85,7 @@ pub fn delete_expired_tokens(conn: &mut DbConnection, now: NaiveDateTime) -> Que
 
 /// Many invitations, a few hundred per statement (an import).
 pub fn insert_invitations(conn: &mut DbConnection, rows: &[Invitation]) -> QueryResult<usize> {
-    let mut n = 0;
-    for chunk in rows.chunks(500) {
-        n += crate::on_backend!(conn, c => diesel::insert_into(invitations::table).values(chunk).execute(c))?;
-    }
-    Ok(n)
+    crate::insert_chunked!(conn, invitations::table, rows, 500)
 }
 
 /// The invitation whose token has digest `hash`, and its account.

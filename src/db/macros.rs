@@ -1,5 +1,5 @@
 //! The backend-dispatch macros that queries use ([`on_backend!`],
-//! [`static_sql!`]); each names what it buys.
+//! [`insert_chunked!`], [`static_sql!`]); each names what it buys.
 
 /// Runs the same diesel expression on the inner connection of either
 /// backend, for what the multi backend cannot express (upserts, multi-row
@@ -15,6 +15,26 @@ macro_rules! on_backend {
             $crate::db::DbConnection::Pg($c) => $body,
             $crate::db::DbConnection::Sqlite($c) => $body,
         }
+    };
+}
+
+/// Inserts `$rows` (a slice) into `$table`, `$size` rows per statement
+/// (one statement per row costs a round trip each, one for them all can
+/// pass the backends' limit on bind parameters), on the inner connection
+/// (multi-row inserts): `QueryResult<usize>`, the rows inserted. Stops at
+/// the first error.
+#[macro_export]
+macro_rules! insert_chunked {
+    ($conn:expr, $table:expr, $rows:expr, $size:expr) => {
+        (|| -> diesel::QueryResult<usize> {
+            let mut inserted = 0;
+            for chunk in $rows.chunks($size) {
+                inserted += $crate::on_backend!(&mut *$conn, c => diesel::insert_into($table)
+                    .values(chunk)
+                    .execute(c))?;
+            }
+            Ok(inserted)
+        })()
     };
 }
 

@@ -61,11 +61,7 @@ pub fn insert(conn: &mut DbConnection, new: &NewUser<'_>) -> QueryResult<User> {
 
 /// Many accounts, a few hundred per statement (an import).
 pub fn insert_many(conn: &mut DbConnection, rows: &[NewUser<'_>]) -> QueryResult<usize> {
-    let mut n = 0;
-    for chunk in rows.chunks(500) {
-        n += crate::on_backend!(conn, c => diesel::insert_into(users::table).values(chunk).execute(c))?;
-    }
-    Ok(n)
+    crate::insert_chunked!(conn, users::table, rows, 500)
 }
 
 pub fn update(conn: &mut DbConnection, id: UserId, changes: &UserChanges) -> QueryResult<User> {

@@ -93,9 +93,7 @@ pub(super) const CHUNK: usize = 1000;
 
 macro_rules! insert_chunks {
     ($conn:expr, $table:expr, $rows:expr) => {{
-        for chunk in $rows.chunks(CHUNK) {
-            crate::on_backend!($conn, c => diesel::insert_into($table).values(chunk).execute(c))?;
-        }
+        crate::insert_chunked!($conn, $table, $rows, CHUNK)?;
     }};
 }
 

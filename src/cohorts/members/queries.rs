@@ -65,11 +65,7 @@ pub fn insert(
 /// Many new memberships, a few hundred per statement (an import; the
 /// cohort is locked and none of them existed).
 pub fn insert_many(conn: &mut DbConnection, rows: &[Membership]) -> QueryResult<usize> {
-    let mut n = 0;
-    for chunk in rows.chunks(500) {
-        n += crate::on_backend!(conn, c => diesel::insert_into(memberships::table).values(chunk).execute(c))?;
-    }
-    Ok(n)
+    crate::insert_chunked!(conn, memberships::table, rows, 500)
 }
 
 /// One page (plus one row) of the members of `cohort`, oldest first, after
