@@ -100,9 +100,10 @@ pub struct ImportItem {
     /// The membership's status: `active`, or `waitlisted` for a learner
     /// beyond the free seats (in file order); a member's current status.
     pub member_status: Option<MemberStatus>,
-    /// For an account without a password (new, or invited before and not
-    /// yet signed in): the single-use link that sets one, valid
-    /// `INVITATION_DAYS`. Null in a dry run.
+    /// For an account this import created: the single-use link that sets
+    /// its password, valid `INVITATION_DAYS`. Null for an account that
+    /// existed before (even one still without a password: its link is its
+    /// owner's alone), for a duplicate line, and in a dry run.
     pub invite_url: Option<String>,
 }
 

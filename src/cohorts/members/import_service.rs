@@ -4,7 +4,9 @@
 //! do. Learners take the free seats in file order; the rest are
 //! waitlisted in file order (their `created_at` keeps it, one microsecond
 //! apart), as applications are. New accounts have no password and get a
-//! single-use invitation.
+//! single-use invitation. An account the import did not create is only
+//! enrolled: its sign-in link is never handed to the importer (who may be
+//! anyone's staff), even when it has no password yet.
 
 use std::collections::{HashMap, HashSet};
 
@@ -111,11 +113,11 @@ pub fn import(
         }
 
         let emails: Vec<String> = lines.iter().map(|l| l.email.clone()).collect();
-        let accounts: HashMap<String, (UserId, bool)> = queries::accounts_by_email(conn, &emails)?
+        let accounts: HashMap<String, UserId> = queries::accounts_by_email(conn, &emails)?
             .into_iter()
-            .map(|(id, email, has_password)| (email, (id, has_password)))
+            .map(|(id, email)| (email, id))
             .collect();
-        let ids: Vec<UserId> = accounts.values().map(|(id, _)| *id).collect();
+        let ids: Vec<UserId> = accounts.values().copied().collect();
         let members: HashMap<UserId, MemberStatus> = queries::memberships_among(conn, id, &ids)?
             .into_iter()
             .map(|m| (m.user_id, m.status))
@@ -157,10 +159,10 @@ pub fn import(
                 report.items.push(item);
                 continue;
             }
-            let (user, has_password) = match accounts.get(&line.email) {
-                Some((user, has_password)) => {
+            let (user, created) = match accounts.get(&line.email) {
+                Some(user) => {
                     item.status = ImportStatus::Enrolled;
-                    (*user, *has_password)
+                    (*user, false)
                 }
                 None => {
                     let user = UserId::new();
@@ -179,7 +181,7 @@ pub fn import(
                     });
                     report.created_accounts += 1;
                     item.status = ImportStatus::Created;
-                    (user, false)
+                    (user, true)
                 }
             };
             if item.status == ImportStatus::Enrolled || !options.dry_run {
@@ -214,7 +216,9 @@ pub fn import(
                 item.member_status = Some(status);
                 report.enrolled += 1;
             }
-            if !has_password && !options.dry_run {
+            // Only the accounts made here: a link to any other would sign
+            // the importer in as its owner (the owner's own link stays).
+            if created && !options.dry_run {
                 let (token, row) = invitation_service::new_invitation(
                     user,
                     Some(id),

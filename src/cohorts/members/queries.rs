@@ -137,19 +137,18 @@ pub fn withdraw(
         .execute(conn)
 }
 
-/// The accounts of `emails` (stored lower-cased): `(id, email, has a
-/// password)`. The hashes themselves stay in the database.
+/// The accounts of `emails` (stored lower-cased): `(id, email)`.
 pub fn accounts_by_email(
     conn: &mut DbConnection,
     emails: &[String],
-) -> QueryResult<Vec<(UserId, String, bool)>> {
+) -> QueryResult<Vec<(UserId, String)>> {
     let mut out = Vec::new();
     for chunk in emails.chunks(500) {
         out.extend(
             users::table
                 .filter(users::email.eq_any(chunk))
-                .select((users::id, users::email, users::password_hash.ne("")))
-                .load::<(UserId, String, bool)>(conn)?,
+                .select((users::id, users::email))
+                .load::<(UserId, String)>(conn)?,
         );
     }
     Ok(out)

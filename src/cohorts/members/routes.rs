@@ -170,7 +170,9 @@ const CSV_TYPES: [&str; 4] = [
         order; UTF-8 with or without a byte-order mark; comma, semicolon or tab; quoted \
         fields; blank lines skipped. Existing accounts (email in any case) are enrolled; \
         new ones are created without a password and get a single-use `invite_url` valid \
-        `INVITATION_DAYS` (14). Learners take the free seats in file order and the rest \
+        `INVITATION_DAYS` (14). An account that existed before never gets an `invite_url`, \
+        even one still without a password: a link to it would sign the importer in as \
+        its owner. Learners take the free seats in file order and the rest \
         are waitlisted in that order; trainers are always active. The whole file is one \
         transaction: a real run with any error writes nothing (422, each error named \
         `line N: column`), a dry run writes nothing and reports everything (a file that is not UTF-8 or \
