@@ -118,8 +118,13 @@ pub struct Throttle {
     pub account_max_backoff_seconds: i64,
     /// Failed sign-ins one client address may make per window.
     pub client_max_failures: i32,
-    /// Registrations one client address may make per window.
+    /// Registrations one client address may make per window (accounts, and
+    /// invitations redeemed or looked at, each counted apart).
     pub client_max_registrations: i32,
+    /// Anonymous (guest) event registrations one client address may make
+    /// per window. Generous: a mobile operator puts many phones behind one
+    /// address.
+    pub client_max_guest_registrations: i32,
     /// The window of the client limits, in seconds.
     pub client_window_seconds: i64,
 }
@@ -241,6 +246,13 @@ impl Settings {
                     &get,
                     "CLIENT_MAX_REGISTRATIONS",
                     50,
+                    1,
+                    1_000_000,
+                )?,
+                client_max_guest_registrations: number(
+                    &get,
+                    "GUEST_REGISTRATIONS_PER_CLIENT",
+                    100,
                     1,
                     1_000_000,
                 )?,

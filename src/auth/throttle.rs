@@ -8,9 +8,12 @@
 //!   the next one, doubling up to `account_max_backoff_seconds`. So a burst
 //!   of guesses gets one try per back-off, whatever the concurrency. A
 //!   successful sign-in clears the account's row.
-//! - Per client address: failed sign-ins (`client:<addr>`) and
-//!   registrations (`register:<addr>`) per window of
-//!   `client_window_seconds`.
+//! - Per client address: failed sign-ins (`client:<addr>`), and the
+//!   [`ClientAction`]s (account registrations and invitation redemptions
+//!   `register:<addr>`, invitation look-ups `invitation:<addr>`, guest
+//!   event registrations `guest:<addr>`) per window of
+//!   `client_window_seconds`, each counted by the database in one
+//!   statement.
 //!
 //! Instants are Unix seconds of the injected clock.
 
@@ -96,6 +99,38 @@ pub fn client_failed(
     .map(|_| ())
 }
 
+/// What a client address is limited in, each with its own count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientAction {
+    /// Creating an account, or redeeming an invitation.
+    Register,
+    /// Looking an invitation up (`GET /auth/invitations/{token}`): limited
+    /// like redeeming one, counted apart so a look-up costs no redemption.
+    ReadInvitation,
+    /// An anonymous guest's event registration.
+    GuestRegistration,
+}
+
+impl ClientAction {
+    fn key(self, client: &str) -> String {
+        let kind = match self {
+            ClientAction::Register => "register",
+            ClientAction::ReadInvitation => "invitation",
+            ClientAction::GuestRegistration => "guest",
+        };
+        format!("{kind}:{client}")
+    }
+
+    fn limit(self, limits: &Throttle) -> i32 {
+        match self {
+            ClientAction::Register | ClientAction::ReadInvitation => {
+                limits.client_max_registrations
+            }
+            ClientAction::GuestRegistration => limits.client_max_guest_registrations,
+        }
+    }
+}
+
 /// Counts a registration from `client`, refused past the window's limit.
 pub fn client_registers(
     conn: &mut DbConnection,
@@ -103,9 +138,21 @@ pub fn client_registers(
     client: &str,
     now: i64,
 ) -> Result<(), AppError> {
+    client_acts(conn, limits, ClientAction::Register, client, now)
+}
+
+/// Counts `action` from `client` (one statement, whatever the
+/// concurrency), refused with a 429 past the window's limit.
+pub fn client_acts(
+    conn: &mut DbConnection,
+    limits: &Throttle,
+    action: ClientAction,
+    client: &str,
+    now: i64,
+) -> Result<(), AppError> {
     let window = limits.client_window_seconds;
-    let counted = count_in_window(conn, &format!("register:{client}"), window, now)?;
-    if counted.hits > limits.client_max_registrations {
+    let counted = count_in_window(conn, &action.key(client), window, now)?;
+    if counted.hits > action.limit(limits) {
         return Err(AppError::Throttled(retry_after(
             counted.window_start + window,
             now,

@@ -190,7 +190,8 @@ pub struct GuestRegistration {
 pub struct RegistrationDto {
     pub id: RegistrationId,
     pub event_id: EventId,
-    /// The member's account; null for a guest without one.
+    /// The member's account; null for a guest (a guest's registration
+    /// never belongs to an account, even one with the same email).
     pub user_id: Option<UserId>,
     pub status: RegistrationStatus,
     /// Shown at the door: 20 characters of Crockford base 32 (volunteers

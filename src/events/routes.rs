@@ -13,7 +13,7 @@ use super::service::{self, Registrant};
 use crate::attendance::report_routes::csv_asked;
 use crate::db;
 use crate::error::{AppError, Problem};
-use crate::http::{AuthUser, Json, MaybeAuthUser, OptionalJson};
+use crate::http::{AuthUser, ClientAddr, Json, MaybeAuthUser, OptionalJson};
 use crate::pagination::{Page, PageParams};
 use crate::state::AppState;
 
@@ -168,24 +168,30 @@ pub async fn event_calendar(
         (status = 409, description = "Already registered (`already_registered`), or the event is not open (`event_not_open`) or over (`event_over`)", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "A body that is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid name or email", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many guest registrations from this client address (`rate_limited`): `GUEST_REGISTRATIONS_PER_CLIENT` per `CLIENT_WINDOW_SECONDS`; members are not counted", body = Problem, content_type = "application/problem+json",
     )
 )]
 pub async fn register_for_event(
     state: web::Data<AppState>,
+    client: ClientAddr,
     auth: MaybeAuthUser,
     id: web::Path<EventId>,
     OptionalJson(guest): OptionalJson<GuestRegistration>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let who = match (guest, auth.0) {
-        (Some(guest), _) => Registrant::Guest(guest),
+        (Some(form), _) => Registrant::Guest {
+            form,
+            client: client.0,
+        },
+    let limits = state.settings.throttle;
         (None, Some(auth)) => Registrant::Member(auth),
         (None, None) => return Err(AppError::Unauthorized(crate::error::Msg::MissingToken)),
     };
     let now = state.clock.now_naive();
     let base = state.settings.public_base_url.clone().unwrap_or_default();
     let registration = db::run(&state.pool, move |conn| {
-        service::register(conn, who, id, now, &base)
+        service::register(conn, &limits, who, id, now, &base)
     })
     .await?;
     Ok(HttpResponse::Created().json(registration))

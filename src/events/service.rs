@@ -18,6 +18,8 @@ use super::rows::{
 };
 use crate::access::{runs_chapter, Actor, EventAccess};
 use crate::attendance::report_dto::push_row;
+use crate::config::Throttle;
+use crate::auth::throttle::{self, ClientAction};
 use crate::db::{write_tx, DbConnection};
 use crate::error::{AppError, FieldError, Issue, Msg};
 use crate::http::AuthUser;
@@ -329,12 +331,19 @@ pub fn event_calendar(
 /// Who registers: the signed-in caller, or a guest.
 pub enum Registrant {
     Member(AuthUser),
-    Guest(GuestRegistration),
+    /// A guest's form, sent from this client address.
+    Guest {
+        form: GuestRegistration,
+        client: String,
+    },
 }
+    limits: &Throttle,
 
 /// Registers a member or a guest for a published event that has not
 /// ended: a seat while there are some, else a place on the waitlist. A
-/// guest gets the token that cancels the registration, once.
+/// guest gets the token that cancels the registration, once. Guests are
+/// counted per client address first (`limits`), in the database, and
+/// refused with a 429 past `GUEST_REGISTRATIONS_PER_CLIENT` per window.
 pub fn register(
     conn: &mut DbConnection,
     who: Registrant,
@@ -348,11 +357,22 @@ pub fn register(
             let user = crate::users::find(conn, actor.id)?.ok_or(AppError::NotFound)?;
             (Some(actor), Some(user.id), user.email, user.full_name, None)
         }
-        Registrant::Guest(guest) => {
+        Registrant::Guest {
+            form: guest,
+            client,
+        } => {
+            throttle::client_acts(
+                conn,
+                limits,
+                ClientAction::GuestRegistration,
+                &client,
+                now.and_utc().timestamp(),
+            )?;
+            // Anyone may type any email here: a guest's registration never
+            // belongs to an account, even one with this email, so it never
+            // shows in a member's app, blocks their own registration, or
+            // lets its token touch their seat.
             let email = crate::users::normalize_email(&guest.email);
-            // Someone with an account is registered as that account, so
-            // their ticket shows in their app whoever typed the form.
-            let user = crate::users::find_by_email(conn, &email)?.map(|u| u.id);
             let token = crate::crypto::random_token();
             (
                 None,

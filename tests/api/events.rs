@@ -4,7 +4,7 @@
 use awc::http::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, Session, TestApp, UserSpec};
+use crate::helpers::{spawn_app, spawn_app_with, Session, TestApp, UserSpec};
 
 /// A BF meetup on 2026-03-14, 09:00–13:00 UTC, in the test clock's future.
 fn meetup(overrides: Value) -> Value {
@@ -312,7 +312,7 @@ async fn members_and_guests_register_once_and_the_waitlist_moves_up_in_order() {
 }
 
 #[actix_rt::test]
-async fn a_guest_sees_and_cancels_with_their_token_and_gets_the_tickets_on_signing_up() {
+async fn a_guest_sees_and_cancels_with_their_token_and_an_account_made_later_does_not_take_it() {
     let app = spawn_app().await;
     let (_, event) = event_by_coordinator(&app, json!({ "capacity": 1 })).await;
     let event = id(&event);
@@ -338,7 +338,8 @@ async fn a_guest_sees_and_cancels_with_their_token_and_gets_the_tickets_on_signi
     assert_eq!(seen.status, 200, "{}", seen.text());
     assert_eq!(seen.json()["ticket_code"], guest["ticket_code"]);
 
-    // Rasmata signs up with the same email: her registration is hers.
+    // Someone signs up with the guest's email (not verified): the guest's
+    // registration stays the guest's.
     let res = app
         .post(
             "/api/v1/auth/register",
@@ -358,23 +359,183 @@ async fn a_guest_sees_and_cancels_with_their_token_and_gets_the_tickets_on_signi
         .get("/api/v1/me/registrations", Some(&rasmata.access_token))
         .await;
     assert_eq!(mine.status, 200, "{}", mine.text());
-    let items = mine.json()["items"].as_array().unwrap().clone();
-    assert_eq!(items.len(), 1);
-    assert_eq!(items[0]["registration"]["id"], waiting["id"]);
-    assert_eq!(items[0]["event"]["id"], event.as_str());
+    assert_eq!(mine.json()["items"], json!([]));
+    let waiting_path = format!("/api/v1/events/{event}/registrations/{}", id(&waiting));
+    app.get(&waiting_path, Some(&rasmata.access_token))
+        .await
+        .assert_problem(404, "not_found");
+    // The account registers for itself, behind the guest.
+    let own = register_member(&app, &event, &rasmata).await;
+    assert_eq!(own.status, 201, "{}", own.text());
+    assert_eq!(own.json()["status"], "waitlisted");
 
-    // Paul cancels through his link; Rasmata, next in line, is seated.
+    // Paul cancels through his link; the guest, next in line, is seated.
     let cancel = app
         .delete(&format!("{path}?cancel_token={token}"), None)
         .await;
     assert_eq!(cancel.status, 204, "{}", cancel.text());
+    let guest_token = waiting["cancel_token"].as_str().unwrap();
+    let seated = app
+        .get(&format!("{waiting_path}?cancel_token={guest_token}"), None)
+        .await;
+    assert_eq!(seated.json()["status"], "registered");
     let mine = app
         .get("/api/v1/me/registrations", Some(&rasmata.access_token))
         .await;
-    assert_eq!(
-        mine.json()["items"][0]["registration"]["status"],
-        "registered"
-    );
+    let items = mine.json()["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["registration"]["id"], own.json()["id"]);
+    assert_eq!(items[0]["registration"]["status"], "waitlisted");
+}
+
+#[actix_rt::test]
+async fn a_guest_typing_a_members_email_never_touches_their_account() {
+    // Arrange: a member, and a stranger who types her email as a guest
+    // before she registers.
+    let app = spawn_app().await;
+    let (coordinator, event) = event_by_coordinator(&app, json!({ "capacity": 5 })).await;
+    let event = id(&event);
+    let awa = app.user(UserSpec {
+        email: Some("awa@example.org"),
+        full_name: Some("Awa Ouédraogo"),
+        ..Default::default()
+    });
+
+    // Act
+    let intruder = register_guest(&app, &event, "Intrus", "AWA@example.org").await;
+    let own = register_member(&app, &event, &awa).await;
+
+    // Assert: the guest's row is nobody's; hers is hers alone.
+    assert_eq!(intruder.status, 201, "{}", intruder.text());
+    let intruder = intruder.json();
+    assert!(intruder["user_id"].is_null(), "{intruder}");
+    assert_eq!(own.status, 201, "her own registration: {}", own.text());
+    let own = own.json();
+    assert_eq!(own["user_id"], awa.user_id.as_str());
+    assert_eq!(own["full_name"], "Awa Ouédraogo");
+    let mine = app
+        .get("/api/v1/me/registrations", Some(&awa.access_token))
+        .await
+        .json();
+    let items = mine["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{mine}");
+    assert_eq!(items[0]["registration"]["id"], own["id"]);
+    app.get(
+        &format!("/api/v1/events/{event}/registrations/{}", id(&intruder)),
+        Some(&awa.access_token),
+    )
+    .await
+    .assert_problem(404, "not_found");
+
+    // The guest's token reaches neither her ticket nor her seat.
+    let token = intruder["cancel_token"].as_str().unwrap();
+    let hers = format!("/api/v1/events/{event}/registrations/{}", id(&own));
+    app.get(&format!("{hers}?cancel_token={token}"), None)
+        .await
+        .assert_problem(404, "not_found");
+    app.delete(&format!("{hers}?cancel_token={token}"), None)
+        .await
+        .assert_problem(404, "not_found");
+    let still = app.get(&hers, Some(&awa.access_token)).await;
+    assert_eq!(still.json()["status"], "registered", "{}", still.text());
+
+    // Her registration does not block or show through the guest form
+    // either: once the first guest row is cancelled, another may be made.
+    let theirs = format!("/api/v1/events/{event}/registrations/{}", id(&intruder));
+    let cancel = app
+        .delete(&format!("{theirs}?cancel_token={token}"), None)
+        .await;
+    assert_eq!(cancel.status, 204, "{}", cancel.text());
+    let again = register_guest(&app, &event, "Intrus", "awa@example.org").await;
+    assert_eq!(again.status, 201, "{}", again.text());
+    register_guest(&app, &event, "Intrus", "awa@example.org")
+        .await
+        .assert_problem(409, "already_registered");
+    let still = app.get(&hers, Some(&awa.access_token)).await;
+    assert_eq!(still.json()["status"], "registered");
+    let list = app
+        .get(
+            &format!("/api/v1/events/{event}/registrations"),
+            Some(&coordinator.access_token),
+        )
+        .await
+        .json();
+    assert_eq!(list["counts"]["registered"], 2, "{list}");
+}
+
+#[actix_rt::test]
+async fn anonymous_registrations_are_limited_per_client_address_in_the_database() {
+    // Arrange: five guest registrations per address and minute.
+    let app = spawn_app_with(|s| {
+        s.throttle.client_max_guest_registrations = 5;
+        s.throttle.client_window_seconds = 60;
+    })
+    .await;
+    let (_, event) = event_by_coordinator(&app, json!({ "capacity": 100 })).await;
+    let event = id(&event);
+    let member = app.user(UserSpec::default());
+
+    // Act: twenty at once from one address.
+    let burst = futures_util::future::join_all((0..20).map(|i| {
+        let (app, event) = (&app, &event);
+        async move { register_guest(app, event, "G", &format!("g{i}@example.org")).await }
+    }))
+    .await;
+
+    // Assert: exactly five got in; the rest wait for the window's end.
+    let created = burst.iter().filter(|r| r.status == 201).count();
+    assert_eq!(created, 5);
+    for r in burst.iter().filter(|r| r.status != 201) {
+        r.assert_problem(429, "rate_limited");
+        assert_eq!(r.header("retry-after").as_deref(), Some("60"));
+    }
+    let got = app.get(&format!("/api/v1/events/{event}"), None).await;
+    assert_eq!(got.json()["registered_count"], 5);
+    // A member is not a guest: not counted, not refused.
+    let own = register_member(&app, &event, &member).await;
+    assert_eq!(own.status, 201, "{}", own.text());
+    app.clock.advance(chrono::Duration::seconds(60));
+    let later = register_guest(&app, &event, "G", "later@example.org").await;
+    assert_eq!(later.status, 201, "{}", later.text());
+}
+
+#[actix_rt::test]
+async fn behind_a_proxy_the_guest_limit_follows_the_address_the_proxy_wrote() {
+    // Arrange
+    let app = spawn_app_with(|s| {
+        s.throttle.client_max_guest_registrations = 2;
+        s.trust_forwarded_for = true;
+    })
+    .await;
+    let (_, event) = event_by_coordinator(&app, json!({})).await;
+    let path = format!("/api/v1/events/{}/registrations", id(&event));
+    let from = |forwarded: &str, k: usize| {
+        let (app, path) = (&app, &path);
+        let forwarded = forwarded.to_owned();
+        async move {
+            let body = json!({ "full_name": "G", "email": format!("p{k}@example.org") });
+            app.request(
+                Method::POST,
+                path,
+                None,
+                Some(&body),
+                &[("X-Forwarded-For", forwarded.as_str())],
+            )
+            .await
+        }
+    };
+
+    // Act: one client writes a new first address each time; the proxy
+    // appends the one it saw.
+    let mut answers = Vec::new();
+    for k in 0..3 {
+        answers.push(from(&format!("10.9.9.{k}, 203.0.113.7"), k).await.status);
+    }
+    let other = from("203.0.113.8", 9).await;
+
+    // Assert: counted as 203.0.113.7 whatever it wrote first.
+    assert_eq!(answers, vec![201, 201, 429]);
+    assert_eq!(other.status, 201, "{}", other.text());
 }
 
 #[actix_rt::test]
@@ -620,8 +781,8 @@ async fn the_door_checks_tickets_in_once_whatever_order_scans_arrive_in() {
 
 #[actix_rt::test]
 async fn three_hundred_parallel_registrations_fill_a_hundred_seats_exactly() {
-    // Arrange
-    let app = spawn_app().await;
+    // Arrange: all from one address, above the default guest limit.
+    let app = spawn_app_with(|s| s.throttle.client_max_guest_registrations = 300).await;
     let (coordinator, event) = event_by_coordinator(&app, json!({ "capacity": 100 })).await;
     let event = id(&event);
 
