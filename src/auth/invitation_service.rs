@@ -2,7 +2,7 @@
 //! password; its owner sets one with the single-use link they were sent,
 //! and is signed in. Only the token's digest is stored.
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 
 use super::dto::InvitationDto;
 use super::queries;
@@ -10,6 +10,7 @@ use super::refresh_service as refresh;
 use super::rows::{Invitation, SessionId};
 use super::service::{SignIn, SignedIn};
 use super::throttle;
+use crate::config::Throttle;
 use crate::crypto::{hash_token, random_token};
 use crate::db::{self, write_tx, DbConnection};
 use crate::error::{AppError, Msg};
@@ -65,12 +66,23 @@ fn usable(
 }
 
 /// Whose invitation this is, for the page that asks for a password.
+/// Limited per client address like redeeming (counted apart), so the
+/// look-up is no way around the limit on guessing tokens.
 pub fn peek(
     conn: &mut DbConnection,
+    limits: &Throttle,
+    client: &str,
     token: &str,
-    now: NaiveDateTime,
+    now: DateTime<Utc>,
 ) -> Result<InvitationDto, AppError> {
-    let (invitation, user) = usable(conn, token, now)?;
+    throttle::client_acts(
+        conn,
+        limits,
+        throttle::ClientAction::ReadInvitation,
+        client,
+        now.timestamp(),
+    )?;
+    let (invitation, user) = usable(conn, token, now.naive_utc())?;
     Ok(InvitationDto {
         email: user.email,
         full_name: user.full_name,

@@ -126,16 +126,20 @@ pub async fn logout(
         (status = 403, description = "Account deactivated", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown token", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "Already used (`invitation_used`) or expired (`invitation_expired`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many look-ups from this client address (`rate_limited`): `CLIENT_MAX_REGISTRATIONS` per `CLIENT_WINDOW_SECONDS`, like redeeming", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds until a new attempt is counted"))),
     )
 )]
 pub async fn get_invitation(
     state: web::Data<AppState>,
+    client: ClientAddr,
     token: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
-    let now = state.clock.now_naive();
+    let now = state.clock.now();
+    let limits = state.settings.throttle;
     let invitation = db::run(&state.pool, move |conn| {
-        invitation_service::peek(conn, &token, now)
+        invitation_service::peek(conn, &limits, &client.0, &token, now)
     })
     .await?;
     Ok(HttpResponse::Ok()

@@ -114,3 +114,31 @@ async fn throttles_hold_across_processes_on_one_database() {
     assert_eq!(wrong(&other, "shared@example.org").await.status, 429);
     assert_eq!(wrong(&app, "shared@example.org").await.status, 429);
 }
+
+#[actix_rt::test]
+async fn looking_invitations_up_is_limited_per_client_address_like_redeeming() {
+    // Arrange
+    let app = spawn_app_with(|s| {
+        s.throttle.client_max_registrations = 2;
+        s.throttle.client_window_seconds = 60;
+    })
+    .await;
+    let path = "/api/v1/auth/invitations/some-guessed-token";
+
+    // Act: a client trying tokens one look-up at a time.
+    let first = app.get(path, None).await;
+    let second = app.get(path, None).await;
+    let third = app.get(path, None).await;
+
+    // Assert
+    first.assert_problem(404, "not_found");
+    second.assert_problem(404, "not_found");
+    third.assert_problem(429, "rate_limited");
+    assert_eq!(third.header("retry-after").as_deref(), Some("60"));
+    // Counted apart from redeeming: a look-up costs no redemption.
+    app.post(path, None, &json!({ "password": "un mot de passe solide" }))
+        .await
+        .assert_problem(404, "not_found");
+    app.clock.advance(Duration::seconds(60));
+    app.get(path, None).await.assert_problem(404, "not_found");
+}
