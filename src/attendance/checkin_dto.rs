@@ -33,7 +33,8 @@ pub struct CheckInRequest {
     pub code: String,
     /// For a check-in made offline and sent later: when the phone scanned
     /// the code. It counts if the code was valid then, the instant lies in
-    /// the check-in window and not in the future, and the replay arrives
+    /// the check-in window (give or take 120 s: phone clocks drift) and is
+    /// at most 120 s ahead of the server's clock, and the replay arrives
     /// within `CHECK_IN_REPLAY_HOURS` of the window's close.
     #[validate(custom(function = "crate::validation::sane_instant"))]
     pub scanned_at: Option<chrono::DateTime<chrono::FixedOffset>>,

@@ -110,8 +110,10 @@ pub fn status_for(
     }
 }
 
-/// How far ahead of the server's clock a phone's may be.
-const CLOCK_SKEW_SECONDS: i64 = 120;
+/// How far a phone's clock may be from the server's, either way: a scan
+/// may be dated this far ahead of now, and a replayed (offline) scan this
+/// far outside the window (or the door's hours) and still count.
+pub const CLOCK_SKEW_SECONDS: i64 = 120;
 
 /// A code as a learner's phone scanned it: now, or at `scanned_at` and
 /// replayed later (offline).
@@ -125,17 +127,36 @@ pub struct Scan<'a> {
 
 impl Scan<'_> {
     /// Whether a scan at `at`, arriving at `now`, counts in `window`: live,
-    /// the window is open now; replayed, the scan lies in the window and
-    /// arrives at most `replay_hours` after it closed.
+    /// the window is open now; replayed, the scan lies in the window, give
+    /// or take [`CLOCK_SKEW_SECONDS`] of the phone's clock, and arrives at
+    /// most `replay_hours` after it closed.
     pub fn counts_in(&self, window: &Window, at: NaiveDateTime, now: NaiveDateTime) -> bool {
+        let skew = Duration::seconds(CLOCK_SKEW_SECONDS);
         match self.scanned_at {
             None => window.is_open(now),
             Some(_) => {
-                at >= window.opened_at
-                    && at < window.closes_at
+                at >= window.opened_at - skew
+                    && at < window.closes_at + skew
                     && now <= window.closes_at + Duration::hours(self.replay_hours)
             }
         }
+    }
+
+    /// Whether `code` is right for a scan at `at`: live, the current code
+    /// or the one before; replayed, the code of any step of the window
+    /// within [`CLOCK_SKEW_SECONDS`] of `at` (or the step before), as the
+    /// phone's clock may have drifted from the screen's.
+    fn code_matches(&self, window: &Window, key: &[u8; 32], at: DateTime<Utc>) -> bool {
+        let rotate = window.rotate_seconds;
+        if self.scanned_at.is_none() {
+            return codes::accepts(key, at, rotate, self.code);
+        }
+        let skew = Duration::seconds(CLOCK_SKEW_SECONDS);
+        let first = codes::step(window.opened_at.and_utc(), rotate);
+        let last = codes::step(window.closes_at.and_utc(), rotate);
+        let from = (codes::step(at - skew, rotate) - 1).max(first);
+        let to = codes::step(at + skew, rotate).min(last);
+        codes::accepts_any(key, from..=to, self.code)
     }
 }
 
@@ -152,7 +173,6 @@ pub fn check_in(
     max_failures: i32,
 ) -> Result<(Attendance, bool), AppError> {
     let actor = crate::users::actor(conn, auth)?;
-    let code = scan.code;
     // A replayed scan is judged at the time it was made.
     let at = scan.scanned_at.unwrap_or(now);
     if at > now + Duration::seconds(CLOCK_SKEW_SECONDS) {
@@ -179,7 +199,7 @@ pub fn check_in(
         let Some(used) = q::take_try(conn, failures_key, max_failures)? else {
             return Ok(Outcome::TooManyTries);
         };
-        if !codes::accepts(&window.key(server_key), at, window.rotate_seconds, code) {
+        if !scan.code_matches(&window, &window.key(server_key), at) {
             // Committed with the transaction: the error is returned after it.
             return Ok(Outcome::Wrong {
                 remaining: max_failures - used,

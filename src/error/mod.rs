@@ -49,6 +49,13 @@ pub enum AppError {
     MethodNotAllowed,
     #[error("conflict: {0:?}")]
     Conflict(Msg),
+    /// A door scan before the door opens: when it opens, as an instant and
+    /// as the event's local time (`2026-03-14T07:00:00+00:00`).
+    #[error("door opens at {opens_at}")]
+    DoorNotOpen {
+        opens_at: chrono::DateTime<chrono::Utc>,
+        local: String,
+    },
     /// What the request refers to is no longer kept (an expired sync token).
     #[error("gone: {0:?}")]
     Gone(Msg),
@@ -92,6 +99,10 @@ pub struct Problem {
     /// Field → messages, for `validation_failed`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<BTreeMap<String, Vec<String>>>,
+    /// For `door_not_open`: when the door opens (UTC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime, example = "2026-03-13T21:00:00Z")]
+    pub opens_at: Option<String>,
 }
 
 impl AppError {
@@ -107,7 +118,7 @@ impl AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Conflict(_) | AppError::DoorNotOpen { .. } => StatusCode::CONFLICT,
             AppError::Gone(_) => StatusCode::GONE,
             AppError::PayloadTooLarge | AppError::FileTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::RangeNotSatisfiable(_) => StatusCode::RANGE_NOT_SATISFIABLE,
@@ -129,6 +140,7 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::MethodNotAllowed => "method_not_allowed",
             AppError::Conflict(m) => m.code().unwrap_or("conflict"),
+            AppError::DoorNotOpen { .. } => "door_not_open",
             AppError::Gone(m) => m.code().unwrap_or("gone"),
             AppError::PayloadTooLarge => "payload_too_large",
             AppError::FileTooLarge(_) => "file_too_large",
@@ -150,7 +162,7 @@ impl AppError {
             AppError::Forbidden(_) => ("Accès refusé", "Forbidden"),
             AppError::NotFound => ("Introuvable", "Not found"),
             AppError::MethodNotAllowed => ("Méthode non permise", "Method not allowed"),
-            AppError::Conflict(_) => ("Conflit", "Conflict"),
+            AppError::Conflict(_) | AppError::DoorNotOpen { .. } => ("Conflit", "Conflict"),
             AppError::Gone(_) => ("Disparu", "Gone"),
             AppError::PayloadTooLarge | AppError::FileTooLarge(_) => {
                 ("Contenu trop volumineux", "Payload too large")
@@ -202,6 +214,13 @@ impl AppError {
                 "Envoyez Tus-Resumable: 1.0.0, la version de tus que ce serveur parle.",
                 "Send Tus-Resumable: 1.0.0, the tus version this server speaks.",
             ),
+            AppError::DoorNotOpen { local, .. } => {
+                if lang == Lang::Fr {
+                    format!("Les entrées de cet événement ouvrent le {local}.")
+                } else {
+                    format!("The door of this event opens at {local}.")
+                }
+            }
             AppError::RangeNotSatisfiable(size) => {
                 if lang == Lang::Fr {
                     format!("La plage demandée commence après la fin du fichier ({size} octets).")
@@ -265,6 +284,12 @@ impl AppError {
             }
             _ => None,
         };
+        let opens_at = match self {
+            AppError::DoorNotOpen { opens_at, .. } => {
+                Some(opens_at.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+            }
+            _ => None,
+        };
         let code = self.code();
         Problem {
             type_: format!("urn:griot:problem:{code}"),
@@ -273,6 +298,7 @@ impl AppError {
             detail: self.detail(lang),
             code: code.to_owned(),
             errors,
+            opens_at,
         }
     }
 
@@ -420,6 +446,14 @@ mod tests {
             (AppError::MethodNotAllowed, 405, "method_not_allowed"),
             (AppError::RequestTimeout, 408, "request_timeout"),
             (AppError::Conflict(Msg::EmailTaken), 409, "conflict"),
+            (
+                AppError::DoorNotOpen {
+                    opens_at: chrono::DateTime::UNIX_EPOCH,
+                    local: "1970-01-01T00:00:00+00:00".into(),
+                },
+                409,
+                "door_not_open",
+            ),
             (AppError::PayloadTooLarge, 413, "payload_too_large"),
             (
                 AppError::UnsupportedMediaType,

@@ -299,8 +299,9 @@ pub struct CheckInRequest {
     #[schema(min_length = 1, max_length = 40, example = "7K2M-9QXD-4HNP-WT3R-A8C0")]
     pub ticket_code: String,
     /// When a phone without data scanned the ticket; replayed later, the
-    /// earliest scan is kept. Default: now. Within the event's day (12 h
-    /// either side of it) and not in the future.
+    /// earliest scan is kept. Default: now. Within the door's hours (12 h
+    /// either side of the event), give or take 120 s of phone clock drift,
+    /// and at most 5 minutes ahead of the server's clock.
     #[validate(custom(function = "sane_instant"))]
     pub scanned_at: Option<DateTime<FixedOffset>>,
 }
@@ -308,10 +309,13 @@ pub struct CheckInRequest {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CheckInDto {
     pub registration: RegistrationDto,
-    /// The first check-in of this ticket.
+    /// The ticket's check-in (its earliest scan); every answer to scans
+    /// made at once carries the same.
     #[serde(serialize_with = "crate::db::instants::utc")]
     pub checked_in_at: DateTime<Utc>,
-    /// True when the ticket had been checked in before this scan.
+    /// False for exactly one scan of a ticket, the first, however many
+    /// arrive at once: a door seeing `true` on a new face holds a copied
+    /// ticket.
     pub already_checked_in: bool,
 }
 

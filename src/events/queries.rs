@@ -292,28 +292,49 @@ pub fn promote(
         .execute(conn)
 }
 
-/// Records a scan of a seated ticket at `at`; the earliest scan wins, so
-/// offline scans may arrive in any order. `None` when no seated ticket of
-/// the event has this code.
-pub fn check_in(
+/// Records the first scan of a seated ticket, at `at`: one statement, so
+/// of any number of scans at once exactly one finds the ticket unscanned
+/// and gets the row back (PostgreSQL re-checks `checked_in_at IS NULL` on
+/// the row a concurrent scan just wrote; SQLite runs one writer at a time).
+/// `None` when it was scanned before, or is no seated ticket of the event.
+pub fn first_check_in(
     conn: &mut DbConnection,
     event: EventId,
     ticket: &str,
     at: NaiveDateTime,
     by: UserId,
 ) -> QueryResult<Option<Registration>> {
-    let earlier = regs::checked_in_at.is_null().or(regs::checked_in_at.gt(at));
     diesel::update(
         regs::table
             .filter(regs::ticket_code.eq(ticket))
             .filter(regs::event_id.eq(event))
             .filter(regs::status.eq(RegistrationStatus::Registered))
-            .filter(earlier),
+            .filter(regs::checked_in_at.is_null()),
     )
     .set((regs::checked_in_at.eq(at), regs::checked_in_by.eq(by)))
     .returning(<Registration as Selectable<MultiBackend>>::construct_selection())
     .get_result(conn)
     .optional()
+}
+
+/// Moves a ticket's check-in back to `at` if that is earlier: an offline
+/// scan replayed after a later one. Rows changed (0 or 1).
+pub fn backdate_check_in(
+    conn: &mut DbConnection,
+    event: EventId,
+    ticket: &str,
+    at: NaiveDateTime,
+    by: UserId,
+) -> QueryResult<usize> {
+    diesel::update(
+        regs::table
+            .filter(regs::ticket_code.eq(ticket))
+            .filter(regs::event_id.eq(event))
+            .filter(regs::status.eq(RegistrationStatus::Registered))
+            .filter(regs::checked_in_at.gt(at)),
+    )
+    .set((regs::checked_in_at.eq(at), regs::checked_in_by.eq(by)))
+    .execute(conn)
 }
 
 /// A page of an event's registrations in line order, one more than `limit`.

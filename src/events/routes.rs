@@ -169,12 +169,13 @@ pub async fn event_calendar(
         (status = 415, description = "A body that is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid name or email", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many guest registrations from this client address (`rate_limited`): `GUEST_REGISTRATIONS_PER_CLIENT` per `CLIENT_WINDOW_SECONDS`; members are not counted", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds until a new registration is counted"))),
     )
 )]
 pub async fn register_for_event(
     state: web::Data<AppState>,
-    client: ClientAddr,
     auth: MaybeAuthUser,
+    client: ClientAddr,
     id: web::Path<EventId>,
     OptionalJson(guest): OptionalJson<GuestRegistration>,
 ) -> Result<HttpResponse, AppError> {
@@ -184,12 +185,12 @@ pub async fn register_for_event(
             form,
             client: client.0,
         },
-    let limits = state.settings.throttle;
         (None, Some(auth)) => Registrant::Member(auth),
         (None, None) => return Err(AppError::Unauthorized(crate::error::Msg::MissingToken)),
     };
     let now = state.clock.now_naive();
     let base = state.settings.public_base_url.clone().unwrap_or_default();
+    let limits = state.settings.throttle;
     let registration = db::run(&state.pool, move |conn| {
         service::register(conn, &limits, who, id, now, &base)
     })
@@ -322,8 +323,8 @@ pub async fn cancel_registration(
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown event, or no ticket of this event has this code", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A waitlisted (`ticket_waitlisted`) or cancelled (`ticket_cancelled`) ticket, or an event not published (`event_not_open`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field, or a scan outside the event's day or in the future", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A waitlisted (`ticket_waitlisted`) or cancelled (`ticket_cancelled`) ticket, an event not published (`event_not_open`), or a live scan (no `scanned_at`) before the door opens, 12 hours before the start (`door_not_open`: `opens_at` and `detail` say when) or after it closes, 12 hours after the end (`event_over`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field, or a `scanned_at` outside the door's hours by more than the clock skew allowed (120 s) or more than 5 minutes ahead of the server's clock", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn check_in_ticket(

@@ -17,9 +17,10 @@ use super::rows::{
     Event, EventChanges, EventId, EventStatus, Registration, RegistrationId, RegistrationStatus,
 };
 use crate::access::{runs_chapter, Actor, EventAccess};
+use crate::attendance::checkin_service::CLOCK_SKEW_SECONDS;
 use crate::attendance::report_dto::push_row;
-use crate::config::Throttle;
 use crate::auth::throttle::{self, ClientAction};
+use crate::config::Throttle;
 use crate::db::{write_tx, DbConnection};
 use crate::error::{AppError, FieldError, Issue, Msg};
 use crate::http::AuthUser;
@@ -34,8 +35,12 @@ pub const PAN_AFRICAN_TIMEZONE: &str = "Africa/Abidjan";
 /// The longest an event may last.
 pub const MAX_EVENT_DAYS: i64 = 31;
 
-/// How far from the event a door scan may be dated.
+/// How far from the event a door scan may be dated: the door opens this
+/// long before the start and closes this long after the end.
 const DOOR_MARGIN_HOURS: i64 = 12;
+
+/// How far ahead of the server's clock a scan may be dated.
+const DOOR_AHEAD_MINUTES: i64 = 5;
 
 /// The access of `actor` to `event`, asking the database whether they
 /// volunteer for its country only when that could change the answer.
@@ -337,7 +342,6 @@ pub enum Registrant {
         client: String,
     },
 }
-    limits: &Throttle,
 
 /// Registers a member or a guest for a published event that has not
 /// ended: a seat while there are some, else a place on the waitlist. A
@@ -346,6 +350,7 @@ pub enum Registrant {
 /// refused with a 429 past `GUEST_REGISTRATIONS_PER_CLIENT` per window.
 pub fn register(
     conn: &mut DbConnection,
+    limits: &Throttle,
     who: Registrant,
     id: EventId,
     now: NaiveDateTime,
@@ -376,7 +381,7 @@ pub fn register(
             let token = crate::crypto::random_token();
             (
                 None,
-                user,
+                None,
                 email,
                 guest.full_name.trim().to_owned(),
                 Some(token),
@@ -610,8 +615,17 @@ pub fn registrations_csv(
 }
 
 /// Checks a ticket in at the door (the event's managers, the country's
-/// volunteers). The earliest scan is kept, so a repeat, or offline scans
-/// replayed in any order, change nothing else.
+/// volunteers). Exactly one scan of a ticket is the first
+/// (`already_checked_in: false`), decided by the database in one
+/// statement, however many arrive at once: the door's way to spot a copied
+/// ticket. The earliest scan's time is kept: an offline scan replayed late
+/// with an earlier `scanned_at` moves it back; a live scan never moves it,
+/// so scans at once all answer the same time.
+///
+/// A live scan before the door opens (`DOOR_MARGIN_HOURS` before the start)
+/// is a 409 saying when it opens, one after it closes a 409 `event_over`.
+/// A replayed scan may be dated up to [`CLOCK_SKEW_SECONDS`] outside those
+/// (phone clocks drift), and no further (422 on `scanned_at`).
 pub fn check_in(
     conn: &mut DbConnection,
     auth: &AuthUser,
@@ -625,26 +639,43 @@ pub fn check_in(
     if event.status != EventStatus::Published {
         return Err(AppError::Conflict(Msg::EventNotOpen));
     }
-    let at = body.scanned_at.map(to_utc).unwrap_or(now);
     let margin = Duration::hours(DOOR_MARGIN_HOURS);
-    if at > now + Duration::minutes(5)
-        || at < event.starts_at - margin
-        || at > event.ends_at + margin
-    {
-        return Err(AppError::field("scanned_at", Issue::OutsideEvent));
-    }
+    let (opens, closes) = (event.starts_at - margin, event.ends_at + margin);
+    let replayed = body.scanned_at.is_some();
+    let at = match body.scanned_at.map(to_utc) {
+        None if now < opens => {
+            return Err(AppError::DoorNotOpen {
+                opens_at: opens.and_utc(),
+                local: crate::sessions::dto::local_time(opens, &event.timezone),
+            })
+        }
+        None if now > closes => return Err(AppError::Conflict(Msg::EventOver)),
+        None => now,
+        Some(at) => {
+            let skew = Duration::seconds(CLOCK_SKEW_SECONDS);
+            if at > now + Duration::minutes(DOOR_AHEAD_MINUTES)
+                || at < opens - skew
+                || at > closes + skew
+            {
+                return Err(AppError::field("scanned_at", Issue::OutsideEvent));
+            }
+            at
+        }
+    };
     let code = codes::normalize(&body.ticket_code).ok_or(AppError::NotFound)?;
     let before = queries::registration_by_ticket(conn, id, &code)?.ok_or(AppError::NotFound)?;
-    match before.status {
-        RegistrationStatus::Registered => {}
-        RegistrationStatus::Waitlisted => return Err(AppError::Conflict(Msg::TicketWaitlisted)),
-        RegistrationStatus::Cancelled => return Err(AppError::Conflict(Msg::TicketCancelled)),
-    }
-    let already = before.checked_in_at.is_some();
-    let row = match queries::check_in(conn, id, &code, at, actor.id)? {
-        Some(row) => row,
-        // An earlier scan is already recorded.
-        None => before,
+    seated(&before)?;
+    let (row, already) = match queries::first_check_in(conn, id, &code, at, actor.id)? {
+        Some(row) => (row, false),
+        None => {
+            if replayed {
+                queries::backdate_check_in(conn, id, &code, at, actor.id)?;
+            }
+            let row = queries::registration_by_ticket(conn, id, &code)?.ok_or(AppError::NotFound)?;
+            // Cancelled between the two statements: no check-in to show.
+            seated(&row)?;
+            (row, true)
+        }
     };
     let first = row.checked_in_at.unwrap_or(at);
     Ok(CheckInDto {
@@ -652,6 +683,15 @@ pub fn check_in(
         checked_in_at: first.and_utc(),
         already_checked_in: already,
     })
+}
+
+/// A 409 unless the registration holds a seat.
+fn seated(row: &Registration) -> Result<(), AppError> {
+    match row.status {
+        RegistrationStatus::Registered => Ok(()),
+        RegistrationStatus::Waitlisted => Err(AppError::Conflict(Msg::TicketWaitlisted)),
+        RegistrationStatus::Cancelled => Err(AppError::Conflict(Msg::TicketCancelled)),
+    }
 }
 
 /// The caller's live registrations with their events, soonest first.

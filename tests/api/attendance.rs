@@ -973,6 +973,39 @@ async fn a_check_in_made_offline_counts_when_replayed_in_time() {
         .assert_problem(409, "check_in_closed");
 }
 
+#[actix_rt::test]
+async fn an_offline_check_in_dated_just_before_the_window_counts_within_the_clock_skew() {
+    use griot::clock::Clock;
+    // Arrange: a window opened now, its code shown at once; phones whose
+    // clocks run behind the server's date their scans before the opening.
+    let c = class_on(spawn_app_with(long_tokens).await, &["A", "B", "C"]).await;
+    c.open_window(30).await;
+    let opened = c.app.clock.now();
+    let code = c.code().await;
+    c.app.clock.advance(Duration::minutes(40));
+    let dated = |seconds: i64| (opened - Duration::seconds(seconds)).to_rfc3339();
+
+    // Act
+    let a_second = replay(&c, &c.learners[0], &code, &dated(1)).await;
+    let two_minutes = replay(&c, &c.learners[1], &code, &dated(120)).await;
+    let beyond = replay(&c, &c.learners[2], &code, &dated(121)).await;
+
+    // Assert: within CLOCK_SKEW_SECONDS (120 s) it counts, as dated.
+    assert_eq!(a_second.status, 201, "{}", a_second.text());
+    let scanned_at: chrono::DateTime<chrono::Utc> = a_second.json()["scanned_at"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(scanned_at, opened - Duration::seconds(1));
+    assert_eq!(two_minutes.status, 201, "{}", two_minutes.text());
+    beyond.assert_problem(409, "check_in_closed");
+    // The skew widens the time, not the codes: a wrong one is still wrong.
+    replay(&c, &c.learners[2], &wrong(&code), &dated(1))
+        .await
+        .assert_problem(422, "validation_failed");
+}
+
 /// A check-in made offline at `at`, sent now.
 async fn replay(c: &Class, who: &Session, code: &str, at: &str) -> TestResponse {
     c.app

@@ -780,6 +780,153 @@ async fn the_door_checks_tickets_in_once_whatever_order_scans_arrive_in() {
 }
 
 #[actix_rt::test]
+async fn twenty_scans_of_one_ticket_at_once_make_exactly_one_first_entry() {
+    // Arrange: five seated tickets, the door open.
+    let app = spawn_app().await;
+    let (coordinator, event) = event_by_coordinator(&app, json!({})).await;
+    let event = id(&event);
+    let mut codes = Vec::new();
+    for k in 0..5 {
+        let guest = register_guest(&app, &event, "G", &format!("g{k}@example.org")).await;
+        codes.push(guest.json()["ticket_code"].as_str().unwrap().to_owned());
+    }
+    app.clock.set(
+        chrono::DateTime::parse_from_rfc3339("2026-03-14T09:30:00Z")
+            .unwrap()
+            .into(),
+    );
+    let door = format!("/api/v1/events/{event}/check-ins");
+    let token = app.token_for(coordinator.user_id.parse().unwrap());
+
+    // Act: each ticket scanned twenty times at once, the clock moving on
+    // while they arrive.
+    let scans = futures_util::future::join_all(codes.iter().flat_map(|code| {
+        let (app, door, token) = (&app, &door, &token);
+        (0..20).map(move |_| async move {
+            app.clock.advance(chrono::Duration::seconds(1));
+            let res = app
+                .post(door, Some(token), &json!({ "ticket_code": code }))
+                .await;
+            (code, res)
+        })
+    }))
+    .await;
+
+    // Assert: per ticket, one first entry and one time in every answer.
+    for code in &codes {
+        let answers: Vec<Value> = scans
+            .iter()
+            .filter(|(c, _)| *c == code)
+            .map(|(_, r)| {
+                assert_eq!(r.status, 200, "{}", r.text());
+                r.json()
+            })
+            .collect();
+        assert_eq!(answers.len(), 20);
+        let first = answers
+            .iter()
+            .filter(|a| a["already_checked_in"] == false)
+            .count();
+        assert_eq!(first, 1, "{answers:?}");
+        let times: std::collections::HashSet<String> = answers
+            .iter()
+            .map(|a| a["checked_in_at"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(times.len(), 1, "{times:?}");
+        let time = times.into_iter().next().unwrap();
+        assert!(answers.iter().all(|a| a["registration"]["checked_in_at"] == time));
+    }
+    let list = app
+        .get(&format!("/api/v1/events/{event}/registrations"), Some(&token))
+        .await
+        .json();
+    assert_eq!(list["counts"]["checked_in"], 5);
+}
+
+#[actix_rt::test]
+async fn the_door_says_when_it_opens_and_allows_replays_a_little_clock_drift() {
+    // Arrange: the meetup starts 2026-03-14T09:00Z; the door opens twelve
+    // hours before. The test clock is on 2026-03-02.
+    let app = spawn_app().await;
+    let (coordinator, event) = event_by_coordinator(&app, json!({})).await;
+    let event = id(&event);
+    let mut codes = Vec::new();
+    for k in 0..3 {
+        let guest = register_guest(&app, &event, "G", &format!("d{k}@example.org")).await;
+        codes.push(guest.json()["ticket_code"].as_str().unwrap().to_owned());
+    }
+    let door = format!("/api/v1/events/{event}/check-ins");
+    let token = coordinator.access_token.clone();
+    let token = token.as_str();
+    let scan = |code: &str, at: Option<&str>| match at {
+        Some(at) => json!({ "ticket_code": code, "scanned_at": at }),
+        None => json!({ "ticket_code": code }),
+    };
+
+    // Act / Assert: a live scan too early is a conflict saying when.
+    let early = app.post(&door, Some(token), &scan(&codes[0], None)).await;
+    let body = early.assert_problem(409, "door_not_open");
+    assert_eq!(body["opens_at"], "2026-03-13T21:00:00Z");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("2026-03-13T21:00:00+00:00"),
+        "{body}"
+    );
+    assert!(body.get("errors").is_none(), "{body}");
+    let english = app
+        .request(
+            Method::POST,
+            &door,
+            Some(token),
+            Some(&scan(&codes[0], None)),
+            &[("Accept-Language", "en")],
+        )
+        .await;
+    let body = english.assert_problem(409, "door_not_open");
+    assert!(body["detail"].as_str().unwrap().starts_with("The door"));
+
+    // Replayed the next day: a minute before the opening counts (phone
+    // clocks drift), three minutes before does not.
+    app.clock.set(
+        chrono::DateTime::parse_from_rfc3339("2026-03-14T10:00:00Z")
+            .unwrap()
+            .into(),
+    );
+    let token = app.token_for(coordinator.user_id.parse().unwrap());
+    let token = token.as_str();
+    let drifted = app
+        .post(
+            &door,
+            Some(token),
+            &scan(&codes[0], Some("2026-03-13T20:59:00Z")),
+        )
+        .await;
+    assert_eq!(drifted.status, 200, "{}", drifted.text());
+    assert_eq!(drifted.json()["checked_in_at"], "2026-03-13T20:59:00Z");
+    assert_eq!(drifted.json()["already_checked_in"], false);
+    app.post(
+        &door,
+        Some(token),
+        &scan(&codes[1], Some("2026-03-13T20:57:00Z")),
+    )
+    .await
+    .assert_problem(422, "validation_failed");
+
+    // Long after the door closed, a live scan says the event is over.
+    app.clock.set(
+        chrono::DateTime::parse_from_rfc3339("2026-03-15T02:00:00Z")
+            .unwrap()
+            .into(),
+    );
+    let token = app.token_for(coordinator.user_id.parse().unwrap());
+    app.post(&door, Some(&token), &scan(&codes[2], None))
+        .await
+        .assert_problem(409, "event_over");
+}
+
+#[actix_rt::test]
 async fn three_hundred_parallel_registrations_fill_a_hundred_seats_exactly() {
     // Arrange: all from one address, above the default guest limit.
     let app = spawn_app_with(|s| s.throttle.client_max_guest_registrations = 300).await;
