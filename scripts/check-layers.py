@@ -5,7 +5,10 @@
 - an area names only layer 0 and the areas before it in AREAS;
 - nothing below `app/` names `app`;
 - no `diesel` in a `routes.rs`, no `actix_web` in a `service.rs` or
-  `queries.rs`.
+  `queries.rs`;
+- a `queries.rs` names no service module (`super::service`,
+  `crate::x::service`, `*_service`): services call queries, never the other
+  way, so the two never import each other.
 
 It reads every `crate::…` path in `src/` (in `use` lines and inline), with
 comments left out, so a grouped `use crate::{a, b}` counts too. Cheap enough
@@ -81,6 +84,8 @@ def main():
             breaches.append(f"{rel}: `diesel` in a routes file (queries belong in queries.rs)")
         if path.name in ("service.rs", "queries.rs") and re.search(r"\bactix_web\b", text):
             breaches.append(f"{rel}: `actix_web` in a {path.name} (HTTP belongs in routes.rs)")
+        if path.name == "queries.rs" and re.search(r"\b(super|crate(::\w+)+)::\w*service\b", text):
+            breaches.append(f"{rel}: a queries file names a service (services call queries, not the reverse)")
         if re.search(r"\bsuper::super::", text):
             breaches.append(f"{rel}: `super::super::` hides which module is imported; name it from `crate::`")
     if breaches:

@@ -68,11 +68,14 @@ pub fn revoke_family(
     .execute(conn)
 }
 
-/// The family of the token whose hash is `hash`, if any.
-pub fn family_of(conn: &mut DbConnection, hash: String) -> QueryResult<Option<SessionId>> {
+/// The family of the token whose hash is `hash`, and its account, if any.
+pub fn family_of(
+    conn: &mut DbConnection,
+    hash: String,
+) -> QueryResult<Option<(SessionId, UserId)>> {
     refresh_tokens::table
         .filter(refresh_tokens::token_hash.eq(hash))
-        .select(refresh_tokens::family_id)
+        .select((refresh_tokens::family_id, refresh_tokens::user_id))
         .first(conn)
         .optional()
 }

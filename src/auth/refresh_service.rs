@@ -60,6 +60,13 @@ pub fn rotate(
 ) -> Result<Rotation, AppError> {
     let hash = hash_token(presented);
     write_tx(conn, |conn| {
+        let Some(found) = queries::find_by_hash(conn, &hash)? else {
+            return Ok(Rotation::Invalid);
+        };
+        // Queue behind every other change to this account's sessions, then
+        // read the token again: what the first read said may have changed
+        // while we waited (`users::lock_account`).
+        crate::users::lock_account(conn, found.user_id)?;
         let Some(row) = queries::find_by_hash(conn, &hash)? else {
             return Ok(Rotation::Invalid);
         };
@@ -92,8 +99,13 @@ pub fn revoke_by_token(
     presented: &str,
     now: NaiveDateTime,
 ) -> Result<usize, AppError> {
-    Ok(match queries::family_of(conn, hash_token(presented))? {
-        Some(f) => queries::revoke_family(conn, f, now)?,
-        None => 0,
+    write_tx(conn, |conn| {
+        Ok(match queries::family_of(conn, hash_token(presented))? {
+            Some((family, user)) => {
+                crate::users::lock_account(conn, user)?;
+                queries::revoke_family(conn, family, now)?
+            }
+            None => 0,
+        })
     })
 }

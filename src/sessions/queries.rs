@@ -106,7 +106,7 @@ pub fn trainer_sessions_between(
 ) -> QueryResult<Vec<(SessionId, String, NaiveDateTime, NaiveDateTime)>> {
     // A session lasts at most `MAX_SESSION_DAYS`: the bound lets the
     // (trainer_id, starts_at) index read a range.
-    let earliest = from - chrono::Duration::days(super::service::MAX_SESSION_DAYS);
+    let earliest = from - chrono::Duration::days(super::rows::MAX_SESSION_DAYS);
     let mut query = sessions::table
         .filter(sessions::trainer_id.eq(trainer))
         .filter(sessions::starts_at.gt(earliest))

@@ -7,6 +7,10 @@ use crate::i18n::Lang;
 use crate::schema::{session_series, sessions};
 use crate::vocab::{CohortId, SessionId, UserId};
 
+/// The longest a session may last: a residential bootcamp, not a season.
+/// Services check it; queries bound their ranges with it.
+pub const MAX_SESSION_DAYS: i64 = 31;
+
 crate::id_type!(
     /// A series of sessions created at once by a repeat rule.
     SeriesId

@@ -11,7 +11,7 @@ use super::dto::{
     SeriesDto, SessionDto, SessionFilters, UpdateSessionRequest,
 };
 use super::queries::{self, SessionCursor, SessionPageKey};
-use super::rows::{Series, SeriesId, Session, SessionChanges, SessionStatus};
+use super::rows::{Series, SeriesId, Session, SessionChanges, SessionStatus, MAX_SESSION_DAYS};
 use super::series::{self, End, Repeat};
 use crate::access::{Actor, CohortAccess};
 use crate::cache::{Cached, ResponseCache};
@@ -53,9 +53,6 @@ fn session_to_edit(
     let (cohort, access) = cohorts::cohort_for(conn, actor, session.cohort_id, false, rule)?;
     Ok((session, cohort, access))
 }
-
-/// The longest a session may last: a residential bootcamp, not a season.
-pub const MAX_SESSION_DAYS: i64 = 31;
 
 /// The rules a request cannot check on its own: lead trainer and order of
 /// start and end.

@@ -12,8 +12,8 @@ pub mod service;
 pub use crate::vocab::UserId;
 pub use dto::UserDto;
 pub use queries::{
-    country_exists, find, find_by_email, insert, insert_many, record_revoked, session_revoked,
-    update,
+    country_exists, find, find_by_email, insert, insert_many, lock_account, record_revoked,
+    session_revoked, update,
 };
 pub use rows::{normalize_email, Language, NewUser, ProfileType, User, UserChanges};
 pub use service::{actor, actor_by_id, optional_actor};

@@ -75,6 +75,27 @@ pub fn country_exists(conn: &mut DbConnection, code: &str) -> QueryResult<bool> 
     diesel::select(diesel::dsl::exists(countries::table.find(code))).get_result(conn)
 }
 
+/// Takes the account's row lock for the rest of the transaction (on
+/// PostgreSQL; SQLite's `BEGIN IMMEDIATE` already admits one writer).
+/// Every change to an account's login sessions (refresh, reuse, logout,
+/// password change, deactivation) holds it before it touches
+/// `refresh_tokens` or `revoked_sessions`, so they queue in one order
+/// instead of each locking token rows and the revocation in its own order
+/// (six concurrent refreshes of one token deadlocked on PostgreSQL). The
+/// updates of `users` that revoke sessions take the same lock. `FOR NO KEY
+/// UPDATE`: inserts that reference the account still pass.
+pub fn lock_account(conn: &mut DbConnection, user: UserId) -> QueryResult<()> {
+    if let DbConnection::Pg(pg) = conn {
+        users::table
+            .find(user)
+            .select(users::id)
+            .for_no_key_update()
+            .first::<UserId>(pg)
+            .optional()?;
+    }
+    Ok(())
+}
+
 /// Revokes every live token of `user` except those of `keep` (the session
 /// that asked, e.g. when changing the password), and their access tokens
 /// with them (see [`record_revoked`]).
