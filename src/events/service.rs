@@ -671,7 +671,8 @@ pub fn check_in(
             if replayed {
                 queries::backdate_check_in(conn, id, &code, at, actor.id)?;
             }
-            let row = queries::registration_by_ticket(conn, id, &code)?.ok_or(AppError::NotFound)?;
+            let row =
+                queries::registration_by_ticket(conn, id, &code)?.ok_or(AppError::NotFound)?;
             // Cancelled between the two statements: no check-in to show.
             seated(&row)?;
             (row, true)

@@ -834,10 +834,15 @@ async fn twenty_scans_of_one_ticket_at_once_make_exactly_one_first_entry() {
             .collect();
         assert_eq!(times.len(), 1, "{times:?}");
         let time = times.into_iter().next().unwrap();
-        assert!(answers.iter().all(|a| a["registration"]["checked_in_at"] == time));
+        assert!(answers
+            .iter()
+            .all(|a| a["registration"]["checked_in_at"] == time));
     }
     let list = app
-        .get(&format!("/api/v1/events/{event}/registrations"), Some(&token))
+        .get(
+            &format!("/api/v1/events/{event}/registrations"),
+            Some(&token),
+        )
         .await
         .json();
     assert_eq!(list["counts"]["checked_in"], 5);

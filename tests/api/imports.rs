@@ -304,7 +304,10 @@ async fn another_countrys_import_of_an_invited_learner_yields_no_sign_in_link() 
     s.app.make_coordinator(&bf, "BF");
     let bf_cohort = s
         .app
-        .cohort(&bf, json!({ "country_code": "BF", "name": "Cohorte Ouaga" }))
+        .cohort(
+            &bf,
+            json!({ "country_code": "BF", "name": "Cohorte Ouaga" }),
+        )
         .await;
     let ci = s.app.user(UserSpec::default());
     s.app.make_coordinator(&ci, "CI");
