@@ -143,9 +143,33 @@ pub fn connect_and_migrate(settings: &Settings) -> Result<DbPool, StartupError> 
     Ok(pool)
 }
 
+/// What a tus client sends besides `Authorization` and `Content-Type`.
+const TUS_REQUEST_HEADERS: [&str; 6] = [
+    "Tus-Resumable",
+    "Upload-Length",
+    "Upload-Metadata",
+    "Upload-Offset",
+    "Upload-Concat",
+    "Upload-Defer-Length",
+];
+
+/// What a tus client (and a ranged download) must read in an answer.
+const TUS_RESPONSE_HEADERS: [&str; 10] = [
+    "Location",
+    "Upload-Offset",
+    "Upload-Length",
+    "Tus-Resumable",
+    "Tus-Version",
+    "Tus-Extension",
+    "Tus-Max-Size",
+    "Upload-Expires",
+    "Material-Id",
+    "Content-Range",
+];
+
 fn cors(origins: &[String]) -> Cors {
     let mut cors = Cors::default()
-        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
         .allowed_headers([
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
@@ -156,6 +180,8 @@ fn cors(origins: &[String]) -> Cors {
             middleware::REQUEST_ID,
             idempotency::IDEMPOTENCY_KEY,
         ])
+        // tus from a browser app on another origin (tus-js-client, Uppy).
+        .allowed_headers(TUS_REQUEST_HEADERS)
         .expose_headers([
             middleware::REQUEST_ID,
             header::ETAG,
@@ -163,6 +189,7 @@ fn cors(origins: &[String]) -> Cors {
             header::RETRY_AFTER,
             idempotency::REPLAYED,
         ])
+        .expose_headers(TUS_RESPONSE_HEADERS)
         .max_age(3600)
         // Leave the verdict to the browser; same-origin tools (e.g. /docs)
         // send an Origin header too.

@@ -331,3 +331,113 @@ async fn the_first_patch_of_a_file_of_the_wrong_type_is_refused_at_once() {
     assert_eq!(head(&app, token, &location).await.status, 404);
     assert_eq!(stored_files(&app).len(), 0);
 }
+
+/// A browser app on another origin (tus-js-client, Uppy): the preflight of
+/// each tus request passes, and every header a client reads is exposed.
+#[actix_rt::test]
+async fn tus_works_from_a_browser_on_another_origin() {
+    let Class {
+        app,
+        trainer,
+        session,
+        ..
+    } = class(&[]).await;
+    let origin = crate::helpers::ALLOWED_ORIGIN;
+    for (method, path) in [
+        ("POST", "/api/v1/uploads"),
+        ("PATCH", "/api/v1/uploads/x"),
+        ("HEAD", "/api/v1/uploads/x"),
+        ("DELETE", "/api/v1/uploads/x"),
+    ] {
+        // The raw client: a preflight is the CORS layer's, not the API's.
+        let preflight = app
+            .client
+            .request(Method::OPTIONS, app.url(path))
+            .insert_header(("Origin", origin))
+            .insert_header(("Access-Control-Request-Method", method))
+            .insert_header((
+                "Access-Control-Request-Headers",
+                "tus-resumable, upload-length, upload-metadata, upload-offset, \
+                 upload-concat, content-type, authorization",
+            ))
+            .send()
+            .await
+            .unwrap();
+        let header = |name: &str| {
+            preflight
+                .headers()
+                .get(name)
+                .map(|v| v.to_str().unwrap().to_owned())
+        };
+        assert!(
+            preflight.status().is_success(),
+            "{method} {path}: {}",
+            preflight.status()
+        );
+        assert_eq!(
+            header("access-control-allow-origin").as_deref(),
+            Some(origin)
+        );
+        let methods = header("access-control-allow-methods").unwrap_or_default();
+        assert!(methods.contains(method), "{methods}");
+        let allowed = header("access-control-allow-headers")
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        for h in [
+            "tus-resumable",
+            "upload-length",
+            "upload-metadata",
+            "upload-offset",
+        ] {
+            assert!(allowed.contains(h), "{h} not in {allowed}");
+        }
+    }
+    // The answers themselves expose what a client must read.
+    let token = &trainer.access_token;
+    let metadata = format!(
+        "session_id {},title {},kind {},filename {}",
+        b64(&session),
+        b64("Replay"),
+        b64("slides"),
+        b64("replay.pdf")
+    );
+    let created = app
+        .send(
+            Method::POST,
+            "/api/v1/uploads",
+            Some(token),
+            &[
+                TUS,
+                ("Origin", origin),
+                ("Upload-Length", "3000"),
+                ("Upload-Metadata", &metadata),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text());
+    assert_eq!(
+        created.header("access-control-allow-origin").as_deref(),
+        Some(origin)
+    );
+    let exposed = created
+        .header("access-control-expose-headers")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    for h in [
+        "location",
+        "upload-offset",
+        "upload-length",
+        "tus-resumable",
+        "tus-version",
+        "tus-extension",
+        "tus-max-size",
+        "upload-expires",
+        "material-id",
+        "content-range",
+        "etag",
+        "content-disposition",
+    ] {
+        assert!(exposed.contains(h), "{h} not exposed: {exposed}");
+    }
+}
