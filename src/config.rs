@@ -47,6 +47,9 @@ pub struct Settings {
     pub json_body_limit_bytes: usize,
     /// How long a client may take to send a request body.
     pub body_read_timeout_seconds: u64,
+    /// The slowest average a large body may keep after that (see
+    /// [`crate::http::deadline`]).
+    pub body_min_bytes_per_second: u64,
     pub shutdown_timeout_seconds: u64,
     pub password_hash_concurrency: usize,
     /// Seconds between self check-in codes.
@@ -221,6 +224,13 @@ impl Settings {
                 67_108_864,
             )?,
             body_read_timeout_seconds: number(&get, "BODY_READ_TIMEOUT_SECONDS", 60, 1, 3_600)?,
+            body_min_bytes_per_second: number(
+                &get,
+                "BODY_MIN_BYTES_PER_SECOND",
+                1_024,
+                1,
+                1 << 30,
+            )?,
             shutdown_timeout_seconds: number(&get, "SHUTDOWN_TIMEOUT_SECONDS", 30, 0, 3_600)?,
             password_hash_concurrency: number(&get, "PASSWORD_HASH_CONCURRENCY", cpus, 1, 64)?,
             check_in_rotate_seconds: number(&get, "CHECK_IN_ROTATE_SECONDS", 20, 10, 60)?,

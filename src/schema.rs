@@ -145,6 +145,8 @@ diesel::table! {
         material_id -> Nullable<Text>,
         created_at -> Timestamp,
         expires_at -> Timestamp,
+        patch_lease -> Nullable<Text>,
+        patch_lease_until -> Nullable<Timestamp>,
     }
 }
 

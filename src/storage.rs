@@ -219,6 +219,51 @@ impl Storage {
         Ok(found.into_iter().map(|m| m.location.to_string()).collect())
     }
 
+    /// Deletes the staging files of writes that never finished (a PATCH or
+    /// an assembly killed half-way) last written before `cutoff`: on a
+    /// local store, object_store writes `<key>#<n>` and renames it at the
+    /// end, and its listing skips such names, so the orphan sweep never
+    /// sees them. Judged by the file's own age. Answers how many went.
+    /// (An S3 store keeps unfinished multipart uploads on its side; a
+    /// lifecycle rule on the bucket aborts them, see README.)
+    pub async fn sweep_staging(
+        &self,
+        cutoff: chrono::DateTime<chrono::Utc>,
+    ) -> Result<usize, StorageError> {
+        let Some(root) = self.local_root.clone() else {
+            return Ok(0);
+        };
+        let cutoff = std::time::SystemTime::from(cutoff);
+        tokio::task::spawn_blocking(move || {
+            fn walk(dir: &std::path::Path, cutoff: std::time::SystemTime, gone: &mut usize) {
+                let Ok(entries) = std::fs::read_dir(dir) else {
+                    return;
+                };
+                for entry in entries.flatten() {
+                    let path = entry.path();
+                    let Ok(meta) = entry.metadata() else { continue };
+                    if meta.is_dir() {
+                        walk(&path, cutoff, gone);
+                        continue;
+                    }
+                    let staging = path
+                        .file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.contains('#'));
+                    let old = meta.modified().is_ok_and(|at| at < cutoff);
+                    if staging && old && std::fs::remove_file(&path).is_ok() {
+                        *gone += 1;
+                    }
+                }
+            }
+            let mut gone = 0;
+            walk(&root, cutoff, &mut gone);
+            gone
+        })
+        .await
+        .map_err(|e| StorageError(e.to_string()))
+    }
+
     /// The size of `key`, if it exists.
     pub async fn size(&self, key: &str) -> Result<Option<u64>, StorageError> {
         match self.store.head(&Path::from(key)).await {

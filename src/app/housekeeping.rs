@@ -60,19 +60,21 @@ pub const ORPHAN_AGE_HOURS: i64 = 24;
 
 /// Deletes stored files that no material, upload segment or submission
 /// names and that were last written before `cutoff` (a process killed
-/// between storing bytes and writing their row, a delete that failed);
-/// answers how many.
+/// between storing bytes and writing their row, a delete that failed), and
+/// the staging files of writes killed half-way; answers how many.
 pub async fn sweep_orphans(
     pool: &DbPool,
     storage: &Storage,
     cutoff: chrono::DateTime<chrono::Utc>,
 ) -> Result<usize, AppError> {
+    // Half-written files of writes that died: no row can name them.
+    let staging = storage.sweep_staging(cutoff).await?;
     let mut candidates = Vec::new();
     for prefix in ["materials/", "uploads/", "submissions/"] {
         candidates.extend(storage.keys_older_than(prefix, cutoff).await?);
     }
     if candidates.is_empty() {
-        return Ok(0);
+        return Ok(staging);
     }
     let asked = candidates.clone();
     let known = db::run(pool, move |conn| {
@@ -86,7 +88,7 @@ pub async fn sweep_orphans(
         .filter(|k| !known.contains(k))
         .collect();
     storage.discard(&orphans).await;
-    Ok(orphans.len())
+    Ok(staging + orphans.len())
 }
 
 /// One run, in one transaction.

@@ -2,16 +2,24 @@
 //! same request (same user, key, method, path and body) within 24 hours
 //! gets the first answer again, with `Idempotent-Replayed: true`, and
 //! changes nothing; the same key with another request is a 422; a twin
-//! arriving while the first still runs is a 409, so two concurrent
-//! requests with one key execute once.
+//! arriving while the first still runs waits for it and gets its answer.
 //!
-//! Keys are per signed-in user and kept in the database (see
-//! `crate::idempotency`), so they hold across processes. Anonymous
-//! requests ignore the header: without an account, one client could
-//! replay another's answer. Answers a retry may change are not kept: 401
-//! (a refreshed token retries), 408, 429 and 5xx give the key back.
-//! The body is read whole to be digested, up to the JSON body limit
-//! (a larger one is a 413: big files go through resumable uploads).
+//! The whole request runs on one connection in one transaction
+//! ([`db::Reserved`]): the key is claimed first, the handler's changes
+//! follow, and the answer is stored last, before one COMMIT. So a key is
+//! there exactly when its change is: a process killed at any moment leaves
+//! both or neither, and the retry after a restart replays the answer or
+//! runs once, never twice. Past 24 hours the answer goes and the key stays
+//! (`crate::idempotency`): an old retry is refused with a 409
+//! (`idempotency_key_expired`), never run again.
+//!
+//! Keys are per signed-in user and kept in the database, so they hold
+//! across processes. Anonymous requests ignore the header: without an
+//! account, one client could replay another's answer. Answers a retry may
+//! change roll the whole request back: 401 (a refreshed token retries),
+//! 408, 429 and 5xx. The body is read whole to be digested, up to the JSON
+//! body limit (a larger one is a 413: big files go through resumable
+//! uploads).
 
 use std::time::Duration;
 
@@ -95,30 +103,37 @@ pub async fn idempotency(
     let hash = hex::encode(digest.finalize());
     let now = state.clock.now_naive();
     let user = auth.id;
-    let claim = {
+    let begun = {
         let (key, hash) = (key.clone(), hash.clone());
-        db::run(&state.pool, move |conn| {
+        let backend = db::Backend::from_url(&state.settings.database_url);
+        db::Reserved::begin(&state.pool, &backend, move |conn| {
             idempotency::claim(conn, user, &key, &hash, now).map_err(AppError::from)
         })
         .await
     };
-    match claim {
-        Err(e) => refuse(req, e),
-        Ok(Claim::OtherRequest) => {
-            refuse(req, AppError::field("Idempotency-Key", Issue::KeyReused))
-        }
-        Ok(Claim::Running) => refuse(req, AppError::Conflict(Msg::IdempotencyKeyRunning)),
-        Ok(Claim::Replay(answer)) => Ok(req.into_response(replay(answer))),
-        Ok(Claim::Mine) => {
-            req.set_payload(Payload::from(web::Bytes::from(body)));
-            let res = match next.call(req).await {
-                Ok(res) => res.map_into_boxed_body(),
-                Err(e) => {
-                    give_back(&state, user, key).await;
-                    return Err(e);
-                }
-            };
-            keep(res, &state, user, key).await
+    let (tx, claim) = match begun {
+        Ok(begun) => begun,
+        Err(e) => return refuse(req, e),
+    };
+    let settled = match claim {
+        Claim::Mine => None,
+        Claim::OtherRequest => Some(Err(AppError::field("Idempotency-Key", Issue::KeyReused))),
+        Claim::Forgotten => Some(Err(AppError::Conflict(Msg::IdempotencyKeyExpired))),
+        Claim::Replay(answer) => Some(Ok(answer)),
+    };
+    if let Some(settled) = settled {
+        tx.rollback().await;
+        return match settled {
+            Ok(answer) => Ok(req.into_response(replay(answer))),
+            Err(e) => refuse(req, e),
+        };
+    }
+    req.set_payload(Payload::from(web::Bytes::from(body)));
+    match tx.scope(next.call(req)).await {
+        Ok(res) => keep(res.map_into_boxed_body(), tx, user, key, lang).await,
+        Err(e) => {
+            tx.rollback().await;
+            Err(e)
         }
     }
 }
@@ -164,31 +179,37 @@ fn replay(answer: Answer) -> HttpResponse {
     res.body(answer.body)
 }
 
-/// Keeps the answer for retries, or gives the key back when a retry may
-/// be answered otherwise.
+/// Keeps the answer with the request's changes and commits them together,
+/// or rolls everything back when a retry may be answered otherwise.
 async fn keep(
     res: ServiceResponse<BoxBody>,
-    state: &web::Data<AppState>,
+    tx: db::Reserved,
     user: crate::vocab::UserId,
     key: String,
+    lang: Lang,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let status = res.status();
+    if status.is_server_error() || matches!(status.as_u16(), 401 | 408 | 429) {
+        tx.rollback().await;
+        return Ok(res);
+    }
     let small = match res.response().body().size() {
         body::BodySize::None => true,
         body::BodySize::Sized(n) => n <= MAX_KEPT_BYTES as u64,
         body::BodySize::Stream => false,
     };
-    let retryable =
-        !small || status.is_server_error() || matches!(status.as_u16(), 401 | 408 | 429);
-    if retryable {
-        give_back(state, user, key).await;
-        return Ok(res);
-    }
     let (req, res) = res.into_parts();
     let (head, body) = res.into_parts();
-    let bytes = body::to_bytes(body)
-        .await
-        .map_err(|_| actix_web::error::ErrorInternalServerError("unreadable body"))?;
+    // An answer too large to keep still commits its change: its status and
+    // headers are kept, and a replay has an empty body.
+    let (bytes, body) = if small {
+        let bytes = body::to_bytes(body)
+            .await
+            .map_err(|_| actix_web::error::ErrorInternalServerError("unreadable body"))?;
+        (bytes.to_vec(), BoxBody::new(bytes))
+    } else {
+        (Vec::new(), body)
+    };
     let answer = Answer {
         status: status.as_u16(),
         headers: head
@@ -197,27 +218,20 @@ async fn keep(
             .filter(|(name, _)| !NOT_KEPT.contains(&name.as_str()))
             .filter_map(|(name, value)| Some((name.to_string(), value.to_str().ok()?.to_owned())))
             .collect(),
-        body: bytes.to_vec(),
+        body: bytes,
     };
-    let kept = db::run(&state.pool, move |conn| {
-        idempotency::finish(conn, user, &key, &answer).map_err(AppError::from)
-    })
-    .await;
+    let kept = tx
+        .commit(move |conn| {
+            idempotency::finish(conn, user, &key, &answer).map_err(AppError::from)
+        })
+        .await;
     if let Err(e) = kept {
-        tracing::error!(error = %e, "idempotent answer not kept");
+        // Nothing of the request committed: say so, and a retry runs it.
+        tracing::error!(error = %e, "a keyed request did not commit");
+        return Ok(ServiceResponse::new(req, e.render(lang)));
     }
-    let mut res = head.set_body(BoxBody::new(bytes));
+    let mut res = head.set_body(body);
     res.headers_mut()
         .insert(REPLAYED, HeaderValue::from_static("false"));
     Ok(ServiceResponse::new(req, res))
-}
-
-async fn give_back(state: &web::Data<AppState>, user: crate::vocab::UserId, key: String) {
-    let released = db::run(&state.pool, move |conn| {
-        idempotency::release(conn, user, &key).map_err(AppError::from)
-    })
-    .await;
-    if let Err(e) = released {
-        tracing::error!(error = %e, "idempotency key not given back");
-    }
 }

@@ -24,7 +24,8 @@ use crate::{
                        characters, a UUID say): a retry with the same key and body within 24 hours \
                        gets the first answer again with `Idempotent-Replayed: true` and changes \
                        nothing; the same key with another request is a `422`; a twin arriving \
-                       while the first runs is a `409` (`idempotency_key_in_use`).",
+                       while the first runs waits for it and gets its answer; after 24 hours the \
+                       same request is a `409` (`idempotency_key_expired`), never run again.",
         license(name = "AGPL-3.0-or-later")
     ),
     paths(
@@ -270,7 +271,7 @@ impl Modify for IdempotencyKeys {
                 }
                 let responses = &mut op.responses.responses;
                 responses.entry("409".to_owned()).or_insert_with(|| {
-                    problem_response("A request with the same `Idempotency-Key` is still running (`idempotency_key_in_use`)").into()
+                    problem_response("A conflict, or this request already ran with this `Idempotency-Key` more than 24 hours ago (`idempotency_key_expired`): its answer is no longer kept").into()
                 });
                 responses.entry("422".to_owned()).or_insert_with(|| {
                     problem_response("Invalid fields, or an `Idempotency-Key` already used for another request (`validation_failed`)").into()

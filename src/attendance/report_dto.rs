@@ -44,7 +44,8 @@ pub struct ReportParams {
     pub at_risk: Option<bool>,
     /// `csv` for a spreadsheet (same as `Accept: text/csv`).
     pub format: Option<String>,
-    /// CSV separator: `comma` (default) or `semicolon` (French Excel).
+    /// CSV separator: `comma` (default; decimals with a point, `84.3`) or
+    /// `semicolon` (French Excel; decimals with a comma, `84,3`).
     #[param(pattern = "^(comma|semicolon)$")]
     pub delimiter: Option<String>,
 }
@@ -109,13 +110,25 @@ pub fn to_csv(rows: &[ReportRow], delimiter: char) -> String {
                 r.excused.to_string(),
                 r.absent.to_string(),
                 r.unmarked.to_string(),
-                format!("{:.1}", r.attendance_rate),
+                csv_decimal(r.attendance_rate, delimiter),
             ]
             .into_iter(),
             delimiter,
         );
     }
     out
+}
+
+/// A decimal as the spreadsheet that asked for `delimiter` reads it: with
+/// `;` (French Excel, LibreOffice in French) the decimal mark is a comma
+/// (`84,3`), else French Excel takes the cell for text; with `,` a point.
+pub fn csv_decimal(value: f64, delimiter: char) -> String {
+    let text = format!("{value:.1}");
+    if delimiter == ';' {
+        text.replace('.', ",")
+    } else {
+        text
+    }
 }
 
 pub fn push_row(out: &mut String, cells: impl Iterator<Item = String>, delimiter: char) {

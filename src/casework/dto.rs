@@ -184,7 +184,7 @@ impl SubmissionDto {
         let attachment = match (s.file_name, s.content_type, s.size_bytes, s.sha256) {
             (Some(file_name), Some(content_type), Some(size_bytes), Some(sha256)) => {
                 Some(AttachmentDto {
-                    file_name,
+                    file_name: crate::materials::ranges::strip_invisible(&file_name),
                     content_type,
                     size_bytes,
                     sha256,

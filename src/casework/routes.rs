@@ -2,7 +2,6 @@
 //! multipart hand-in whose file is streamed into the store), run the
 //! service on the blocking pool, answer.
 
-use actix_multipart::Multipart;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use futures_util::TryStreamExt;
 
@@ -204,9 +203,10 @@ pub async fn hand_in(
     }
 }
 
-/// Reads a multipart hand-in: the text parts `body` and `link_url`, then
-/// (optionally) the part `file`, streamed into the store; parts after the
-/// file are not read.
+/// Reads a multipart hand-in, its parts in any order: the text parts
+/// `body` and `link_url`, and (optionally) the part `file`, streamed into
+/// the store. Every part sent is read, before or after the file, so none is
+/// dropped; a form refused for any reason keeps nothing in the store.
 async fn receive_hand_in(
     state: &AppState,
     req: &HttpRequest,
@@ -217,58 +217,69 @@ async fn receive_hand_in(
     if declared.is_some_and(|n| n > limit + form::FORM_OVERHEAD) {
         return Err(AppError::FileTooLarge(limit));
     }
-    let patience = std::time::Duration::from_secs(state.settings.body_read_timeout_seconds);
-    let mut parts = Multipart::new(req.headers(), payload.into_inner());
+    let mut parts = form::read(req, &state.settings, payload);
     let mut hand_in = HandIn {
         body: None,
         link_url: None,
         file: None,
     };
-    while let Some(field) = form::next_part(&mut parts, patience).await? {
-        match field.name() {
-            Some("body") if hand_in.body.is_some() => {
-                return Err(AppError::field("body", Issue::Duplicate))
-            }
-            Some("body") => {
-                hand_in.body =
-                    Some(form::text_part(field, "body", MAX_BODY_CHARS as usize, patience).await?)
-            }
-            Some("link_url") if hand_in.link_url.is_some() => {
-                return Err(AppError::field("link_url", Issue::Duplicate))
-            }
-            Some("link_url") => {
-                let url =
-                    form::text_part(field, "link_url", MAX_LINK_CHARS as usize, patience).await?;
-                let url = url.trim().to_owned();
-                if !url.is_empty() {
-                    crate::materials::dto::https_url(&url)
-                        .map_err(|_| AppError::field("link_url", Issue::Url))?;
-                    hand_in.link_url = Some(url);
+    let outcome = async {
+        while let Some(field) = form::next_part(&mut parts).await? {
+            match field.name() {
+                Some("body") if hand_in.body.is_some() => {
+                    return Err(AppError::field("body", Issue::Duplicate))
                 }
+                Some("body") => {
+                    hand_in.body =
+                        Some(form::text_part(field, "body", MAX_BODY_CHARS as usize).await?)
+                }
+                Some("link_url") if hand_in.link_url.is_some() => {
+                    return Err(AppError::field("link_url", Issue::Duplicate))
+                }
+                Some("link_url") => {
+                    let url = form::text_part(field, "link_url", MAX_LINK_CHARS as usize).await?;
+                    let url = url.trim().to_owned();
+                    if !url.is_empty() {
+                        crate::materials::dto::https_url(&url)
+                            .map_err(|_| AppError::field("link_url", Issue::Url))?;
+                        hand_in.link_url = Some(url);
+                    }
+                }
+                Some("file") if hand_in.file.is_some() => {
+                    return Err(AppError::field("file", Issue::Duplicate))
+                }
+                Some("file") => {
+                    let file_name = ranges::clean_file_name(
+                        field.content_disposition().and_then(|d| d.get_filename()),
+                    );
+                    let bytes = field.map_err(form::multipart_error);
+                    let stored = upload::store(
+                        &state.storage,
+                        Accept::HandIn,
+                        Submission::KEY_PREFIX,
+                        &file_name,
+                        limit,
+                        bytes,
+                    )
+                    .await?;
+                    hand_in.file = Some((stored, file_name));
+                }
+                // Other parts are not read.
+                _ => {}
             }
-            Some("file") => {
-                let file_name = ranges::clean_file_name(
-                    field.content_disposition().and_then(|d| d.get_filename()),
-                );
-                let bytes = field.map_err(form::multipart_error);
-                let stored = upload::store(
-                    &state.storage,
-                    Accept::HandIn,
-                    Submission::KEY_PREFIX,
-                    &file_name,
-                    limit,
-                    patience,
-                    bytes,
-                )
-                .await?;
-                hand_in.file = Some((stored, file_name));
-                break;
+        }
+        Ok(())
+    }
+    .await;
+    match outcome {
+        Ok(()) => Ok(hand_in),
+        Err(e) => {
+            if let Some((stored, _)) = hand_in.file {
+                state.storage.discard(&[&stored.key]).await;
             }
-            // Other parts are not read.
-            _ => {}
+            Err(e)
         }
     }
-    Ok(hand_in)
 }
 
 /// `GET /api/v1/assignments/{id}/submissions`: the current submissions, everyone's for staff and trainers, their own for a learner.

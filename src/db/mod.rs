@@ -180,12 +180,16 @@ pub fn run_migrations(conn: &mut DbConnection) -> Result<usize, String> {
 }
 
 /// Runs `f` with a pooled connection on the blocking thread pool, keeping
-/// the caller's tracing span.
+/// the caller's tracing span; inside a [`Reserved`] scope, on the request's
+/// own connection and in its transaction.
 pub async fn run<F, T>(pool: &DbPool, f: F) -> Result<T, AppError>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
 {
+    if let Ok(reserved) = RESERVED.try_with(Reserved::clone) {
+        return reserved.run(f).await;
+    }
     let pool = pool.clone();
     let span = tracing::Span::current();
     actix_web::web::block(move || {
@@ -200,10 +204,226 @@ where
     .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))?
 }
 
+/// One connection for the whole of a request whose effects must commit
+/// together with something the request records about itself (the answer
+/// kept for its `Idempotency-Key`): checked out once, inside one
+/// transaction, and used by every [`run`] the request makes until it
+/// commits or rolls back. A kill -9 at any moment leaves either all of it
+/// or none of it.
+///
+/// The connection lives on a thread of its own for the request's length,
+/// not on the blocking pool: a request that holds a transaction (and on
+/// SQLite the write lock) must never wait for a pool thread that others,
+/// waiting for that very lock, hold. On SQLite such requests also take
+/// turns before they open their transaction (one at a time per process,
+/// waiting asynchronously), so waiting ones hold neither a connection nor
+/// a thread. When every handle is gone, an open transaction is rolled back
+/// before the connection returns to the pool.
+#[derive(Clone)]
+pub struct Reserved {
+    jobs: std::sync::mpsc::Sender<Job>,
+    _turn: Option<Arc<tokio::sync::OwnedSemaphorePermit>>,
+}
+
+type Job = Box<dyn FnOnce(&mut DbConnection, &mut bool) + Send>;
+
+tokio::task_local! {
+    static RESERVED: Reserved;
+}
+
+/// Opens the outer transaction of a reserved connection. On SQLite it is
+/// `BEGIN IMMEDIATE`: the request writes, and waits its turn now rather
+/// than failing on a lock upgrade later.
+fn begin_outer(conn: &mut DbConnection) -> QueryResult<()> {
+    match conn {
+        DbConnection::Pg(_) => {
+            <DbConnection as Connection>::TransactionManager::begin_transaction(conn)
+        }
+        DbConnection::Sqlite(inner) => {
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")
+        }
+    }
+}
+
+/// Commits (or rolls back) the outer transaction.
+fn end_outer(conn: &mut DbConnection, commit: bool) -> QueryResult<()> {
+    type Manager = <DbConnection as Connection>::TransactionManager;
+    if commit {
+        if let Err(e) = Manager::commit_transaction(conn) {
+            let _ = Manager::rollback_transaction(conn);
+            return Err(e);
+        }
+        Ok(())
+    } else {
+        Manager::rollback_transaction(conn)
+    }
+}
+
+/// The turn SQLite's keyed requests take, one at a time per process.
+fn sqlite_turns() -> Arc<tokio::sync::Semaphore> {
+    static TURNS: OnceLock<Arc<tokio::sync::Semaphore>> = OnceLock::new();
+    TURNS
+        .get_or_init(|| Arc::new(tokio::sync::Semaphore::new(1)))
+        .clone()
+}
+
+impl Reserved {
+    /// Checks a connection out of `pool` (of the database `backend`
+    /// names), opens the transaction, and runs `first` in it (an error
+    /// rolls it back and gives the connection back).
+    pub async fn begin<F, T>(
+        pool: &DbPool,
+        backend: &Backend,
+        first: F,
+    ) -> Result<(Reserved, T), AppError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let turn = if !backend.is_postgres() {
+            let permit = sqlite_turns()
+                .acquire_owned()
+                .await
+                .map_err(|_| AppError::Unavailable)?;
+            Some(Arc::new(permit))
+        } else {
+            None
+        };
+        let (jobs, inbox) = std::sync::mpsc::channel::<Job>();
+        let (opened, opening) = tokio::sync::oneshot::channel();
+        let pool = pool.clone();
+        let span = tracing::Span::current();
+        std::thread::Builder::new()
+            .name("griot-request-tx".into())
+            .spawn(move || {
+                let _entered = span.enter();
+                let mut conn = match pool.get() {
+                    Ok(conn) => conn,
+                    Err(e) => {
+                        tracing::error!(error = %e, "database pool exhausted or unreachable");
+                        let _ = opened.send(Err(AppError::Unavailable));
+                        return;
+                    }
+                };
+                if let Err(e) = begin_outer(&mut conn) {
+                    let _ = opened.send(Err(e.into()));
+                    return;
+                }
+                let value = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| first(&mut conn)))
+                    .unwrap_or_else(|_| Err(AppError::Internal("a database call panicked".into())));
+                let failed = value.is_err();
+                let _ = opened.send(value);
+                let mut ended = false;
+                if failed {
+                    let _ = end_outer(&mut conn, false);
+                    return;
+                }
+                // Every job of the request, in order, until the last handle goes.
+                for job in inbox {
+                    let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        job(&mut conn, &mut ended)
+                    }));
+                    if done.is_err() && !ended {
+                        let _ = end_outer(&mut conn, false);
+                        ended = true;
+                    }
+                }
+                // Dropped half-way (its client went, a panic): nothing of
+                // it commits, and the connection goes back clean.
+                if !ended {
+                    let _ = end_outer(&mut conn, false);
+                }
+            })
+            .map_err(|e| AppError::Internal(format!("cannot start a request thread: {e}")))?;
+        let value = opening
+            .await
+            .map_err(|_| AppError::Internal("the request's database thread died".into()))??;
+        Ok((Reserved { jobs, _turn: turn }, value))
+    }
+
+    /// Runs `work` so that every [`run`] inside it uses this connection.
+    pub async fn scope<F: std::future::Future>(&self, work: F) -> F::Output {
+        RESERVED.scope(self.clone(), work).await
+    }
+
+    /// Sends `job` to the connection's thread and waits for its answer.
+    async fn send<F, T>(&self, job: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConnection, &mut bool) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        let span = tracing::Span::current();
+        let job: Job = Box::new(move |conn, ended| {
+            let _entered = span.enter();
+            let result = if *ended {
+                Err(AppError::Internal("the request's transaction is over".into()))
+            } else {
+                job(conn, ended)
+            };
+            let _ = answer.send(result);
+        });
+        self.jobs
+            .send(job)
+            .map_err(|_| AppError::Internal("the request's database thread is gone".into()))?;
+        answered
+            .await
+            .map_err(|_| AppError::Internal("a database call of the request failed".into()))?
+    }
+
+    /// Runs `f` on the connection, inside the transaction.
+    async fn run<F, T>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.send(move |conn, _| f(conn)).await
+    }
+
+    /// Runs `last` in the transaction and commits it all; an error of
+    /// `last` rolls it all back.
+    pub async fn commit<F>(self, last: F) -> Result<(), AppError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<(), AppError> + Send + 'static,
+    {
+        self.send(move |conn, ended| {
+            *ended = true;
+            match last(conn) {
+                Ok(()) => Ok(end_outer(conn, true)?),
+                Err(e) => {
+                    end_outer(conn, false)?;
+                    Err(e)
+                }
+            }
+        })
+        .await
+    }
+
+    /// Rolls everything back.
+    pub async fn rollback(self) {
+        let rolled = self
+            .send(move |conn, ended| {
+                *ended = true;
+                Ok(end_outer(conn, false)?)
+            })
+            .await;
+        if let Err(e) = rolled {
+            tracing::error!(error = %e, "a request's transaction did not roll back");
+        }
+    }
+}
+
+/// Whether this task runs inside a [`Reserved`] connection's transaction.
+pub fn in_request_transaction() -> bool {
+    RESERVED.try_with(|_| ()).is_ok()
+}
+
 /// A transaction for writes. On SQLite it starts with `BEGIN IMMEDIATE`, so
 /// two writers queue instead of failing on a lock upgrade, and in arrival
 /// order (see [`sqlite_writers`]); on PostgreSQL it is a plain transaction
 /// (rows that guard an invariant are locked explicitly with `FOR UPDATE`).
+/// Inside a transaction already open (a [`Reserved`] request's), it is a
+/// savepoint on both.
 pub fn write_tx<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
@@ -212,6 +432,13 @@ where
     match conn {
         DbConnection::Pg(_) => conn.transaction(f),
         DbConnection::Sqlite(inner) => {
+            // Inside a request's transaction (see [`Reserved`]), which
+            // holds the write lock already: a savepoint.
+            let depth = <AnsiTransactionManager as TransactionManager<SqliteConnection>>::transaction_manager_status_mut(inner)
+                .transaction_depth()?;
+            if depth.is_some() {
+                return conn.transaction(f);
+            }
             let writers = sqlite_writers(inner)?;
             let _turn = writers.lock();
             AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;

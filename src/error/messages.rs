@@ -10,6 +10,8 @@ pub enum Msg {
     MalformedMultipart,
     TusHeader,
     UploadOffsetMoved,
+    UploadBusy,
+    IdempotencyKeyExpired,
     NoVariantHere,
     UnsupportedMediaType,
     InvalidQuery,
@@ -44,7 +46,6 @@ pub enum Msg {
     EventOver,
     TicketWaitlisted,
     TicketCancelled,
-    IdempotencyKeyRunning,
     SyncTokenExpired,
     SessionNotStarted,
     InvitationUsed,
@@ -68,6 +69,14 @@ impl Msg {
             Msg::UploadOffsetMoved => (
                 "Upload-Offset n'est pas le point atteint : demandez-le (HEAD) puis reprenez de là.",
                 "Upload-Offset is not the offset reached: ask for it (HEAD) and resume from there.",
+            ),
+            Msg::IdempotencyKeyExpired => (
+                "Cette requête a déjà été exécutée avec cette clé il y a plus de 24 h ; sa réponse n'est plus gardée. Une nouvelle requête prend une nouvelle clé.",
+                "This request already ran with this key more than 24 h ago; its answer is no longer kept. A new request takes a new key.",
+            ),
+            Msg::UploadBusy => (
+                "Une autre requête envoie ou assemble ce fichier en ce moment : réessayez dans quelques secondes (HEAD, puis reprenez).",
+                "Another request is sending or assembling this file right now: retry in a few seconds (HEAD, then resume).",
             ),
             Msg::NoVariantHere => (
                 "Seul un fichier peut recevoir une variante (ni un lien, ni une variante).",
@@ -136,10 +145,6 @@ impl Msg {
             Msg::SyncTokenExpired => (
                 "Ce jeton de synchronisation est trop ancien : synchronisez tout à nouveau (sans « since »).",
                 "This sync token is too old: sync everything again (without `since`).",
-            ),
-            Msg::IdempotencyKeyRunning => (
-                "Une requête avec cette clé d'idempotence est en cours ; réessayez dans un instant.",
-                "A request with this idempotency key is still running; retry in a moment.",
             ),
             Msg::MalformedMultipart => (
                 "Le corps multipart/form-data est illisible.",
@@ -255,13 +260,14 @@ impl Msg {
             Msg::EventOver => Some("event_over"),
             Msg::TicketWaitlisted => Some("ticket_waitlisted"),
             Msg::TicketCancelled => Some("ticket_cancelled"),
-            Msg::IdempotencyKeyRunning => Some("idempotency_key_in_use"),
             Msg::SyncTokenExpired => Some("sync_token_expired"),
             Msg::SessionNotStarted => Some("session_not_started"),
             Msg::InvitationUsed => Some("invitation_used"),
             Msg::InvitationExpired => Some("invitation_expired"),
             Msg::ImportRejected => Some("import_rejected"),
             Msg::NotAttended => Some("not_attended"),
+            Msg::UploadBusy => Some("upload_busy"),
+            Msg::IdempotencyKeyExpired => Some("idempotency_key_expired"),
             _ => None,
         }
     }

@@ -49,6 +49,10 @@ pub enum AppError {
     MethodNotAllowed,
     #[error("conflict: {0:?}")]
     Conflict(Msg),
+    /// Someone else is at it right now (another PATCH of one upload):
+    /// retry in a moment.
+    #[error("locked: {0:?}")]
+    Locked(Msg),
     /// A door scan before the door opens: when it opens, as an instant and
     /// as the event's local time (`2026-03-14T07:00:00+00:00`).
     #[error("door opens at {opens_at}")]
@@ -119,6 +123,7 @@ impl AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict(_) | AppError::DoorNotOpen { .. } => StatusCode::CONFLICT,
+            AppError::Locked(_) => StatusCode::LOCKED,
             AppError::Gone(_) => StatusCode::GONE,
             AppError::PayloadTooLarge | AppError::FileTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::RangeNotSatisfiable(_) => StatusCode::RANGE_NOT_SATISFIABLE,
@@ -141,6 +146,7 @@ impl AppError {
             AppError::MethodNotAllowed => "method_not_allowed",
             AppError::Conflict(m) => m.code().unwrap_or("conflict"),
             AppError::DoorNotOpen { .. } => "door_not_open",
+            AppError::Locked(m) => m.code().unwrap_or("locked"),
             AppError::Gone(m) => m.code().unwrap_or("gone"),
             AppError::PayloadTooLarge => "payload_too_large",
             AppError::FileTooLarge(_) => "file_too_large",
@@ -163,6 +169,7 @@ impl AppError {
             AppError::NotFound => ("Introuvable", "Not found"),
             AppError::MethodNotAllowed => ("Méthode non permise", "Method not allowed"),
             AppError::Conflict(_) | AppError::DoorNotOpen { .. } => ("Conflit", "Conflict"),
+            AppError::Locked(_) => ("Occupé", "Locked"),
             AppError::Gone(_) => ("Disparu", "Gone"),
             AppError::PayloadTooLarge | AppError::FileTooLarge(_) => {
                 ("Contenu trop volumineux", "Payload too large")
@@ -196,6 +203,7 @@ impl AppError {
             AppError::BadRequest(m)
             | AppError::Unauthorized(m)
             | AppError::Conflict(m)
+            | AppError::Locked(m)
             | AppError::Gone(m) => m.text(lang).to_owned(),
             AppError::Forbidden(Some(m)) => m.text(lang).to_owned(),
             AppError::Forbidden(None) => generic(

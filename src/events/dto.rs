@@ -272,7 +272,8 @@ pub struct RegistrationFilters {
     /// `csv` for a spreadsheet of every registration (same as `Accept: text/csv`).
     #[param(pattern = "^(csv|json)$")]
     pub format: Option<String>,
-    /// CSV separator: `comma` (default) or `semicolon` (French Excel).
+    /// CSV separator: `comma` (default; decimals with a point, `84.3`) or
+    /// `semicolon` (French Excel; decimals with a comma, `84,3`).
     #[param(pattern = "^(comma|semicolon)$")]
     pub delimiter: Option<String>,
     /// Page size, 1–200 (default 50); CSV is never paginated.

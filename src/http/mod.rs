@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod client;
+pub mod deadline;
 pub mod extract;
 
 pub use auth::{AuthUser, MaybeAuthUser};

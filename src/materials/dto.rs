@@ -55,7 +55,7 @@ impl From<Material> for VariantDto {
         Self {
             id: m.id,
             title: m.title,
-            file_name: m.file_name.unwrap_or_default(),
+            file_name: super::ranges::strip_invisible(&m.file_name.unwrap_or_default()),
             content_type: m.content_type.unwrap_or_default(),
             size_bytes: m.size_bytes.unwrap_or_default(),
             sha256: m.sha256.unwrap_or_default(),
@@ -80,7 +80,8 @@ impl From<Material> for MaterialDto {
             title: m.title,
             kind: m.kind,
             url: m.url,
-            file_name: m.file_name,
+            // Names kept before format characters were stripped on the way in.
+            file_name: m.file_name.as_deref().map(super::ranges::strip_invisible),
             content_type: m.content_type,
             size_bytes: m.size_bytes,
             sha256: m.sha256,

@@ -2,14 +2,14 @@
 //! read whole (bounded), the file part left to be streamed by the caller.
 //! Shared by materials and by work handed in for assignments.
 
-use std::time::Duration;
-
 use actix_multipart::{Field, Multipart};
 use actix_web::http::header;
-use actix_web::{HttpMessage, HttpRequest};
+use actix_web::{web, HttpMessage, HttpRequest};
 use futures_util::StreamExt;
 
+use crate::config::Settings;
 use crate::error::{AppError, Issue, Msg};
+use crate::http::deadline;
 
 /// Room for the multipart framing and the text parts around a file.
 pub const FORM_OVERHEAD: u64 = 64 << 10;
@@ -30,21 +30,31 @@ pub fn declared_length(req: &HttpRequest) -> Option<u64> {
         .and_then(|v| v.parse::<u64>().ok())
 }
 
+/// A multipart body read under the body's deadline (see
+/// [`crate::http::deadline`]): a client that falls behind is refused
+/// with 408, wherever the parser is.
+pub fn read(req: &HttpRequest, settings: &Settings, payload: web::Payload) -> Multipart {
+    Multipart::new(
+        req.headers(),
+        deadline::for_body(settings, payload.into_inner()),
+    )
+}
+
 pub fn multipart_error(e: actix_multipart::MultipartError) -> AppError {
+    if let actix_multipart::MultipartError::Payload(p) = &e {
+        if deadline::is_late(p) {
+            return AppError::RequestTimeout;
+        }
+    }
     tracing::debug!(error = %e, "unreadable multipart body");
     AppError::BadRequest(Msg::MalformedMultipart)
 }
 
-/// The next part, or `None` at the end of the body; a client that stalls
-/// longer than `patience` is refused.
-pub async fn next_part(
-    form: &mut Multipart,
-    patience: Duration,
-) -> Result<Option<Field>, AppError> {
-    match actix_web::rt::time::timeout(patience, form.next()).await {
-        Err(_) => Err(AppError::RequestTimeout),
-        Ok(None) => Ok(None),
-        Ok(Some(field)) => field.map(Some).map_err(multipart_error),
+/// The next part, or `None` at the end of the body.
+pub async fn next_part(form: &mut Multipart) -> Result<Option<Field>, AppError> {
+    match form.next().await {
+        None => Ok(None),
+        Some(field) => field.map(Some).map_err(multipart_error),
     }
 }
 
@@ -54,7 +64,6 @@ pub async fn text_part(
     mut field: Field,
     name: &'static str,
     max_chars: usize,
-    patience: Duration,
 ) -> Result<String, AppError> {
     let too_long = || {
         AppError::field(
@@ -67,10 +76,7 @@ pub async fn text_part(
     };
     let mut bytes = Vec::new();
     loop {
-        let chunk = actix_web::rt::time::timeout(patience, field.next())
-            .await
-            .map_err(|_| AppError::RequestTimeout)?;
-        match chunk {
+        match field.next().await {
             None => break,
             Some(chunk) => {
                 bytes.extend_from_slice(&chunk.map_err(multipart_error)?);

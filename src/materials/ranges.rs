@@ -96,6 +96,8 @@ pub fn if_range_holds(header: Option<&str>, etag: &str) -> bool {
 /// `Content-Disposition: attachment` with the original name: an ASCII
 /// fallback for old clients, and the exact name in UTF-8 (RFC 6266, 8187).
 pub fn content_disposition(file_name: &str) -> String {
+    // Names kept before format characters were stripped on the way in.
+    let file_name = &strip_invisible(file_name);
     let fallback: String = file_name
         .chars()
         .map(|c| {
@@ -118,17 +120,10 @@ pub fn content_disposition(file_name: &str) -> String {
 }
 
 /// A file name as the client's file part gives it, made safe to keep and to
-/// send back: the last path segment, no control characters, at most 255
-/// bytes; `material` when nothing is left.
+/// send back: the last path segment, no control or format characters (see
+/// [`is_invisible`]), at most 255 bytes; `material` when nothing is left.
 pub fn clean_file_name(raw: Option<&str>) -> String {
-    let last = raw
-        .unwrap_or("")
-        .rsplit(['/', '\\'])
-        .next()
-        .unwrap_or("")
-        .chars()
-        .filter(|c| !c.is_control())
-        .collect::<String>();
+    let last = strip_invisible(raw.unwrap_or("").rsplit(['/', '\\']).next().unwrap_or(""));
     let mut name = last.trim().to_owned();
     while name.len() > 255 {
         name.pop();
@@ -138,6 +133,43 @@ pub fn clean_file_name(raw: Option<&str>) -> String {
     } else {
         name
     }
+}
+
+/// `text` without control characters nor format characters.
+pub fn strip_invisible(text: &str) -> String {
+    text.chars()
+        .filter(|&c| !c.is_control() && !is_invisible(c))
+        .collect()
+}
+
+/// Whether `c` is a format character (Unicode general category Cf): the
+/// bidirectional overrides and isolates that make `facture\u{202E}fdp.exe.pdf`
+/// display as `facturefdp.exe.pdf`… reversed, zero-width spaces and joiners,
+/// the byte-order mark, soft hyphens, tag characters. None belongs in a file
+/// name: each can make the name shown differ from the name saved.
+pub fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}'
+        | '\u{0600}'..='\u{0605}'
+        | '\u{061C}'
+        | '\u{06DD}'
+        | '\u{070F}'
+        | '\u{0890}'..='\u{0891}'
+        | '\u{08E2}'
+        | '\u{180E}'
+        | '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{206F}'
+        | '\u{FEFF}'
+        | '\u{FFF9}'..='\u{FFFB}'
+        | '\u{110BD}'
+        | '\u{110CD}'
+        | '\u{13430}'..='\u{1343F}'
+        | '\u{1BCA0}'..='\u{1BCA3}'
+        | '\u{1D173}'..='\u{1D17A}'
+        | '\u{E0001}'
+        | '\u{E0020}'..='\u{E007F}')
 }
 
 #[cfg(test)]
@@ -191,6 +223,18 @@ mod tests {
         );
         assert_eq!(clean_file_name(Some("../../etc/passwd")), "passwd");
         assert_eq!(clean_file_name(Some("a\u{0}b\nc.txt")), "abc.txt");
+        assert_eq!(
+            clean_file_name(Some("facture\u{202e}fdp.exe.pdf")),
+            "facturefdp.exe.pdf"
+        );
+        assert_eq!(
+            clean_file_name(Some("\u{feff}co\u{200b}urs\u{2067}.pdf\u{2069}")),
+            "cours.pdf"
+        );
+        assert_eq!(clean_file_name(Some("\u{202e}\u{200d}")), "material");
+        assert!(!content_disposition("a\u{202e}b.pdf").contains("%E2%80%AE"));
+        // Letters of every script stay.
+        assert_eq!(clean_file_name(Some("cours_été_دورة.pdf")), "cours_été_دورة.pdf");
         assert_eq!(clean_file_name(None), "material");
         assert_eq!(clean_file_name(Some("..")), "material");
         assert!(clean_file_name(Some(&"é".repeat(300))).len() <= 255);

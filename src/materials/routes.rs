@@ -2,7 +2,6 @@
 //! body streamed part by part), call [`service`] and [`upload`], answer
 //! (downloads streamed from the store, with ranges and validators).
 
-use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use futures_util::TryStreamExt;
@@ -15,9 +14,10 @@ use super::dto::{
 };
 use super::form;
 use super::ranges;
-use super::rows::{MaterialId, MaterialKind};
+use super::rows::{Material, MaterialId, MaterialKind};
 use super::serve;
 use super::service;
+use super::sniff::{self, Accept};
 use super::upload::{self, Stored};
 use crate::db;
 use crate::error::{AppError, Issue, Problem};
@@ -115,9 +115,12 @@ struct Received {
     stored: Stored,
 }
 
-/// Reads a multipart form: the text parts `title` and (unless `fixed_kind`)
-/// `kind`, then the part `file`, streamed into the store. The declared
-/// length is checked against the kind's limit before the file is read.
+/// Reads a multipart form, its parts in any order: the text parts `title`
+/// and (unless `fixed_kind`) `kind`, and the part `file`, streamed into the
+/// store. Generated clients send the file first, as the schema lists it
+/// last only since this was fixed: when the kind is not known yet, the
+/// file is taken as any material would be and held to its kind once the
+/// form is read. A form refused for any reason keeps nothing in the store.
 async fn receive_form(
     state: &AppState,
     req: &HttpRequest,
@@ -132,51 +135,90 @@ async fn receive_form(
     if declared.is_some_and(|n| n > largest + form::FORM_OVERHEAD) {
         return Err(AppError::FileTooLarge(largest));
     }
-    let patience = std::time::Duration::from_secs(settings.body_read_timeout_seconds);
-    let mut form = Multipart::new(req.headers(), payload.into_inner());
-    let (mut title, mut kind) = (None::<String>, fixed_kind);
-    loop {
-        let Some(field) = form::next_part(&mut form, patience).await? else {
-            return Err(AppError::field("file", Issue::Required));
-        };
-        match field.name() {
-            // A part given twice is ambiguous: refused, not guessed.
-            Some("title") if title.is_some() => {
-                return Err(AppError::field("title", Issue::Duplicate))
-            }
-            Some("title") => {
-                title = Some(form::text_part(field, "title", MAX_TITLE_CHARS, patience).await?)
-            }
-            Some("kind") if fixed_kind.is_none() => {
-                if kind.is_some() {
-                    return Err(AppError::field("kind", Issue::Duplicate));
+    let mut form = form::read(req, settings, payload);
+    let mut file: Option<(Stored, String)> = None;
+    let outcome = async {
+        let (mut title, mut kind) = (None::<String>, fixed_kind);
+        while let Some(field) = form::next_part(&mut form).await? {
+            match field.name() {
+                // A part given twice is ambiguous: refused, not guessed.
+                Some("title") if title.is_some() => {
+                    return Err(AppError::field("title", Issue::Duplicate))
                 }
-                let raw = form::text_part(field, "kind", MAX_TITLE_CHARS, patience).await?;
-                kind = Some(file_kind(&raw)?);
-            }
-            Some("file") => {
-                let title = file_title(title.as_deref())?;
-                let kind = kind.ok_or(AppError::field("kind", Issue::Required))?;
-                let limit = upload::limit_for(settings, kind);
-                if declared.is_some_and(|n| n > limit + form::FORM_OVERHEAD) {
-                    return Err(AppError::FileTooLarge(limit));
+                Some("title") => {
+                    let raw = form::text_part(field, "title", MAX_TITLE_CHARS).await?;
+                    title = Some(file_title(Some(&raw))?);
                 }
-                let file_name = ranges::clean_file_name(
-                    field.content_disposition().and_then(|d| d.get_filename()),
-                );
-                let bytes = field.map_err(form::multipart_error);
-                let stored =
-                    upload::store_file(&state.storage, kind, &file_name, limit, patience, bytes)
-                        .await?;
-                return Ok(Received {
-                    title,
-                    kind,
-                    file_name,
-                    stored,
-                });
+                Some("kind") if fixed_kind.is_none() => {
+                    if kind.is_some() {
+                        return Err(AppError::field("kind", Issue::Duplicate));
+                    }
+                    let raw = form::text_part(field, "kind", MAX_TITLE_CHARS).await?;
+                    kind = Some(file_kind(&raw)?);
+                }
+                Some("file") if file.is_some() => {
+                    return Err(AppError::field("file", Issue::Duplicate))
+                }
+                Some("file") => {
+                    // The kind's own rules when it is known, before any byte.
+                    let (accept, limit) = match kind {
+                        Some(kind) => (Accept::Material(kind), upload::limit_for(settings, kind)),
+                        None => (Accept::AnyMaterial, largest),
+                    };
+                    if declared.is_some_and(|n| n > limit + form::FORM_OVERHEAD) {
+                        return Err(AppError::FileTooLarge(limit));
+                    }
+                    let file_name = ranges::clean_file_name(
+                        field.content_disposition().and_then(|d| d.get_filename()),
+                    );
+                    let bytes = field.map_err(form::multipart_error);
+                    let stored = upload::store(
+                        &state.storage,
+                        accept,
+                        Material::KEY_PREFIX,
+                        &file_name,
+                        limit,
+                        bytes,
+                    )
+                    .await?;
+                    file = Some((stored, file_name));
+                }
+                // Other parts are not read.
+                _ => {}
             }
-            // Other parts are not read.
-            _ => {}
+        }
+        let title = title.ok_or(AppError::field("title", Issue::Required))?;
+        let kind = kind.ok_or(AppError::field("kind", Issue::Required))?;
+        let (stored, _) = file.as_ref().ok_or(AppError::field("file", Issue::Required))?;
+        // A file sent before its kind, held to the kind now.
+        if !sniff::fits(kind, stored.content_type) {
+            return Err(AppError::field(
+                "file",
+                Issue::FileType {
+                    found: Some(stored.content_type.to_owned()),
+                    accepted: sniff::accepted(kind),
+                },
+            ));
+        }
+        let limit = upload::limit_for(settings, kind);
+        if stored.size > limit {
+            return Err(AppError::FileTooLarge(limit));
+        }
+        Ok((title, kind))
+    }
+    .await;
+    match (outcome, file) {
+        (Ok((title, kind)), Some((stored, file_name))) => Ok(Received {
+            title,
+            kind,
+            file_name,
+            stored,
+        }),
+        (outcome, file) => {
+            if let Some((stored, _)) = file {
+                state.storage.discard(&[&stored.key]).await;
+            }
+            Err(outcome.err().unwrap_or(AppError::field("file", Issue::Required)))
         }
     }
 }

@@ -79,6 +79,10 @@ pub enum Accept {
     Material(MaterialKind),
     /// Work handed in for an assignment: a document, slides or an image.
     HandIn,
+    /// A material whose kind is not known yet (a form that sends its
+    /// `kind` after its `file`): what any kind of file takes; the kind is
+    /// checked against the type once the form has been read.
+    AnyMaterial,
 }
 
 impl Accept {
@@ -89,6 +93,13 @@ impl Accept {
                 fits(MaterialKind::Document, content_type)
                     || fits(MaterialKind::Slides, content_type)
             }
+            Accept::AnyMaterial => [
+                MaterialKind::Recording,
+                MaterialKind::Slides,
+                MaterialKind::Document,
+            ]
+            .into_iter()
+            .any(|kind| fits(kind, content_type)),
         }
     }
 
@@ -98,6 +109,9 @@ impl Accept {
             Accept::Material(kind) => accepted(kind),
             Accept::HandIn => {
                 "PDF, DOCX, DOC, XLSX, XLS, ODT, ODS, RTF, EPUB, TXT/CSV, PNG, JPEG, WEBP, PPTX, PPT, ODP, KEY"
+            }
+            Accept::AnyMaterial => {
+                "video, audio, PDF, PPTX, PPT, ODP, KEY, DOCX, DOC, XLSX, XLS, ODT, ODS, RTF, EPUB, TXT/CSV, PNG, JPEG, WEBP"
             }
         }
     }

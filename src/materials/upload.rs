@@ -2,8 +2,6 @@
 //! its size held to the kind's limit, its SHA-256 computed on the way.
 //! Nothing of a refused or broken upload stays in the store.
 
-use std::time::Duration;
-
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use sha2::{Digest, Sha256};
@@ -40,7 +38,6 @@ pub async fn store_file<S>(
     kind: MaterialKind,
     file_name: &str,
     limit: u64,
-    patience: Duration,
     body: S,
 ) -> Result<Stored, AppError>
 where
@@ -53,15 +50,14 @@ where
         prefix,
         file_name,
         limit,
-        patience,
         body,
     )
     .await
 }
 
 /// Streams `body` into the store under `prefix`/(a new id), as a file of
-/// the types `accept` takes. Each chunk must arrive within `patience` (a stalled client is
-/// refused, not waited for); past `limit` bytes the upload is refused with
+/// the types `accept` takes (a client body comes under its deadline, see
+/// [`crate::http::deadline`]); past `limit` bytes the upload is refused with
 /// 413; a type `accept` does not take is refused with 422 on `file`
 /// before anything is stored.
 pub async fn store<S>(
@@ -70,17 +66,15 @@ pub async fn store<S>(
     prefix: &str,
     file_name: &str,
     limit: u64,
-    patience: Duration,
     mut body: S,
 ) -> Result<Stored, AppError>
 where
     S: Stream<Item = Result<Bytes, AppError>> + Unpin,
 {
     let mut next = async || -> Result<Option<Bytes>, AppError> {
-        match tokio::time::timeout(patience, body.next()).await {
-            Err(_) => Err(AppError::RequestTimeout),
-            Ok(None) => Ok(None),
-            Ok(Some(chunk)) => chunk.map(Some),
+        match body.next().await {
+            None => Ok(None),
+            Some(chunk) => chunk.map(Some),
         }
     };
     // The first bytes, to know what the file is before storing any.

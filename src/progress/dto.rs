@@ -75,7 +75,8 @@ pub struct ProgressParams {
     /// `csv` for a spreadsheet (same as `Accept: text/csv`).
     #[param(pattern = "^(csv|json)$")]
     pub format: Option<String>,
-    /// CSV separator: `comma` (default) or `semicolon` (French Excel).
+    /// CSV separator: `comma` (default; decimals with a point, `84.3`) or
+    /// `semicolon` (French Excel; decimals with a comma, `84,3`).
     #[param(pattern = "^(comma|semicolon)$")]
     pub delimiter: Option<String>,
 }

@@ -171,7 +171,7 @@ pub fn cohort(
 /// The CSV form of a cohort's progress: the attendance report's BOM,
 /// separator choice and formula guard.
 pub fn to_csv(rows: &[LearnerProgress], delimiter: char) -> String {
-    use crate::attendance::report_dto::push_row;
+    use crate::attendance::report_dto::{csv_decimal, push_row};
     let mut out = String::from("\u{feff}");
     let header = [
         "user_id",
@@ -191,7 +191,7 @@ pub fn to_csv(rows: &[LearnerProgress], delimiter: char) -> String {
             [
                 r.user_id.to_string(),
                 r.full_name.clone(),
-                format!("{:.1}", p.attendance_rate),
+                csv_decimal(p.attendance_rate, delimiter),
                 p.sessions_counted.to_string(),
                 p.submissions_accepted.to_string(),
                 p.required_submissions.to_string(),

@@ -61,6 +61,7 @@ pub fn render(calendar: &Calendar) -> String {
         // DTSTAMP is the last change, not the fetch time: an unchanged event
         // renders to the same bytes on every fetch.
         line("DTSTAMP", &utc_stamp(e.updated_at));
+        line("SEQUENCE", &sequence(e).to_string());
         line("DTSTART", &utc_stamp(e.starts_at));
         line("DTEND", &utc_stamp(e.ends_at));
         line("CREATED", &utc_stamp(e.created_at));
@@ -92,6 +93,19 @@ pub fn render(calendar: &Calendar) -> String {
     }
     line("END", "VCALENDAR");
     out
+}
+
+/// `SEQUENCE` (RFC 5545 §3.8.7.4): the revision a calendar app compares
+/// to decide whether a fetched event replaces the one it holds; without a
+/// larger one, some apps keep a moved session at its old time. Every
+/// change of an event moves `updated_at` forward, so the seconds from its
+/// creation to its last change grow with each revision, with no counter to
+/// keep (and none to forget on a new way of changing an event); capped to
+/// the 32-bit integer iCalendar allows.
+pub fn sequence(e: &Event) -> i64 {
+    (e.updated_at - e.created_at)
+        .num_seconds()
+        .clamp(0, i32::MAX as i64)
 }
 
 /// `YYYYMMDDTHHMMSSZ`; sub-second precision does not exist in iCalendar.
@@ -259,6 +273,7 @@ mod tests {
             "BEGIN:VEVENT",
             "UID:0190-abc@griot",
             "DTSTAMP:20260302T073000Z",
+            "SEQUENCE:1800",
             "DTSTART:20260302T080000Z",
             "DTEND:20260302T100000Z",
             "LAST-MODIFIED:20260302T073000Z",
@@ -274,6 +289,20 @@ mod tests {
                 "missing {expected:?} in {text}"
             );
         }
+    }
+
+    #[test]
+    fn the_sequence_grows_with_every_revision() {
+        let mut e = event();
+        e.updated_at = e.created_at;
+        assert_eq!(sequence(&e), 0);
+        e.updated_at = at(7, 1);
+        assert_eq!(sequence(&e), 60);
+        e.updated_at = at(9, 0);
+        assert_eq!(sequence(&e), 7_200);
+        // A clock that went back never gives a negative revision.
+        e.updated_at = at(6, 0);
+        assert_eq!(sequence(&e), 0);
     }
 
     #[test]

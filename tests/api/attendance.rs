@@ -617,9 +617,14 @@ async fn the_cohort_report_counts_ended_sessions_and_weighs_late() {
             Some(&c.trainer.access_token),
         )
         .await;
-    assert!(by_param
-        .text()
-        .contains(&format!("{};Awa;1;1;1;0;0;90.0", awa.user_id)));
+    // French Excel reads a decimal with a comma: with semicolons, `90,0`.
+    assert!(
+        by_param
+            .text()
+            .contains(&format!("{};Awa;1;1;1;0;0;90,0\r\n", awa.user_id)),
+        "{}",
+        by_param.text()
+    );
 
     // Learners read their own attendance, not the cohort's.
     c.app

@@ -270,6 +270,47 @@ async fn cancelled_sessions_stay_in_the_feed_and_deleted_ones_leave_it() {
 }
 
 #[actix_rt::test]
+async fn a_moved_session_has_a_larger_sequence_so_calendar_apps_update_it() {
+    // Arrange: a session as a calendar app first saw it.
+    let c = cast(json!({})).await;
+    let session = created(&c.app, &c.trainer, &c.cohort, &body("veille", "Veille")).await;
+    let id = session["id"].as_str().unwrap().to_owned();
+    let sequence = |text: &str| -> i64 {
+        prop(&events(text)[0], "SEQUENCE")
+            .expect("SEQUENCE")
+            .parse()
+            .unwrap()
+    };
+    let first = assert_calendar(&feed(&c.app, &cohort_feed(&c.cohort), Some(&c.learner)).await);
+    assert_eq!(sequence(&first), 0);
+
+    // Act: moved an hour later, then renamed.
+    let moves = [
+        json!({ "starts_at": "2026-03-10T10:00:00Z", "ends_at": "2026-03-10T12:00:00Z" }),
+        json!({ "title": "Veille, nouvelle heure" }),
+    ];
+    let mut seen = vec![sequence(&first)];
+    for change in moves {
+        c.app.clock.advance(Duration::minutes(2));
+        let res = c
+            .app
+            .patch(
+                &format!("/api/v1/sessions/{id}"),
+                Some(&c.trainer.access_token),
+                &change,
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        let text =
+            assert_calendar(&feed(&c.app, &cohort_feed(&c.cohort), Some(&c.learner)).await);
+        seen.push(sequence(&text));
+    }
+
+    // Assert: each revision a calendar shows has a larger SEQUENCE.
+    assert!(seen.windows(2).all(|w| w[0] < w[1]), "{seen:?}");
+}
+
+#[actix_rt::test]
 async fn a_feed_token_lets_calendar_apps_subscribe_without_a_bearer() {
     // Arrange
     let c = cast(json!({})).await;

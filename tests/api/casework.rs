@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use crate::fixtures::{class, Class};
 use crate::helpers::{start_time, TestApp, TestResponse};
-use crate::materials::{form, mp4, pdf, stored_files, BOUNDARY};
+use crate::materials::{form, form_file_first, mp4, pdf, stored_files, BOUNDARY};
 
 /// The class's session gets an assignment due a day after the clock's
 /// start, out of 20.
@@ -556,4 +556,58 @@ async fn housekeeping_keeps_handed_in_files_and_sweeps_strays_beside_them() {
         .await;
     assert_eq!(got.status, 200);
     assert_eq!(got.body, bytes);
+}
+
+#[actix_rt::test]
+async fn a_hand_in_that_sends_its_file_first_keeps_its_text_and_link() {
+    // Arrange: the parts in the order a client generated from the spec
+    // sends them: the file, then the text.
+    let c = class(&["Awa"]).await;
+    let id = assignment(&c).await;
+    let awa = &c.learners[0];
+    let bytes = pdf(20_000);
+    let body = form_file_first(
+        ("analyse.pdf", &bytes),
+        &[
+            ("body", "Mon analyse, avec le PDF"),
+            ("link_url", "https://docs.example.org/awa"),
+        ],
+    );
+
+    // Act
+    let res = hand_in_form(&c.app, &awa.access_token, &id, body).await;
+
+    // Assert: nothing the learner sent is dropped.
+    assert_eq!(res.status, 201, "{}", res.text());
+    let sub = res.json();
+    assert_eq!(sub["body"], "Mon analyse, avec le PDF");
+    assert_eq!(sub["link_url"], "https://docs.example.org/awa");
+    assert_eq!(sub["attachment"]["size_bytes"], 20_000);
+    let mine = c
+        .app
+        .get(
+            &format!("/api/v1/assignments/{id}/submissions"),
+            Some(&awa.access_token),
+        )
+        .await
+        .json();
+    assert_eq!(mine["items"][0]["body"], "Mon analyse, avec le PDF");
+    assert_eq!(mine["items"][0]["link_url"], "https://docs.example.org/awa");
+}
+
+#[actix_rt::test]
+async fn a_hand_in_refused_after_its_file_keeps_no_file() {
+    let c = class(&["Awa"]).await;
+    let id = assignment(&c).await;
+    let awa = &c.learners[0];
+    // A link that is not https, after the file: refused, the file is gone.
+    let body = form_file_first(
+        ("analyse.pdf", &pdf(20_000)),
+        &[("link_url", "http://example.org/clair")],
+    );
+    let problem = hand_in_form(&c.app, &awa.access_token, &id, body)
+        .await
+        .assert_problem(422, "validation_failed");
+    assert!(problem["errors"]["link_url"].is_array(), "{problem}");
+    assert!(stored_files(&c.app).is_empty());
 }

@@ -56,6 +56,17 @@ pub(crate) fn form(texts: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Vec<u
     body
 }
 
+/// A multipart body with the file part first, then these text parts: the
+/// order a client generated from the spec sends them in.
+pub(crate) fn form_file_first(file: (&str, &[u8]), texts: &[(&str, &str)]) -> Vec<u8> {
+    let mut body = form(&[], Some(file));
+    let end = format!("--{BOUNDARY}--\r\n");
+    body.truncate(body.len() - end.len());
+    let rest = form(texts, None);
+    body.extend_from_slice(&rest);
+    body
+}
+
 pub(crate) async fn upload_form(
     app: &TestApp,
     token: &str,
@@ -664,4 +675,209 @@ async fn housekeeping_sweeps_old_files_no_row_names_and_keeps_the_rest() {
     let left = stored_files(&app);
     assert_eq!(left.len(), 1);
     assert!(left[0].ends_with(kept.json()["id"].as_str().unwrap()));
+}
+
+#[actix_rt::test]
+async fn housekeeping_sweeps_the_staging_files_of_writes_killed_half_way() {
+    // Arrange: what a kill -9 in the middle of a PATCH or an assembly
+    // leaves on a local store: a staging file `<key>#<n>` that the store's
+    // listing skips, so no row-based sweep ever sees it.
+    let Class {
+        app,
+        trainer,
+        session,
+        ..
+    } = class(&[]).await;
+    let kept = upload(&app, &trainer.access_token, &session, "slides", "s.pdf", &pdf(5000)).await;
+    assert_eq!(kept.status, 201);
+    let files = app.settings.data_dir.join("files");
+    for staging in ["uploads/0190abcd/00000000000000000000-x#1", "materials/0190ef01#3"] {
+        let path = files.join(staging);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, vec![7u8; 40_000]).unwrap();
+    }
+    assert_eq!(stored_files(&app).len(), 3);
+    let storage = griot::storage::Storage::open(&app.settings).unwrap();
+    let sweep = |cutoff| griot::app::housekeeping::sweep_orphans(&app.pool, &storage, cutoff);
+
+    // Act + Assert: young, they stay (a write may be going on); past the
+    // grace period (judged by the file's own age), they go, and only they.
+    let now = chrono::Utc::now();
+    assert_eq!(sweep(now - chrono::Duration::hours(24)).await.unwrap(), 0);
+    assert_eq!(stored_files(&app).len(), 3);
+    assert_eq!(sweep(now + chrono::Duration::hours(1)).await.unwrap(), 2);
+    let left = stored_files(&app);
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert!(left[0].ends_with(kept.json()["id"].as_str().unwrap()));
+}
+
+#[actix_rt::test]
+async fn a_form_that_sends_its_file_before_its_title_and_kind_is_taken_whole() {
+    let Class {
+        app,
+        trainer,
+        session,
+        ..
+    } = class(&[]).await;
+    let token = &trainer.access_token;
+    // Arrange: the parts in the order a generated client sends them.
+    let bytes = pdf(120_000);
+    let body = form_file_first(
+        ("plan.pdf", &bytes),
+        &[("title", "Plan de la séance"), ("kind", "slides")],
+    );
+
+    // Act
+    let res = upload_form(&app, token, &session, body, true).await;
+
+    // Assert: every field the client sent is there.
+    assert_eq!(res.status, 201, "{}", res.text());
+    let material = res.json();
+    assert_eq!(material["title"], "Plan de la séance");
+    assert_eq!(material["kind"], "slides");
+    assert_eq!(material["size_bytes"], 120_000);
+    assert_eq!(
+        material["sha256"],
+        hex::encode(Sha256::digest(&bytes)).as_str()
+    );
+    assert_eq!(stored_files(&app).len(), 1);
+}
+
+#[actix_rt::test]
+async fn a_file_sent_before_a_kind_it_does_not_fit_is_refused_and_not_kept() {
+    let Class {
+        app,
+        trainer,
+        session,
+        ..
+    } = class(&[]).await;
+    let token = &trainer.access_token;
+    // A video that says, after its bytes, that it is slides.
+    let body = form_file_first(
+        ("cours.pdf", &mp4(50_000)),
+        &[("title", "Cours"), ("kind", "slides")],
+    );
+    let problem = upload_form(&app, token, &session, body, false)
+        .await
+        .assert_problem(422, "validation_failed");
+    let message = problem["errors"]["file"][0].as_str().unwrap();
+    assert!(message.contains("video/mp4"), "{message}");
+    // A file with no title after it.
+    let body = form_file_first(("cours.pdf", &pdf(5_000)), &[("kind", "slides")]);
+    let problem = upload_form(&app, token, &session, body, false)
+        .await
+        .assert_problem(422, "validation_failed");
+    assert!(problem["errors"]["title"].is_array(), "{problem}");
+    // A second file part is ambiguous.
+    let mut body = form_file_first(("a.pdf", &pdf(5_000)), &[]);
+    body.truncate(body.len() - format!("--{BOUNDARY}--\r\n").len());
+    body.extend_from_slice(&form_file_first(
+        ("b.pdf", &pdf(6_000)),
+        &[("title", "Deux"), ("kind", "document")],
+    ));
+    let problem = upload_form(&app, token, &session, body, false)
+        .await
+        .assert_problem(422, "validation_failed");
+    assert!(problem["errors"]["file"].is_array(), "{problem}");
+    // Nothing of the three refused forms stays in the store.
+    assert!(stored_files(&app).is_empty());
+    assert_eq!(list(&app, token, &session).await.json()["items"], json!([]));
+}
+
+#[actix_rt::test]
+async fn a_body_dripped_a_byte_at_a_time_is_refused_with_408_and_nothing_kept() {
+    // Arrange: a server that gives a body one second (and a floor of a
+    // kilobyte a second after that), and a client that sends a valid form
+    // one small piece every 200 ms: each piece is in time, the body is not.
+    let app = spawn_app_with(|s| {
+        long_tokens(s);
+        s.body_read_timeout_seconds = 1;
+    })
+    .await;
+    let c = class_on(app, &[]).await;
+    let body = form(
+        &[("title", "Goutte à goutte"), ("kind", "document")],
+        Some(("notes.txt", &b"x".repeat(4_000))),
+    );
+    let address = c.app.address.trim_start_matches("http://").to_owned();
+    let head = format!(
+        "POST /api/v1/sessions/{}/materials HTTP/1.1\r\nHost: griot\r\n\
+         Authorization: Bearer {}\r\n\
+         Content-Type: multipart/form-data; boundary={BOUNDARY}\r\n\
+         Content-Length: {}\r\n\r\n",
+        c.session,
+        c.trainer.access_token,
+        body.len()
+    );
+
+    // Act: the client drips until the server answers (or 20 s of drip end).
+    let (reply, elapsed) = actix_rt::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let started = std::time::Instant::now();
+        let mut stream = std::net::TcpStream::connect(address).expect("connect");
+        stream.write_all(head.as_bytes()).expect("head");
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_millis(200)))
+            .expect("read timeout");
+        let mut reply = Vec::new();
+        let mut buf = [0u8; 4096];
+        for piece in body.chunks(40) {
+            if stream.write_all(piece).is_err() {
+                break;
+            }
+            // Waits 200 ms for an answer: the drip's pace.
+            match stream.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    reply.extend_from_slice(&buf[..n]);
+                    break;
+                }
+                Err(_) => {}
+            }
+        }
+        (String::from_utf8_lossy(&reply).into_owned(), started.elapsed())
+    })
+    .await
+    .expect("client thread");
+
+    // Assert: refused after about a second, not after the 20 s the drip
+    // would take; nothing stored.
+    assert!(reply.starts_with("HTTP/1.1 408"), "{reply}");
+    assert!(elapsed < std::time::Duration::from_secs(8), "{elapsed:?}");
+    assert!(stored_files(&c.app).is_empty());
+}
+
+#[actix_rt::test]
+async fn bidirectional_controls_are_stripped_from_file_names() {
+    let Class {
+        app,
+        trainer,
+        learners,
+        session,
+        ..
+    } = class(&["Awa"]).await;
+    // Displays as "facturefdp.exe.pdf" backwards: "facture" then "fdp.exe" mirrored.
+    let res = upload(
+        &app,
+        &trainer.access_token,
+        &session,
+        "document",
+        "facture\u{202e}fdp.exe\u{200b}.pdf",
+        &pdf(2_000),
+    )
+    .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let material = res.json();
+    assert_eq!(material["file_name"], "facturefdp.exe.pdf");
+    let id = material["id"].as_str().unwrap();
+    let res = app
+        .get(
+            &format!("/api/v1/materials/{id}/content"),
+            Some(&learners[0].access_token),
+        )
+        .await;
+    assert_eq!(res.status, 200);
+    let disposition = res.header("content-disposition").unwrap();
+    assert!(!disposition.contains("%E2%80%AE"), "{disposition}");
+    assert!(disposition.contains("facturefdp.exe.pdf"), "{disposition}");
 }

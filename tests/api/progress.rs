@@ -201,7 +201,7 @@ async fn progress_follows_the_programmes_rule_and_the_reports_rate() {
         "{text}"
     );
     assert!(
-        text.contains(&format!("{};Aïcha;100.0;1;1;1;true;\r\n", aicha.user_id)),
+        text.contains(&format!("{};Aïcha;100,0;1;1;1;true;\r\n", aicha.user_id)),
         "{text}"
     );
     assert_eq!(text.lines().count(), 4);

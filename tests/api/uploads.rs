@@ -441,3 +441,234 @@ async fn tus_works_from_a_browser_on_another_origin() {
         assert!(exposed.contains(h), "{h} not exposed: {exposed}");
     }
 }
+
+/// Sends a request head (and no body, whatever it announces) on a socket
+/// of its own, and reads the answer's head and body: what a client whose
+/// body is still on its way gets, if the server answers before reading it.
+async fn answer_before_body(app: &TestApp, head: String) -> String {
+    let address = app.address.trim_start_matches("http://").to_owned();
+    actix_rt::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(address).expect("connect");
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+            .expect("read timeout");
+        stream.write_all(head.as_bytes()).expect("write");
+        let mut reply = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            let Ok(n) = stream.read(&mut buf) else { break };
+            if n == 0 {
+                break;
+            }
+            reply.extend_from_slice(&buf[..n]);
+            let text = String::from_utf8_lossy(&reply);
+            if let Some(end) = text.find("\r\n\r\n") {
+                let length = text[..end]
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                    })
+                    .unwrap_or(0);
+                if reply.len() >= end + 4 + length {
+                    break;
+                }
+            }
+        }
+        String::from_utf8_lossy(&reply).into_owned()
+    })
+    .await
+    .expect("client thread")
+}
+
+fn patch_head(location: &str, token: &str, offset: usize, length: usize) -> String {
+    format!(
+        "PATCH {location} HTTP/1.1\r\nHost: griot\r\nAuthorization: Bearer {token}\r\n\
+         Tus-Resumable: 1.0.0\r\nUpload-Offset: {offset}\r\n\
+         Content-Type: application/offset+octet-stream\r\nContent-Length: {length}\r\n\r\n"
+    )
+}
+
+#[actix_rt::test]
+async fn a_newer_patch_wins_and_a_stale_one_is_answered_before_its_body() {
+    // Arrange: a PATCH that has sent 100 KB of a 400 KB file and holds on,
+    // as an old connection of a phone that changed networks.
+    let Class {
+        app,
+        trainer,
+        learners,
+        session,
+        ..
+    } = class(&["Awa"]).await;
+    let token = trainer.access_token.clone();
+    let bytes = pdf(400_000);
+    let created = create(&app, &token, &session, "slides", bytes.len()).await;
+    let location = created.header("location").unwrap();
+    let id = location.rsplit('/').next().unwrap().to_owned();
+    let (go_on, wait) = tokio::sync::oneshot::channel::<()>();
+    let first = bytes::Bytes::copy_from_slice(&bytes[..100_000]);
+    let rest = bytes::Bytes::copy_from_slice(&bytes[100_000..]);
+    use futures_util::StreamExt;
+    let body = futures_util::stream::once(async move { Ok::<_, std::io::Error>(first) }).chain(
+        futures_util::stream::once(async move {
+            let _ = wait.await;
+            Ok::<_, std::io::Error>(rest)
+        }),
+    );
+    let old = {
+        let req = app
+            .client
+            .patch(app.url(&location))
+            .insert_header(("Authorization", format!("Bearer {token}")))
+            .insert_header(TUS)
+            .insert_header(("Upload-Offset", "0"))
+            .insert_header(("Content-Type", "application/offset+octet-stream"));
+        actix_rt::spawn(async move {
+            match req.send_stream(Box::pin(body)).await {
+                Ok(mut res) => {
+                    let body = res.body().await.unwrap_or_default();
+                    (res.status().as_u16(), String::from_utf8_lossy(&body).into_owned())
+                }
+                // The server may close the connection as it answers.
+                Err(e) => (0, e.to_string()),
+            }
+        })
+    };
+    let lease = |app: &TestApp| {
+        let id = id.clone();
+        app.db(move |conn| {
+            use diesel::prelude::*;
+            #[derive(QueryableByName)]
+            struct Lease {
+                #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+                patch_lease: Option<String>,
+            }
+            diesel::sql_query(format!("SELECT patch_lease FROM uploads WHERE id = '{id}'"))
+                .get_result::<Lease>(conn)
+                .unwrap()
+                .patch_lease
+        })
+    };
+    for _ in 0..500 {
+        if lease(&app).is_some() {
+            break;
+        }
+        actix_rt::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let held = lease(&app).expect("the first PATCH never took the lease");
+
+    // Act: the client resumes from the offset HEAD gives, on a new connection.
+    let resumed = head(&app, &token, &location).await;
+    assert_eq!(resumed.header("upload-offset").as_deref(), Some("0"));
+    let newer = patch(&app, &token, &location, 0, &bytes).await;
+
+    // Assert: the newer PATCH wins at once and makes the material…
+    assert_eq!(newer.status, 204, "{}", newer.text());
+    assert_eq!(newer.header("upload-offset").as_deref(), Some("400000"));
+    let material = newer.header("material-id").expect("Material-Id");
+    assert_ne!(lease(&app).as_deref(), Some(held.as_str()));
+    // …and the old one, when it goes on, stores nothing.
+    go_on.send(()).unwrap();
+    let (status, answer) = old.await.unwrap();
+    assert!(status == 423 || status == 0, "{status}: {answer}");
+    let content = app
+        .get(
+            &format!("/api/v1/materials/{material}/content"),
+            Some(&learners[0].access_token),
+        )
+        .await;
+    assert_eq!(content.body, bytes);
+    assert_eq!(stored_files(&app).len(), 1);
+
+    // A PATCH from a stale offset is answered before its body is sent…
+    let reply = answer_before_body(&app, patch_head(&location, &token, 0, 400_000)).await;
+    assert!(reply.starts_with("HTTP/1.1 409"), "{reply}");
+    // …and so are bytes past Upload-Length on the finished upload.
+    let reply = answer_before_body(&app, patch_head(&location, &token, 400_000, 10)).await;
+    assert!(reply.starts_with("HTTP/1.1 413"), "{reply}");
+}
+
+#[actix_rt::test]
+async fn bytes_past_the_upload_length_are_refused_before_they_are_read() {
+    let Class {
+        app,
+        trainer,
+        session,
+        ..
+    } = class(&[]).await;
+    let token = &trainer.access_token;
+    let bytes = pdf(50_000);
+    let created = create(&app, token, &session, "slides", bytes.len()).await;
+    let location = created.header("location").unwrap();
+    let reply = answer_before_body(&app, patch_head(&location, token, 0, 50_001)).await;
+    assert!(reply.starts_with("HTTP/1.1 413"), "{reply}");
+    // Nothing moved: the file still goes in.
+    let res = patch(&app, token, &location, 0, &bytes).await;
+    assert_eq!(res.status, 204, "{}", res.text());
+    let material = res.header("material-id").expect("Material-Id");
+    // On the finished upload, more bytes are 413, none is the final answer again.
+    patch(&app, token, &location, 50_000, b"more")
+        .await
+        .assert_problem(413, "file_too_large");
+    let again = patch(&app, token, &location, 50_000, b"").await;
+    assert_eq!((again.status, again.header("material-id")), (204, Some(material)));
+}
+
+#[actix_rt::test]
+async fn an_upload_whose_process_died_before_making_its_material_is_finished_by_head() {
+    // Arrange: the state a kill -9 leaves between "the last bytes are
+    // stored" and "the material exists": every segment recorded, the
+    // offset at the length, no material.
+    let Class {
+        app,
+        trainer,
+        learners,
+        session,
+        ..
+    } = class(&["Awa"]).await;
+    let token = &trainer.access_token;
+    let bytes = pdf(300_000);
+    let created = create(&app, token, &session, "slides", bytes.len()).await;
+    let location = created.header("location").unwrap();
+    let id = location.rsplit('/').next().unwrap().to_owned();
+    let res = patch(&app, token, &location, 0, &bytes[..200_000]).await;
+    assert_eq!(res.status, 204, "{}", res.text());
+    let key = format!("uploads/{id}/{:020}-killed", 200_000);
+    let path = app.settings.data_dir.join("files").join(&key);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, &bytes[200_000..]).unwrap();
+    app.db(|conn| {
+        use diesel::connection::SimpleConnection;
+        conn.batch_execute(&format!(
+            "INSERT INTO upload_segments (upload_id, start_offset, size, storage_key) \
+             VALUES ('{id}', 200000, 100000, '{key}'); \
+             UPDATE uploads SET upload_offset = 300000 WHERE id = '{id}';"
+        ))
+        .unwrap();
+    });
+
+    // Act: the client, reconnected, asks where it stands.
+    let resumed = head(&app, token, &location).await;
+
+    // Assert: complete is only ever said with the material it became.
+    assert_eq!(resumed.status, 200);
+    assert_eq!(resumed.header("upload-offset").as_deref(), Some("300000"));
+    let material = resumed.header("material-id").expect("Material-Id");
+    let content = app
+        .get(
+            &format!("/api/v1/materials/{material}/content"),
+            Some(&learners[0].access_token),
+        )
+        .await;
+    assert_eq!(content.status, 200);
+    assert_eq!(
+        hex::encode(Sha256::digest(&content.body)),
+        hex::encode(Sha256::digest(&bytes))
+    );
+    // Asked again, the same material; the segments are gone from the store.
+    let again = head(&app, token, &location).await;
+    assert_eq!(again.header("material-id"), Some(material));
+    assert_eq!(stored_files(&app).len(), 1);
+}

@@ -197,7 +197,7 @@ pub async fn import_members(
     auth: AuthUser,
     id: web::Path<CohortId>,
     params: web::Query<ImportParams>,
-    mut body: web::Payload,
+    body: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     db::run(&state.pool, move |conn| {
@@ -216,21 +216,20 @@ pub async fn import_members(
     // A bounded buffer: the file is parsed whole, and is at most a few
     // thousand short lines.
     let limit = state.settings.import_max_bytes;
-    let patience = std::time::Duration::from_secs(state.settings.body_read_timeout_seconds);
+    let mut body = crate::http::deadline::for_body(&state.settings, body);
     let mut file = Vec::new();
-    loop {
-        match actix_web::rt::time::timeout(patience, body.next()).await {
-            Err(_) => return Err(AppError::RequestTimeout),
-            Ok(None) => break,
-            Ok(Some(chunk)) => {
-                let chunk =
-                    chunk.map_err(|_| AppError::BadRequest(crate::error::Msg::BrokenBody))?;
-                if file.len() + chunk.len() > limit {
-                    return Err(AppError::PayloadTooLarge);
-                }
-                file.extend_from_slice(&chunk);
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| {
+            if crate::http::deadline::is_late(&e) {
+                AppError::RequestTimeout
+            } else {
+                AppError::BadRequest(crate::error::Msg::BrokenBody)
             }
+        })?;
+        if file.len() + chunk.len() > limit {
+            return Err(AppError::PayloadTooLarge);
         }
+        file.extend_from_slice(&chunk);
     }
     let options = ImportOptions {
         dry_run: params.dry_run.unwrap_or(false),

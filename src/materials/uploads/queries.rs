@@ -23,18 +23,114 @@ pub fn find(conn: &mut DbConnection, id: UploadId) -> QueryResult<Option<Upload>
         .optional()
 }
 
-/// Moves the offset from `from` to `to` if it is still `from`: the one
-/// statement that decides which of two appends at one offset wins.
-pub fn advance(conn: &mut DbConnection, id: UploadId, from: i64, to: i64) -> QueryResult<bool> {
+/// Moves the offset from `from` to `to` if it is still `from` and the
+/// PATCH still holds the lease (`token`): a PATCH a newer one took over
+/// from stores nothing.
+pub fn advance(
+    conn: &mut DbConnection,
+    id: UploadId,
+    from: i64,
+    to: i64,
+    token: &str,
+) -> QueryResult<bool> {
     diesel::update(
         uploads::table
             .find(id)
             .filter(uploads::upload_offset.eq(from))
-            .filter(uploads::length.ge(to)),
+            .filter(uploads::length.ge(to))
+            .filter(uploads::patch_lease.eq(token)),
     )
     .set(uploads::upload_offset.eq(to))
     .execute(conn)
     .map(|n| n == 1)
+}
+
+/// Takes the PATCH lease of an unfinished upload whose offset is still
+/// `offset`, from whoever holds it: the newest PATCH wins, as in tusd (the
+/// client has given up on an older one, whose connection may be dead
+/// without the server knowing). The one statement that decides which PATCH
+/// may store its bytes.
+pub fn take_lease(
+    conn: &mut DbConnection,
+    id: UploadId,
+    offset: i64,
+    token: &str,
+    until: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::update(
+        uploads::table
+            .find(id)
+            .filter(uploads::upload_offset.eq(offset))
+            .filter(uploads::upload_offset.lt(uploads::length))
+            .filter(uploads::material_id.is_null()),
+    )
+    .set((
+        uploads::patch_lease.eq(token),
+        uploads::patch_lease_until.eq(until),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+/// Takes the lease of a complete upload without its material, to make it,
+/// only if nobody holds it (or its holder let it lapse): two requests never
+/// assemble one upload at once.
+pub fn take_free_lease(
+    conn: &mut DbConnection,
+    id: UploadId,
+    token: &str,
+    now: NaiveDateTime,
+    until: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::update(
+        uploads::table
+            .find(id)
+            .filter(uploads::upload_offset.eq(uploads::length))
+            .filter(uploads::material_id.is_null())
+            .filter(
+                uploads::patch_lease
+                    .is_null()
+                    .or(uploads::patch_lease_until.lt(now)),
+            ),
+    )
+    .set((
+        uploads::patch_lease.eq(token),
+        uploads::patch_lease_until.eq(until),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+/// Extends a lease its holder still has; `false` if it lapsed and was taken.
+pub fn renew_lease(
+    conn: &mut DbConnection,
+    id: UploadId,
+    token: &str,
+    until: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::update(
+        uploads::table
+            .find(id)
+            .filter(uploads::patch_lease.eq(token)),
+    )
+    .set(uploads::patch_lease_until.eq(until))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+/// Gives a lease back, if it is still this holder's.
+pub fn release_lease(conn: &mut DbConnection, id: UploadId, token: &str) -> QueryResult<()> {
+    diesel::update(
+        uploads::table
+            .find(id)
+            .filter(uploads::patch_lease.eq(token)),
+    )
+    .set((
+        uploads::patch_lease.eq(None::<String>),
+        uploads::patch_lease_until.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)
+    .map(|_| ())
 }
 
 pub fn insert_segment(conn: &mut DbConnection, row: &Segment) -> QueryResult<()> {

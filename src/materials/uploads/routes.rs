@@ -10,12 +10,12 @@ use base64::Engine;
 use futures_util::{stream, StreamExt, TryStreamExt};
 
 use super::rows::{Segment, Upload, UploadId};
-use super::service::{self, NewUpload};
+use super::service::{self, NewUpload, Patch};
 use crate::db;
 use crate::error::{AppError, Issue, Msg, Problem};
 use crate::http::AuthUser;
 use crate::materials::dto::{file_kind, file_title, FileBytes};
-use crate::materials::{ranges, sniff, upload};
+use crate::materials::{ranges, sniff, upload, MaterialId};
 use crate::state::AppState;
 use crate::vocab::SessionId;
 
@@ -205,6 +205,7 @@ pub async fn create(
         (status = 401, description = "Missing, invalid or expired access token"),
         (status = 404, description = "No such upload, expired, or someone else's"),
         (status = 412, description = "Missing or unsupported `Tus-Resumable`"),
+        (status = 423, description = "All bytes are there and the material is being made by another request: retry in a moment"),
     )
 )]
 pub async fn head(
@@ -216,13 +217,32 @@ pub async fn head(
     require_version(&req)?;
     let id = id.into_inner();
     let now = state.clock.now_naive();
-    let upload = db::run(&state.pool, move |conn| service::own(conn, &auth, id, now)).await?;
+    let who = auth.clone();
+    let upload = db::run(&state.pool, move |conn| service::own(conn, &who, id, now)).await?;
+    let mut material = upload.material_id;
+    if upload.upload_offset == upload.length && material.is_none() {
+        // Every byte, no material: the process that stored the last bytes
+        // died before it made the material. Finish it now, so that "all
+        // there" is never said without the material it became.
+        let token = uuid::Uuid::new_v4().simple().to_string();
+        let (row, held, until) = (upload.clone(), token.clone(), now + lease_for(&state));
+        let took = db::run(&state.pool, move |conn| {
+            service::take_for_assembly(conn, &row, &held, now, until)
+        })
+        .await?;
+        if !took {
+            return Err(AppError::Locked(Msg::UploadBusy));
+        }
+        let outcome = assemble(&state, auth, &upload).await;
+        release(&state, id, token).await;
+        material = Some(outcome?);
+    }
     let mut res = HttpResponse::Ok();
     tus(&mut res)
         .insert_header(("Upload-Offset", upload.upload_offset.to_string()))
         .insert_header(("Upload-Length", upload.length.to_string()))
         .insert_header(("Upload-Expires", expires(upload.expires_at)));
-    if let Some(material) = upload.material_id {
+    if let Some(material) = material {
         res.insert_header(("Material-Id", material.to_string()));
     }
     Ok(res.finish())
@@ -247,9 +267,10 @@ pub async fn head(
         (status = 400, description = "A tus header is missing or unreadable", body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such upload, expired, or someone else's", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`Upload-Offset` is not the offset reached", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`Upload-Offset` is not the offset reached (answered before the body is read)", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Missing or unsupported `Tus-Resumable`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "More bytes than `Upload-Length`", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "More bytes than `Upload-Length` (a `Content-Length` past it is answered before the body is read, even on a finished upload)", body = Problem, content_type = "application/problem+json"),
+        (status = 423, description = "A newer PATCH of this upload took over (this one keeps nothing; it stops being read within a second), or the complete upload is being made into its material by another request (`upload_busy`): `HEAD`, then resume", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not `application/offset+octet-stream`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The file does not fit its kind (read from its first bytes, else at the end); the upload is removed", body = Problem, content_type = "application/problem+json"),
     )
@@ -259,7 +280,7 @@ pub async fn patch(
     req: HttpRequest,
     auth: AuthUser,
     id: web::Path<UploadId>,
-    mut body: web::Payload,
+    body: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     require_version(&req)?;
     let is_offset_stream = req
@@ -275,113 +296,193 @@ pub async fn patch(
     }
     let offset = number(req.headers(), "Upload-Offset")? as i64;
     let id = id.into_inner();
+    let declared = crate::materials::form::declared_length(&req);
+    // Decided on the headers: a PATCH that cannot win is answered before
+    // its body crosses the network.
+    let token = uuid::Uuid::new_v4().simple().to_string();
+    let lease = lease_for(&state);
     let now = state.clock.now_naive();
-    let upload = db::run(&state.pool, move |conn| service::own(conn, &auth, id, now)).await?;
-    if offset != upload.upload_offset {
-        return Err(AppError::Conflict(Msg::UploadOffsetMoved));
-    }
-    let patience = Duration::from_secs(state.settings.body_read_timeout_seconds);
-    let mut reached = upload.upload_offset;
-    if reached < upload.length {
-        // This PATCH's bytes, as one segment; what arrived before a broken
-        // connection is kept, so the client resumes after it.
-        let key = Upload::segment_key(id, offset);
-        let room = (upload.length - offset) as u64;
-        let mut segment = state.storage.begin(&key).await?;
-        let mut size = 0u64;
-        let mut broken = None;
-        // Only the PATCH that starts the file looks at its type.
-        let sniff_at = (sniff::SNIFF_BYTES as u64).min(upload.length as u64) as usize;
-        let mut head = (offset == 0).then(Vec::new);
-        loop {
-            let chunk = match actix_web::rt::time::timeout(patience, body.next()).await {
-                Err(_) => {
-                    broken = Some(AppError::RequestTimeout);
-                    break;
-                }
-                Ok(None) => break,
-                Ok(Some(Err(_))) => {
-                    broken = Some(AppError::BadRequest(Msg::TusHeader));
-                    break;
-                }
-                Ok(Some(Ok(chunk))) => chunk,
-            };
-            size += chunk.len() as u64;
-            if size > room {
-                segment.abort().await;
-                return Err(AppError::FileTooLarge(upload.length as u64));
-            }
-            // The first bytes of the file tell its type: a file that does
-            // not fit its kind is refused now, not after gigabytes.
-            let mut looked = false;
-            if let Some(head) = head.as_mut() {
-                let need = sniff_at.saturating_sub(head.len());
-                head.extend_from_slice(&chunk[..need.min(chunk.len())]);
-                if head.len() >= sniff_at {
-                    looked = true;
-                    let found = sniff::content_type(head, &upload.file_name);
-                    if !found.is_some_and(|t| sniff::fits(upload.kind, t)) {
-                        segment.abort().await;
-                        let keys =
-                            db::run(&state.pool, move |conn| service::remove(conn, id)).await?;
-                        state.storage.discard(&keys).await;
-                        return Err(AppError::field(
-                            "file",
-                            Issue::FileType {
-                                found: found.map(str::to_owned),
-                                accepted: sniff::accepted(upload.kind),
-                            },
-                        ));
-                    }
-                }
-            }
-            if looked {
-                head = None;
-            }
-            segment.write(&chunk).await?;
+    let (who, held) = (auth.clone(), token.clone());
+    let begun = db::run(&state.pool, move |conn| {
+        service::begin_patch(conn, &who, id, offset, declared, &held, now, now + lease)
+    })
+    .await?;
+    let upload = match begun {
+        Patch::Complete(upload) if upload.material_id.is_some() => {
+            return Ok(finished(&upload, upload.length, upload.material_id))
         }
-        if size == 0 {
-            segment.abort().await;
+        Patch::Complete(upload) => {
+            // All the bytes, no material: make what a dead process left.
+            let outcome = assemble(&state, auth, &upload).await;
+            release(&state, id, token).await;
+            return Ok(finished(&upload, upload.length, Some(outcome?)));
+        }
+        Patch::Send(upload) => upload,
+    };
+    let outcome = async {
+        let reached = receive(&state, &upload, offset, body, &token).await?;
+        let material = if reached == upload.length {
+            Some(assemble(&state, auth, &upload).await?)
         } else {
-            segment.finish().await?;
-            let row = Segment {
-                upload_id: id,
-                start_offset: offset,
-                size: size as i64,
-                storage_key: key.clone(),
-            };
-            match db::run(&state.pool, move |conn| service::append(conn, &row)).await {
-                Ok(to) => reached = to,
-                Err(e) => {
-                    state.storage.discard(&[&key]).await;
-                    return Err(e);
+            None
+        };
+        Ok::<_, AppError>((reached, material))
+    }
+    .await;
+    release(&state, id, token).await;
+    let (reached, material) = outcome?;
+    Ok(finished(&upload, reached, material))
+}
+
+/// How long a PATCH's lease lasts between renewals. A newer PATCH takes
+/// the lease at once whatever its age; its end only matters to making a
+/// complete upload into its material, which a holder that died blocks for
+/// at most this long.
+fn lease_for(state: &AppState) -> chrono::Duration {
+    chrono::Duration::seconds(state.settings.body_read_timeout_seconds as i64 + 5)
+}
+
+/// Gives a PATCH's lease back; a failure is only logged (the lease lapses).
+async fn release(state: &AppState, id: UploadId, token: String) {
+    if let Err(e) = db::run(&state.pool, move |conn| service::release(conn, id, &token)).await {
+        tracing::warn!(upload = %id, error = %e, "an upload lease was not given back");
+    }
+}
+
+/// The answer to a PATCH: the offset reached, and the material once done.
+fn finished(upload: &Upload, reached: i64, material: Option<MaterialId>) -> HttpResponse {
+    let mut res = HttpResponse::NoContent();
+    tus(&mut res).insert_header(("Upload-Offset", reached.to_string()));
+    if let (true, Some(material)) = (reached == upload.length, material) {
+        res.insert_header(("Material-Id", material.to_string()));
+    }
+    res.finish()
+}
+
+/// Streams a PATCH's body into one segment of the store and records it;
+/// answers the offset reached. What arrived before a broken connection is
+/// kept, so the client resumes after it.
+async fn receive(
+    state: &AppState,
+    upload: &Upload,
+    offset: i64,
+    body: web::Payload,
+    token: &str,
+) -> Result<i64, AppError> {
+    let id = upload.id;
+    let mut body = crate::http::deadline::for_body(&state.settings, body.into_inner());
+    let key = Upload::segment_key(id, offset);
+    let room = (upload.length - offset) as u64;
+    let mut segment = state.storage.begin(&key).await?;
+    let mut size = 0u64;
+    let mut broken = None;
+    // Only the PATCH that starts the file looks at its type.
+    let sniff_at = (sniff::SNIFF_BYTES as u64).min(upload.length as u64) as usize;
+    let mut head = (offset == 0).then(Vec::new);
+    // While bytes flow, the lease is checked (and renewed) every second: a
+    // PATCH a newer one took over stops reading within a second.
+    let lease = lease_for(state);
+    let renew_every = Duration::from_secs(1);
+    let mut renewed = std::time::Instant::now();
+    loop {
+        let chunk = match body.next().await {
+            None => break,
+            Some(Err(e)) if crate::http::deadline::is_late(&e) => {
+                broken = Some(AppError::RequestTimeout);
+                break;
+            }
+            Some(Err(_)) => {
+                broken = Some(AppError::BadRequest(Msg::TusHeader));
+                break;
+            }
+            Some(Ok(chunk)) => chunk,
+        };
+        size += chunk.len() as u64;
+        if size > room {
+            segment.abort().await;
+            return Err(AppError::FileTooLarge(upload.length as u64));
+        }
+        // The first bytes of the file tell its type: a file that does
+        // not fit its kind is refused now, not after gigabytes.
+        let mut looked = false;
+        if let Some(head) = head.as_mut() {
+            let need = sniff_at.saturating_sub(head.len());
+            head.extend_from_slice(&chunk[..need.min(chunk.len())]);
+            if head.len() >= sniff_at {
+                looked = true;
+                let found = sniff::content_type(head, &upload.file_name);
+                if !found.is_some_and(|t| sniff::fits(upload.kind, t)) {
+                    segment.abort().await;
+                    let keys = db::run(&state.pool, move |conn| service::remove(conn, id)).await?;
+                    state.storage.discard(&keys).await;
+                    return Err(AppError::field(
+                        "file",
+                        Issue::FileType {
+                            found: found.map(str::to_owned),
+                            accepted: sniff::accepted(upload.kind),
+                        },
+                    ));
                 }
             }
         }
-        if let Some(e) = broken {
-            tracing::info!(upload = %id, reached, "upload interrupted; the client may resume");
-            if reached < upload.length {
+        if looked {
+            head = None;
+        }
+        segment.write(&chunk).await?;
+        if renewed.elapsed() >= renew_every {
+            renewed = std::time::Instant::now();
+            let (held, until) = (token.to_owned(), state.clock.now_naive() + lease);
+            let kept = db::run(&state.pool, move |conn| service::renew(conn, id, &held, until))
+                .await?;
+            if !kept {
+                segment.abort().await;
+                return Err(AppError::Locked(Msg::UploadBusy));
+            }
+        }
+    }
+    let mut reached = offset;
+    if size == 0 {
+        segment.abort().await;
+    } else {
+        segment.finish().await?;
+        let row = Segment {
+            upload_id: id,
+            start_offset: offset,
+            size: size as i64,
+            storage_key: key.clone(),
+        };
+        let held = token.to_owned();
+        match db::run(&state.pool, move |conn| service::append(conn, &row, &held)).await {
+            Ok(to) => reached = to,
+            Err(e) => {
+                state.storage.discard(&[&key]).await;
                 return Err(e);
             }
         }
     }
-    let mut res = HttpResponse::NoContent();
-    tus(&mut res).insert_header(("Upload-Offset", reached.to_string()));
-    if reached == upload.length {
-        let material = match upload.material_id {
-            Some(done) => done.to_string(),
-            None => assemble(&state, auth, &upload).await?,
-        };
-        res.insert_header(("Material-Id", material));
+    if let Some(e) = broken {
+        tracing::info!(upload = %id, reached, "upload interrupted; the client may resume");
+        if reached < upload.length {
+            return Err(e);
+        }
     }
-    Ok(res.finish())
+    Ok(reached)
 }
 
 /// Reads the segments back in order into the material's file, and records
 /// it; a file that does not fit its kind ends the upload.
-async fn assemble(state: &AppState, auth: AuthUser, upload: &Upload) -> Result<String, AppError> {
+async fn assemble(
+    state: &AppState,
+    auth: AuthUser,
+    upload: &Upload,
+) -> Result<MaterialId, AppError> {
     let id = upload.id;
     let segments = db::run(&state.pool, move |conn| service::segments(conn, id)).await?;
+    // The segments are forgotten once the material exists: none left (its
+    // material was deleted since) is an upload that names nothing.
+    if segments.iter().map(|s| s.size).sum::<i64>() != upload.length {
+        return Err(AppError::NotFound);
+    }
     let storage = state.storage.clone();
     let bytes = stream::iter(segments)
         .then(move |segment| {
@@ -391,13 +492,11 @@ async fn assemble(state: &AppState, auth: AuthUser, upload: &Upload) -> Result<S
         .try_flatten()
         .map_err(AppError::from)
         .boxed();
-    let patience = Duration::from_secs(state.settings.body_read_timeout_seconds);
     let stored = match upload::store_file(
         &state.storage,
         upload.kind,
         &upload.file_name,
         upload.length as u64,
-        patience,
         bytes,
     )
     .await
@@ -423,7 +522,7 @@ async fn assemble(state: &AppState, auth: AuthUser, upload: &Upload) -> Result<S
                 state.storage.discard(&[&stored.key]).await;
             }
             state.storage.discard(&keys).await;
-            Ok(material.id.to_string())
+            Ok(material.id)
         }
         Err(e) => {
             state.storage.discard(&[&stored.key]).await;

@@ -73,13 +73,93 @@ pub fn own(
     }
 }
 
+/// How a PATCH goes, decided from its headers before its body is read.
+#[derive(Debug)]
+pub enum Patch {
+    /// The PATCH holds the upload's lease: it may send its bytes.
+    Send(Upload),
+    /// Every byte is already there (a client that lost the last answer):
+    /// nothing to read. If the upload has no material yet (the process
+    /// that stored the last bytes died), the PATCH holds the lease to make it.
+    Complete(Upload),
+}
+
+/// Decides a PATCH before a byte of its body is read, so that a client on
+/// a phone's network is not made to send megabytes for a refusal: a stale
+/// `Upload-Offset` is 409, bytes past `Upload-Length` 413 (`declared` is
+/// the PATCH's `Content-Length`), a complete upload being made into its
+/// material by another request 423. Else the PATCH takes the lease under
+/// `token` until `until` (from an older PATCH, which then stores nothing),
+/// and must give it back ([`release`]).
+#[allow(clippy::too_many_arguments)]
+pub fn begin_patch(
+    conn: &mut DbConnection,
+    auth: &AuthUser,
+    id: UploadId,
+    offset: i64,
+    declared: Option<u64>,
+    token: &str,
+    now: NaiveDateTime,
+    until: NaiveDateTime,
+) -> Result<Patch, AppError> {
+    let upload = own(conn, auth, id, now)?;
+    if offset != upload.upload_offset {
+        return Err(AppError::Conflict(Msg::UploadOffsetMoved));
+    }
+    let room = (upload.length - offset) as u64;
+    if declared.is_some_and(|n| n > room) {
+        return Err(AppError::FileTooLarge(upload.length as u64));
+    }
+    if room == 0 {
+        if upload.material_id.is_none() && !take_for_assembly(conn, &upload, token, now, until)? {
+            return Err(AppError::Locked(Msg::UploadBusy));
+        }
+        return Ok(Patch::Complete(upload));
+    }
+    if !queries::take_lease(conn, id, offset, token, until)? {
+        // Another PATCH moved the offset in between.
+        return Err(AppError::Conflict(Msg::UploadOffsetMoved));
+    }
+    Ok(Patch::Send(upload))
+}
+
+/// Takes the lease of an upload whose bytes are all there but whose
+/// material is missing (the process died while making it), to make it;
+/// `false` if another request is at it.
+pub fn take_for_assembly(
+    conn: &mut DbConnection,
+    upload: &Upload,
+    token: &str,
+    now: NaiveDateTime,
+    until: NaiveDateTime,
+) -> Result<bool, AppError> {
+    Ok(queries::take_free_lease(conn, upload.id, token, now, until)?)
+}
+
+/// Keeps a lease while bytes flow; `false` if it lapsed and another
+/// request took it.
+pub fn renew(
+    conn: &mut DbConnection,
+    id: UploadId,
+    token: &str,
+    until: NaiveDateTime,
+) -> Result<bool, AppError> {
+    Ok(queries::renew_lease(conn, id, token, until)?)
+}
+
+/// Gives the lease back.
+pub fn release(conn: &mut DbConnection, id: UploadId, token: &str) -> Result<(), AppError> {
+    Ok(queries::release_lease(conn, id, token)?)
+}
+
 /// Records a stored segment and moves the offset past it, if the offset
-/// is still `segment.start_offset` (else 409: another PATCH won).
-pub fn append(conn: &mut DbConnection, segment: &Segment) -> Result<i64, AppError> {
+/// is still `segment.start_offset` and the PATCH still holds the lease
+/// (else 423: a newer PATCH took over).
+pub fn append(conn: &mut DbConnection, segment: &Segment, token: &str) -> Result<i64, AppError> {
     let to = segment.start_offset + segment.size;
     write_tx(conn, |conn| {
-        if !queries::advance(conn, segment.upload_id, segment.start_offset, to)? {
-            return Err(AppError::Conflict(Msg::UploadOffsetMoved));
+        if !queries::advance(conn, segment.upload_id, segment.start_offset, to, token)? {
+            return Err(AppError::Locked(Msg::UploadBusy));
         }
         queries::insert_segment(conn, segment)?;
         Ok(to)
