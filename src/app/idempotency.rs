@@ -221,9 +221,7 @@ async fn keep(
         body: bytes,
     };
     let kept = tx
-        .commit(move |conn| {
-            idempotency::finish(conn, user, &key, &answer).map_err(AppError::from)
-        })
+        .commit(move |conn| idempotency::finish(conn, user, &key, &answer).map_err(AppError::from))
         .await;
     if let Err(e) = kept {
         // Nothing of the request committed: say so, and a retry runs it.

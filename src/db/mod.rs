@@ -309,8 +309,11 @@ impl Reserved {
                     let _ = opened.send(Err(e.into()));
                     return;
                 }
-                let value = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| first(&mut conn)))
-                    .unwrap_or_else(|_| Err(AppError::Internal("a database call panicked".into())));
+                let value =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| first(&mut conn)))
+                        .unwrap_or_else(|_| {
+                            Err(AppError::Internal("a database call panicked".into()))
+                        });
                 let failed = value.is_err();
                 let _ = opened.send(value);
                 let mut ended = false;
@@ -357,7 +360,9 @@ impl Reserved {
         let job: Job = Box::new(move |conn, ended| {
             let _entered = span.enter();
             let result = if *ended {
-                Err(AppError::Internal("the request's transaction is over".into()))
+                Err(AppError::Internal(
+                    "the request's transaction is over".into(),
+                ))
             } else {
                 job(conn, ended)
             };
@@ -411,11 +416,6 @@ impl Reserved {
             tracing::error!(error = %e, "a request's transaction did not roll back");
         }
     }
-}
-
-/// Whether this task runs inside a [`Reserved`] connection's transaction.
-pub fn in_request_transaction() -> bool {
-    RESERVED.try_with(|_| ()).is_ok()
 }
 
 /// A transaction for writes. On SQLite it starts with `BEGIN IMMEDIATE`, so

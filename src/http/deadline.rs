@@ -140,7 +140,11 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_dripping_body_is_late_after_the_patience() {
         // One byte every two seconds: each chunk is in time, the body is not.
-        let mut body = Deadline::new(drip(Duration::from_secs(2), 100), Duration::from_secs(10), 1024);
+        let mut body = Deadline::new(
+            drip(Duration::from_secs(2), 100),
+            Duration::from_secs(10),
+            1024,
+        );
         let start = Instant::now();
         let mut got = 0;
         loop {
@@ -181,7 +185,10 @@ mod tests {
         let mut body = Deadline::new(Box::pin(chunks), Duration::from_secs(5), 1024);
         let start = Instant::now();
         assert!(matches!(body.next().await, Some(Ok(_))));
-        assert!(matches!(body.next().await, Some(Err(AppError::RequestTimeout))));
+        assert!(matches!(
+            body.next().await,
+            Some(Err(AppError::RequestTimeout))
+        ));
         assert_eq!(start.elapsed(), Duration::from_secs(5));
     }
 

@@ -234,7 +234,10 @@ mod tests {
         assert_eq!(clean_file_name(Some("\u{202e}\u{200d}")), "material");
         assert!(!content_disposition("a\u{202e}b.pdf").contains("%E2%80%AE"));
         // Letters of every script stay.
-        assert_eq!(clean_file_name(Some("cours_été_دورة.pdf")), "cours_été_دورة.pdf");
+        assert_eq!(
+            clean_file_name(Some("cours_été_دورة.pdf")),
+            "cours_été_دورة.pdf"
+        );
         assert_eq!(clean_file_name(None), "material");
         assert_eq!(clean_file_name(Some("..")), "material");
         assert!(clean_file_name(Some(&"é".repeat(300))).len() <= 255);

@@ -189,7 +189,9 @@ async fn receive_form(
         }
         let title = title.ok_or(AppError::field("title", Issue::Required))?;
         let kind = kind.ok_or(AppError::field("kind", Issue::Required))?;
-        let (stored, _) = file.as_ref().ok_or(AppError::field("file", Issue::Required))?;
+        let (stored, _) = file
+            .as_ref()
+            .ok_or(AppError::field("file", Issue::Required))?;
         // A file sent before its kind, held to the kind now.
         if !sniff::fits(kind, stored.content_type) {
             return Err(AppError::field(
@@ -218,7 +220,9 @@ async fn receive_form(
             if let Some((stored, _)) = file {
                 state.storage.discard(&[&stored.key]).await;
             }
-            Err(outcome.err().unwrap_or(AppError::field("file", Issue::Required)))
+            Err(outcome
+                .err()
+                .unwrap_or(AppError::field("file", Issue::Required)))
         }
     }
 }

@@ -301,8 +301,7 @@ async fn a_moved_session_has_a_larger_sequence_so_calendar_apps_update_it() {
             )
             .await;
         assert_eq!(res.status, 200, "{}", res.text());
-        let text =
-            assert_calendar(&feed(&c.app, &cohort_feed(&c.cohort), Some(&c.learner)).await);
+        let text = assert_calendar(&feed(&c.app, &cohort_feed(&c.cohort), Some(&c.learner)).await);
         seen.push(sequence(&text));
     }
 

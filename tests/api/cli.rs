@@ -165,12 +165,17 @@ fn the_server_reports_ready_and_stops_cleanly_on_sigterm() {
         .unwrap();
     // The log says when the socket is bound; no polling, no sleeping.
     let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
-    let listening = lines
-        .by_ref()
-        .take(50)
-        .map_while(Result::ok)
-        .any(|l| l.contains("listening"));
+    let mut seen = Vec::new();
+    let listening = lines.by_ref().take(50).map_while(Result::ok).any(|l| {
+        seen.push(l.clone());
+        l.contains("listening")
+    });
     assert!(listening, "the server never said it was listening");
+    // Written to a pipe (a file, journald), the text log has no colour codes.
+    assert!(
+        seen.iter().all(|l| !l.contains('\u{1b}')),
+        "ANSI codes in {seen:?}"
+    );
 
     let probe = || {
         griot(&url, dir.path())

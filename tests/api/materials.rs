@@ -688,10 +688,21 @@ async fn housekeeping_sweeps_the_staging_files_of_writes_killed_half_way() {
         session,
         ..
     } = class(&[]).await;
-    let kept = upload(&app, &trainer.access_token, &session, "slides", "s.pdf", &pdf(5000)).await;
+    let kept = upload(
+        &app,
+        &trainer.access_token,
+        &session,
+        "slides",
+        "s.pdf",
+        &pdf(5000),
+    )
+    .await;
     assert_eq!(kept.status, 201);
     let files = app.settings.data_dir.join("files");
-    for staging in ["uploads/0190abcd/00000000000000000000-x#1", "materials/0190ef01#3"] {
+    for staging in [
+        "uploads/0190abcd/00000000000000000000-x#1",
+        "materials/0190ef01#3",
+    ] {
         let path = files.join(staging);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, vec![7u8; 40_000]).unwrap();
@@ -835,7 +846,10 @@ async fn a_body_dripped_a_byte_at_a_time_is_refused_with_408_and_nothing_kept() 
                 Err(_) => {}
             }
         }
-        (String::from_utf8_lossy(&reply).into_owned(), started.elapsed())
+        (
+            String::from_utf8_lossy(&reply).into_owned(),
+            started.elapsed(),
+        )
     })
     .await
     .expect("client thread");

@@ -456,8 +456,7 @@ async fn answer_before_body(app: &TestApp, head: String) -> String {
         stream.write_all(head.as_bytes()).expect("write");
         let mut reply = Vec::new();
         let mut buf = [0u8; 4096];
-        loop {
-            let Ok(n) = stream.read(&mut buf) else { break };
+        while let Ok(n) = stream.read(&mut buf) {
             if n == 0 {
                 break;
             }
@@ -529,7 +528,10 @@ async fn a_newer_patch_wins_and_a_stale_one_is_answered_before_its_body() {
             match req.send_stream(Box::pin(body)).await {
                 Ok(mut res) => {
                     let body = res.body().await.unwrap_or_default();
-                    (res.status().as_u16(), String::from_utf8_lossy(&body).into_owned())
+                    (
+                        res.status().as_u16(),
+                        String::from_utf8_lossy(&body).into_owned(),
+                    )
                 }
                 // The server may close the connection as it answers.
                 Err(e) => (0, e.to_string()),
@@ -613,7 +615,10 @@ async fn bytes_past_the_upload_length_are_refused_before_they_are_read() {
         .await
         .assert_problem(413, "file_too_large");
     let again = patch(&app, token, &location, 50_000, b"").await;
-    assert_eq!((again.status, again.header("material-id")), (204, Some(material)));
+    assert_eq!(
+        (again.status, again.header("material-id")),
+        (204, Some(material))
+    );
 }
 
 #[actix_rt::test]

@@ -217,7 +217,7 @@ pub async fn head(
     require_version(&req)?;
     let id = id.into_inner();
     let now = state.clock.now_naive();
-    let who = auth.clone();
+    let who = auth;
     let upload = db::run(&state.pool, move |conn| service::own(conn, &who, id, now)).await?;
     let mut material = upload.material_id;
     if upload.upload_offset == upload.length && material.is_none() {
@@ -233,7 +233,7 @@ pub async fn head(
         if !took {
             return Err(AppError::Locked(Msg::UploadBusy));
         }
-        let outcome = assemble(&state, auth, &upload).await;
+        let outcome = assemble_holding(&state, auth, &upload, &token).await;
         release(&state, id, token).await;
         material = Some(outcome?);
     }
@@ -302,7 +302,7 @@ pub async fn patch(
     let token = uuid::Uuid::new_v4().simple().to_string();
     let lease = lease_for(&state);
     let now = state.clock.now_naive();
-    let (who, held) = (auth.clone(), token.clone());
+    let (who, held) = (auth, token.clone());
     let begun = db::run(&state.pool, move |conn| {
         service::begin_patch(conn, &who, id, offset, declared, &held, now, now + lease)
     })
@@ -313,7 +313,7 @@ pub async fn patch(
         }
         Patch::Complete(upload) => {
             // All the bytes, no material: make what a dead process left.
-            let outcome = assemble(&state, auth, &upload).await;
+            let outcome = assemble_holding(&state, auth, &upload, &token).await;
             release(&state, id, token).await;
             return Ok(finished(&upload, upload.length, Some(outcome?)));
         }
@@ -322,7 +322,7 @@ pub async fn patch(
     let outcome = async {
         let reached = receive(&state, &upload, offset, body, &token).await?;
         let material = if reached == upload.length {
-            Some(assemble(&state, auth, &upload).await?)
+            Some(assemble_holding(&state, auth, &upload, &token).await?)
         } else {
             None
         };
@@ -334,12 +334,42 @@ pub async fn patch(
     Ok(finished(&upload, reached, material))
 }
 
-/// How long a PATCH's lease lasts between renewals. A newer PATCH takes
-/// the lease at once whatever its age; its end only matters to making a
-/// complete upload into its material, which a holder that died blocks for
-/// at most this long.
-fn lease_for(state: &AppState) -> chrono::Duration {
-    chrono::Duration::seconds(state.settings.body_read_timeout_seconds as i64 + 5)
+/// How long a lease lasts between renewals (its holder renews it every
+/// second while it sends or assembles). A newer PATCH takes the lease at
+/// once whatever its age; its end only matters to making a complete
+/// upload into its material, which a holder that died blocks for at most
+/// this long.
+fn lease_for(_state: &AppState) -> chrono::Duration {
+    chrono::Duration::seconds(5)
+}
+
+/// [`assemble`], renewing the lease every second meanwhile, so that a
+/// process that dies while assembling blocks the upload for seconds only.
+async fn assemble_holding(
+    state: &AppState,
+    auth: AuthUser,
+    upload: &Upload,
+    token: &str,
+) -> Result<MaterialId, AppError> {
+    let id = upload.id;
+    let beat = async {
+        loop {
+            actix_web::rt::time::sleep(Duration::from_secs(1)).await;
+            let (held, until) = (token.to_owned(), state.clock.now_naive() + lease_for(state));
+            let renewed = db::run(&state.pool, move |conn| service::renew(conn, id, &held, until));
+            if let Err(e) = renewed.await {
+                tracing::warn!(upload = %id, error = %e, "an upload lease was not renewed");
+            }
+        }
+    };
+    let work = assemble(state, auth, upload);
+    futures_util::pin_mut!(beat, work);
+    match futures_util::future::select(work, beat).await {
+        futures_util::future::Either::Left((made, _)) => made,
+        futures_util::future::Either::Right(_) => {
+            Err(AppError::Internal("the lease heartbeat stopped".into()))
+        }
+    }
 }
 
 /// Gives a PATCH's lease back; a failure is only logged (the lease lapses).
@@ -432,8 +462,10 @@ async fn receive(
         if renewed.elapsed() >= renew_every {
             renewed = std::time::Instant::now();
             let (held, until) = (token.to_owned(), state.clock.now_naive() + lease);
-            let kept = db::run(&state.pool, move |conn| service::renew(conn, id, &held, until))
-                .await?;
+            let kept = db::run(&state.pool, move |conn| {
+                service::renew(conn, id, &held, until)
+            })
+            .await?;
             if !kept {
                 segment.abort().await;
                 return Err(AppError::Locked(Msg::UploadBusy));

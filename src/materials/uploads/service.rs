@@ -133,7 +133,9 @@ pub fn take_for_assembly(
     now: NaiveDateTime,
     until: NaiveDateTime,
 ) -> Result<bool, AppError> {
-    Ok(queries::take_free_lease(conn, upload.id, token, now, until)?)
+    Ok(queries::take_free_lease(
+        conn, upload.id, token, now, until,
+    )?)
 }
 
 /// Keeps a lease while bytes flow; `false` if it lapsed and another
