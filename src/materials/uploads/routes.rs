@@ -237,7 +237,8 @@ pub async fn head(
         ("Tus-Resumable" = TusResumable, Header, description = "The protocol version"),
         ("Upload-Offset" = u64, Header, description = "Where these bytes start: the offset `HEAD` gave"),
     ),
-    request_body(content = FileBytes, content_type = "application/offset+octet-stream"),
+    request_body(content = FileBytes, content_type = "application/octet-stream",
+        description = "The bytes from `Upload-Offset` on, as `application/offset+octet-stream` (tus 1.0.0, what tus clients send) or `application/octet-stream` (what generated clients send)"),
     responses(
         (status = 204, description = "Stored (even a part, if the connection broke)",
             headers(
@@ -250,7 +251,7 @@ pub async fn head(
         (status = 409, description = "`Upload-Offset` is not the offset reached", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Missing or unsupported `Tus-Resumable`", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "More bytes than `Upload-Length`", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not `application/offset+octet-stream`", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Neither `application/offset+octet-stream` nor `application/octet-stream`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The file does not fit its kind (read from its first bytes, else at the end); the upload is removed", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -267,8 +268,10 @@ pub async fn patch(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| {
-            v.trim()
-                .eq_ignore_ascii_case("application/offset+octet-stream")
+            // tus clients send the first; generated clients the second.
+            let v = v.trim();
+            v.eq_ignore_ascii_case("application/offset+octet-stream")
+                || v.eq_ignore_ascii_case("application/octet-stream")
         });
     if !is_offset_stream {
         return Err(AppError::UnsupportedMediaType);
