@@ -26,7 +26,7 @@ use crate::{
                        nothing; the same key with another request is a `422`; a twin arriving \
                        while the first runs waits for it and gets its answer; after 24 hours the \
                        same request is a `409` (`idempotency_key_expired`), never run again.",
-        license(name = "AGPL-3.0-or-later")
+        license(name = "AGPL-3.0-or-later", identifier = "AGPL-3.0-or-later")
     ),
     paths(
         health::live,
@@ -132,7 +132,7 @@ use crate::{
         materials::uploads::routes::TusResumable,
         materials::uploads::UploadId
     )),
-    modifiers(&BearerAuth, &IdempotencyKeys, &CommonProblems, &PlainText, &Validators),
+    modifiers(&BearerAuth, &IdempotencyKeys, &CommonProblems, &PlainText, &Validators, &SeveralBodies),
     tags(
         (name = "auth", description = "Registration, sign-in and tokens"),
         (name = "me", description = "The signed-in account"),
@@ -336,6 +336,49 @@ impl Modify for Validators {
                         .schema(Some(string()))
                         .build(),
                 ));
+            }
+        }
+    }
+}
+
+/// An operation that takes its body in several types (a file as a form or
+/// a link as JSON; work handed in either way) lists `Accept-Language`, the
+/// language of its problems' messages, which every operation honours.
+/// Generated Python clients need it: openapi-python-client (0.29.1, its
+/// issue 1451) writes such an operation's `body` as optional without
+/// importing `Unset` unless some parameter is optional, and the module then
+/// fails on import.
+struct SeveralBodies;
+
+impl Modify for SeveralBodies {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        use utoipa::openapi::{RefOr, Required};
+        for item in openapi.paths.paths.values_mut() {
+            let ops = [item.post.as_mut(), item.put.as_mut(), item.patch.as_mut()];
+            for op in ops.into_iter().flatten() {
+                let several = matches!(&op.request_body, Some(RefOr::T(b)) if b.content.len() > 1);
+                if !several {
+                    continue;
+                }
+                let params = op.parameters.get_or_insert_with(Vec::new);
+                let named = params.iter().any(
+                    |p| matches!(p, RefOr::T(p) if p.name.eq_ignore_ascii_case("Accept-Language")),
+                );
+                if !named {
+                    params.push(RefOr::T(
+                        ParameterBuilder::new()
+                            .name("Accept-Language")
+                            .parameter_in(ParameterIn::Header)
+                            .required(Required::False)
+                            .description(Some(
+                                "The language of problem messages: `fr` (the default) or `en`",
+                            ))
+                            .schema(Some(ObjectBuilder::new().schema_type(Type::String).build()))
+                            .build(),
+                    ));
+                }
             }
         }
     }

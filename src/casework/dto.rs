@@ -113,8 +113,12 @@ pub struct UpdateAssignmentRequest {
     pub max_score: Option<i32>,
 }
 
-/// Work handed in as JSON: text, an `https` link, or both.
+/// Work handed in as JSON: text, an `https` link, or both (at least one).
 #[derive(Debug, Deserialize, Validate, ToSchema)]
+#[schema(example = json!({
+    "body": "Notre analyse du cas : trois options, une recommandation.",
+    "link_url": "https://docs.example.org/analyse"
+}))]
 pub struct SubmitRequest {
     #[validate(length(max = MAX_BODY_CHARS))]
     #[schema(max_length = 20000)]

@@ -55,7 +55,17 @@ impl From<Cohort> for CohortDto {
     }
 }
 
+/// A cohort of a country chapter by default; a pan-African one (no
+/// `country_code`, admins only) also needs a `timezone`.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
+#[schema(example = json!({
+    "programme_id": "0190a2f4-8c1e-7b3a-9d52-6f1e2a3b4c5d",
+    "name": "Cohorte Abidjan 2026",
+    "country_code": "CI",
+    "starts_on": "2026-03-02",
+    "ends_on": "2026-06-26",
+    "capacity": 40
+}))]
 pub struct CreateCohortRequest {
     pub programme_id: ProgrammeId,
     #[validate(custom(function = "not_blank"), length(max = 200))]

@@ -293,7 +293,7 @@ pub struct GuestToken {
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
-pub struct CheckInRequest {
+pub struct TicketCheckInRequest {
     /// The ticket's code, as scanned or typed (case, dashes and spaces do
     /// not matter).
     #[validate(length(min = 1, max = 40))]

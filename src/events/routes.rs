@@ -4,8 +4,8 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::dto::{
-    CheckInDto, CheckInRequest, CreateEventRequest, EventDto, EventFilters, GuestRegistration,
-    GuestToken, MyRegistrations, RegistrationDto, RegistrationFilters, RegistrationList,
+    CheckInDto, CreateEventRequest, EventDto, EventFilters, GuestRegistration, GuestToken,
+    MyRegistrations, RegistrationDto, RegistrationFilters, RegistrationList, TicketCheckInRequest,
     UpdateEventRequest,
 };
 use super::rows::{EventId, RegistrationId};
@@ -317,7 +317,7 @@ pub async fn cancel_registration(
     post, path = "/api/v1/events/{id}/check-ins", tag = "events",
     security(("bearer" = [])),
     params(("id" = EventId, Path)),
-    request_body = CheckInRequest,
+    request_body = TicketCheckInRequest,
     responses(
         (status = 200, description = "Checked in; a repeated or replayed scan answers the first check-in's time", body = CheckInDto),
         (status = 401, body = Problem, content_type = "application/problem+json"),
@@ -331,7 +331,7 @@ pub async fn check_in_ticket(
     state: web::Data<AppState>,
     auth: AuthUser,
     id: web::Path<EventId>,
-    Json(body): Json<CheckInRequest>,
+    Json(body): Json<TicketCheckInRequest>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let now = state.clock.now_naive();

@@ -8,8 +8,8 @@
 use chrono::{Duration, NaiveDateTime};
 
 use super::dto::{
-    CheckInDto, CheckInRequest, CreateEventRequest, EventDto, EventFilters, GuestRegistration,
-    MyRegistration, MyRegistrations, RegistrationCounts, RegistrationDto, RegistrationList,
+    CheckInDto, CreateEventRequest, EventDto, EventFilters, GuestRegistration, MyRegistration,
+    MyRegistrations, RegistrationCounts, RegistrationDto, RegistrationList, TicketCheckInRequest,
     UpdateEventRequest,
 };
 use super::queries::{self, EventCursor, EventQuery, Shown};
@@ -630,7 +630,7 @@ pub fn check_in(
     conn: &mut DbConnection,
     auth: &AuthUser,
     id: EventId,
-    body: CheckInRequest,
+    body: TicketCheckInRequest,
     now: NaiveDateTime,
 ) -> Result<CheckInDto, AppError> {
     let actor = crate::users::actor(conn, auth)?;

@@ -312,13 +312,13 @@ pub async fn list_materials(
         ("If-None-Match" = Option<String>, Header, description = "The `ETag` held"),
     ),
     responses(
-        (status = 200, description = "The whole file, with its own `Content-Type` (`content_type` of the material)", content_type = "*/*", body = FileBytes,
+        (status = 200, description = "The whole file, with its own `Content-Type` (`application/octet-stream` when its type is unknown) (`content_type` of the material)", content((FileBytes = "*/*"), (FileBytes = "application/octet-stream")),
             headers(
                 ("ETag" = String, description = "Strong validator: the SHA-256 of the bytes"),
                 ("Accept-Ranges" = String, description = "`bytes`"),
                 ("Content-Disposition" = String, description = "`attachment` with the original file name (RFC 6266)"),
             )),
-        (status = 206, description = "The range asked for", content_type = "*/*", body = FileBytes,
+        (status = 206, description = "The range asked for", content((FileBytes = "*/*"), (FileBytes = "application/octet-stream")),
             headers(("Content-Range" = String, description = "`bytes start-end/size`"))),
         (status = 303, description = "A link: its address is in `Location`"),
         (status = 304, description = "Unchanged: the `ETag` sent in `If-None-Match` is this file's"),

@@ -35,6 +35,7 @@ mod security;
 mod seed;
 mod series;
 mod sessions;
+mod spec_bodies;
 mod sync;
 mod throttle;
 mod uploads;

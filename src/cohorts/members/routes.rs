@@ -6,7 +6,8 @@ use chrono::NaiveDateTime;
 use futures_util::StreamExt;
 
 use super::dto::{
-    AddMemberRequest, ImportParams, ImportReport, MemberFilters, MembershipDto, UpdateMemberRequest,
+    AddMemberRequest, CsvFile, ImportParams, ImportReport, MemberFilters, MembershipDto,
+    UpdateMemberRequest,
 };
 use super::import_service::{self, ImportOptions};
 use super::service;
@@ -154,11 +155,14 @@ pub async fn remove_member(
 }
 
 /// The media types a CSV arrives as: browsers on Windows send Excel's.
-const CSV_TYPES: [&str; 4] = [
+const CSV_TYPES: [&str; 5] = [
     "text/csv",
     "application/csv",
     "text/plain",
     "application/vnd.ms-excel",
+    // A file picked with no known type; what generated clients send for
+    // the raw bytes the document describes.
+    "application/octet-stream",
 ];
 
 /// `POST /api/v1/cohorts/{id}/members/import`: enrol people from a CSV, or check it with `?dry_run=true` (staff).
@@ -179,7 +183,7 @@ const CSV_TYPES: [&str; 4] = [
         lacks a column is a 422 either way), and running \
         the same file again changes nothing (`already_member`).",
     params(("id" = CohortId, Path), ImportParams),
-    request_body(content = String, content_type = "text/csv", description = "The file, at most `IMPORT_MAX_BYTES` (1 MiB) and `IMPORT_MAX_ROWS` (2,000) lines"),
+    request_body(content = CsvFile, content_type = "application/octet-stream", description = "The file, at most `IMPORT_MAX_BYTES` (1 MiB) and `IMPORT_MAX_ROWS` (2,000) lines. Sent as `text/csv`, `application/csv`, `text/plain`, `application/vnd.ms-excel` (what browsers may name a `.csv` file) or `application/octet-stream` (a file of no known type; what generated clients send)"),
     responses(
         (status = 200, description = "What was done, or (dry run) would be done, line by line; a dry run also lists the errors", body = ImportReport),
         (status = 400, description = "Unreadable `dry_run`, or a body cut short", body = Problem, content_type = "application/problem+json"),
@@ -187,7 +191,7 @@ const CSV_TYPES: [&str; 4] = [
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Larger than `IMPORT_MAX_BYTES`", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not sent as `text/csv`", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not sent as CSV, text or bytes (see the body's types)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A real run of a file with errors, each named `line N: column` (nothing was written)", body = Problem, content_type = "application/problem+json"),
     )
 )]

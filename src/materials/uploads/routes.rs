@@ -257,7 +257,8 @@ pub async fn head(
         ("Tus-Resumable" = TusResumable, Header, description = "The protocol version"),
         ("Upload-Offset" = u64, Header, description = "Where these bytes start: the offset `HEAD` gave"),
     ),
-    request_body(content = FileBytes, content_type = "application/offset+octet-stream"),
+    request_body(content = FileBytes, content_type = "application/octet-stream",
+        description = "The bytes from `Upload-Offset` on, as `application/offset+octet-stream` (tus 1.0.0, what tus clients send) or `application/octet-stream` (what generated clients send)"),
     responses(
         (status = 204, description = "Stored (even a part, if the connection broke)",
             headers(
@@ -270,8 +271,8 @@ pub async fn head(
         (status = 409, description = "`Upload-Offset` is not the offset reached (answered before the body is read)", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Missing or unsupported `Tus-Resumable`", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "More bytes than `Upload-Length` (a `Content-Length` past it is answered before the body is read, even on a finished upload)", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Neither `application/offset+octet-stream` nor `application/octet-stream`", body = Problem, content_type = "application/problem+json"),
         (status = 423, description = "A newer PATCH of this upload took over (this one keeps nothing; it stops being read within a second), or the complete upload is being made into its material by another request (`upload_busy`): `HEAD`, then resume", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not `application/offset+octet-stream`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The file does not fit its kind (read from its first bytes, else at the end); the upload is removed", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -288,8 +289,10 @@ pub async fn patch(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| {
-            v.trim()
-                .eq_ignore_ascii_case("application/offset+octet-stream")
+            // tus clients send the first; generated clients the second.
+            let v = v.trim();
+            v.eq_ignore_ascii_case("application/offset+octet-stream")
+                || v.eq_ignore_ascii_case("application/octet-stream")
         });
     if !is_offset_stream {
         return Err(AppError::UnsupportedMediaType);
