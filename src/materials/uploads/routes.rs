@@ -359,7 +359,9 @@ async fn assemble_holding(
         loop {
             actix_web::rt::time::sleep(Duration::from_secs(1)).await;
             let (held, until) = (token.to_owned(), state.clock.now_naive() + lease_for(state));
-            let renewed = db::run(&state.pool, move |conn| service::renew(conn, id, &held, until));
+            let renewed = db::run(&state.pool, move |conn| {
+                service::renew(conn, id, &held, until)
+            });
             if let Err(e) = renewed.await {
                 tracing::warn!(upload = %id, error = %e, "an upload lease was not renewed");
             }
