@@ -127,6 +127,18 @@ pub fn finish(
     Ok(())
 }
 
+/// Forgets `key`, inside the request's transaction: its answer is one a
+/// retry may not get (401, 408, 429).
+pub fn forget(conn: &mut DbConnection, user: UserId, key: &str) -> QueryResult<()> {
+    diesel::delete(
+        keys::table
+            .filter(keys::user_id.eq(user))
+            .filter(keys::idempotency_key.eq(key)),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
 /// Drops the answers of keys past their lifetime, keeping the keys as
 /// tombstones (the user, the key, the request's hash: a hundred bytes), so
 /// an old retry is refused instead of run again: the rows emptied.

@@ -204,6 +204,11 @@ impl Storage {
     /// Deletes `keys`, best effort: a failure is logged and the bytes are
     /// left as orphans (space, nothing else), which housekeeping sweeps.
     pub async fn discard<S: AsRef<str>>(&self, keys: &[S]) {
+        // Inside a keyed request, once its transaction has committed.
+        let named: Vec<&str> = keys.iter().map(AsRef::as_ref).collect();
+        if crate::db::defer_discard(&named) {
+            return;
+        }
         for key in keys {
             let key = key.as_ref();
             if let Err(e) = self.delete(key).await {

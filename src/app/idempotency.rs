@@ -16,8 +16,10 @@
 //! Keys are per signed-in user and kept in the database, so they hold
 //! across processes. Anonymous requests ignore the header: without an
 //! account, one client could replay another's answer. Answers a retry may
-//! change roll the whole request back: 401 (a refreshed token retries),
-//! 408, 429 and 5xx. The body is read whole to be digested, up to the JSON
+//! change are not kept: a 5xx rolls the whole request back; a 401 (a
+//! refreshed token retries), 408 or 429 forgets the key but commits what
+//! the request did (a throttle's count). `/auth/` and the tus `/uploads`
+//! take no key (see [`unkeyed`]). The body is read whole to be digested, up to the JSON
 //! body limit (a larger one is a 413: big files go through resumable
 //! uploads).
 
@@ -69,7 +71,7 @@ pub async fn idempotency(
         .headers()
         .get(&IDEMPOTENCY_KEY)
         .map(|v| v.to_str().map(str::to_owned));
-    let (Some(key), true) = (key, writes) else {
+    let (Some(key), true, false) = (key, writes, unkeyed(req.path())) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     let lang = req.extensions().get::<Lang>().copied().unwrap_or_default();
@@ -130,12 +132,21 @@ pub async fn idempotency(
     }
     req.set_payload(Payload::from(web::Bytes::from(body)));
     match tx.scope(next.call(req)).await {
-        Ok(res) => keep(res.map_into_boxed_body(), tx, user, key, lang).await,
+        Ok(res) => keep(res.map_into_boxed_body(), tx, &state, user, key, lang).await,
         Err(e) => {
             tx.rollback().await;
             Err(e)
         }
     }
+}
+
+/// Paths that take no key. Sign-in and the other account doors: their
+/// failures are counted by throttles, which must commit whatever the
+/// answer (a key would let a caller with any token retry for free). And
+/// tus uploads, which resume by offset and would otherwise stream and
+/// assemble a whole recording inside one transaction.
+pub fn unkeyed(path: &str) -> bool {
+    path.starts_with("/api/v1/auth/") || path.starts_with("/api/v1/uploads")
 }
 
 /// The request's body, whole, within the JSON body limit and patience.
@@ -184,13 +195,26 @@ fn replay(answer: Answer) -> HttpResponse {
 async fn keep(
     res: ServiceResponse<BoxBody>,
     tx: db::Reserved,
+    state: &AppState,
     user: crate::vocab::UserId,
     key: String,
     lang: Lang,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let status = res.status();
-    if status.is_server_error() || matches!(status.as_u16(), 401 | 408 | 429) {
+    if status.is_server_error() {
         tx.rollback().await;
+        return Ok(res);
+    }
+    if matches!(status.as_u16(), 401 | 408 | 429) {
+        // A retry may be answered otherwise (a refreshed token, a later
+        // turn): the key is forgotten, but what the request did commits
+        // (a throttle's count of failures, say).
+        let forgotten = tx
+            .commit(move |conn| idempotency::forget(conn, user, &key).map_err(AppError::from))
+            .await;
+        if let Err(e) = forgotten {
+            tracing::error!(error = %e, "a keyed request did not commit");
+        }
         return Ok(res);
     }
     let small = match res.response().body().size() {
@@ -220,9 +244,14 @@ async fn keep(
             .collect(),
         body: bytes,
     };
+    let deferred = tx.deferred_discards();
     let kept = tx
         .commit(move |conn| idempotency::finish(conn, user, &key, &answer).map_err(AppError::from))
         .await;
+    // Bytes whose rows the request deleted go once that is committed.
+    if kept.is_ok() {
+        state.storage.discard(&deferred).await;
+    }
     if let Err(e) = kept {
         // Nothing of the request committed: say so, and a retry runs it.
         tracing::error!(error = %e, "a keyed request did not commit");

@@ -117,8 +117,23 @@ impl r2d2::ManageConnection for ConnectionManager {
             .map_err(diesel::ConnectionError::CouldntSetupConfiguration)
     }
 
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
-        false
+    /// A connection still inside a transaction (a request that ended
+    /// half-way), or whose transaction manager is broken, never goes back
+    /// to the pool: r2d2 drops it. The same rule as diesel's own manager.
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        fn in_transaction<C>(conn: &mut C) -> bool
+        where
+            C: Connection<TransactionManager = AnsiTransactionManager>,
+        {
+            AnsiTransactionManager::transaction_manager_status_mut(conn)
+                .transaction_depth()
+                .map_or(true, |depth| depth.is_some())
+        }
+        std::thread::panicking()
+            || match conn {
+                DbConnection::Pg(c) => in_transaction(c),
+                DbConnection::Sqlite(c) => in_transaction(c),
+            }
     }
 }
 
@@ -223,6 +238,23 @@ where
 pub struct Reserved {
     jobs: std::sync::mpsc::Sender<Job>,
     _turn: Option<Arc<tokio::sync::OwnedSemaphorePermit>>,
+    /// Stored bytes the request let go of (see [`defer_discard`]).
+    discards: Arc<Mutex<Vec<String>>>,
+}
+
+/// Inside a [`Reserved`] request, keeps `keys` to be deleted once the
+/// request has committed (the rows that named them are only gone then: a
+/// kill before the COMMIT brings them back, and they must still have their
+/// bytes) and answers `true`; elsewhere answers `false`, for the caller to
+/// delete them now. Bytes kept of a request that rolls back are orphans,
+/// which housekeeping sweeps.
+pub fn defer_discard(keys: &[&str]) -> bool {
+    RESERVED
+        .try_with(|r| {
+            let mut list = r.discards.lock().unwrap_or_else(|p| p.into_inner());
+            list.extend(keys.iter().map(|k| (*k).to_owned()));
+        })
+        .is_ok()
 }
 
 type Job = Box<dyn FnOnce(&mut DbConnection, &mut bool) + Send>;
@@ -341,7 +373,14 @@ impl Reserved {
         let value = opening
             .await
             .map_err(|_| AppError::Internal("the request's database thread died".into()))??;
-        Ok((Reserved { jobs, _turn: turn }, value))
+        Ok((
+            Reserved {
+                jobs,
+                _turn: turn,
+                discards: Arc::default(),
+            },
+            value,
+        ))
     }
 
     /// Runs `work` so that every [`run`] inside it uses this connection.
@@ -376,13 +415,20 @@ impl Reserved {
             .map_err(|_| AppError::Internal("a database call of the request failed".into()))?
     }
 
-    /// Runs `f` on the connection, inside the transaction.
+    /// Runs `f` on the connection, inside the transaction, as a savepoint:
+    /// a failed statement (a unique violation a handler answers with 409,
+    /// say) undoes only its own call and leaves the transaction usable.
     async fn run<F, T>(&self, f: F) -> Result<T, AppError>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        self.send(move |conn, _| f(conn)).await
+        self.send(move |conn, _| conn.transaction(f)).await
+    }
+
+    /// The stored keys to delete once the request has committed.
+    pub fn deferred_discards(&self) -> Vec<String> {
+        std::mem::take(&mut *self.discards.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
     /// Runs `last` in the transaction and commits it all; an error of
@@ -392,14 +438,14 @@ impl Reserved {
         F: FnOnce(&mut DbConnection) -> Result<(), AppError> + Send + 'static,
     {
         self.send(move |conn, ended| {
+            // `ended` only once the transaction has ended: a panic before
+            // leaves it open, and the thread rolls it back.
+            let outcome = match last(conn) {
+                Ok(()) => end_outer(conn, true).map_err(AppError::from),
+                Err(e) => end_outer(conn, false).map_err(AppError::from).and(Err(e)),
+            };
             *ended = true;
-            match last(conn) {
-                Ok(()) => Ok(end_outer(conn, true)?),
-                Err(e) => {
-                    end_outer(conn, false)?;
-                    Err(e)
-                }
-            }
+            outcome
         })
         .await
     }
@@ -408,8 +454,9 @@ impl Reserved {
     pub async fn rollback(self) {
         let rolled = self
             .send(move |conn, ended| {
+                let outcome = end_outer(conn, false);
                 *ended = true;
-                Ok(end_outer(conn, false)?)
+                Ok(outcome?)
             })
             .await;
         if let Err(e) = rolled {

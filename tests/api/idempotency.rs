@@ -207,3 +207,52 @@ async fn failures_a_retry_may_fix_are_not_kept_and_errors_are_replayed() {
         assert_eq!(res.header("idempotent-replayed").as_deref(), Some(replayed));
     }
 }
+
+#[actix_rt::test]
+async fn a_keyed_delete_of_a_material_keeps_its_bytes_until_it_commits_and_a_failed_statement_is_a_clean_answer(
+) {
+    // A keyed DELETE removes the row in the request's transaction: the
+    // bytes go only after the COMMIT, and they do go.
+    let c = crate::fixtures::class(&[]).await;
+    let res = crate::materials::upload(
+        &c.app,
+        &c.trainer.access_token,
+        &c.session,
+        "slides",
+        "plan.pdf",
+        &crate::materials::pdf(3_000),
+    )
+    .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let id = res.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(crate::materials::stored_files(&c.app).len(), 1);
+    let deleted = c
+        .app
+        .request(
+            Method::DELETE,
+            &format!("/api/v1/materials/{id}"),
+            Some(&c.trainer.access_token),
+            None,
+            &[("Idempotency-Key", "del-1")],
+        )
+        .await;
+    assert_eq!(deleted.status, 204, "{}", deleted.text());
+    assert!(crate::materials::stored_files(&c.app).is_empty());
+
+    // A keyed request whose statement fails inside (a duplicate the
+    // handler answers itself) still commits its answer, and replays it.
+    let admin = c.app.admin();
+    for key in ["dup-1", "dup-1"] {
+        let res = c
+            .app
+            .request(
+                Method::POST,
+                "/api/v1/programmes",
+                Some(&admin.access_token),
+                Some(&json!({ "title": "Doublon" })),
+                &[("Idempotency-Key", key)],
+            )
+            .await;
+        assert!(res.status < 500, "{}: {}", res.status, res.text());
+    }
+}

@@ -142,3 +142,32 @@ async fn looking_invitations_up_is_limited_per_client_address_like_redeeming() {
     app.clock.advance(Duration::seconds(60));
     app.get(path, None).await.assert_problem(404, "not_found");
 }
+
+#[actix_rt::test]
+async fn an_idempotency_key_does_not_wipe_out_failed_sign_ins() {
+    // Arrange: a victim, and an attacker signed in to an account of their own.
+    let app = spawn_app().await;
+    app.register("victime@example.org").await;
+    let attacker = app.register("curieux@example.org").await;
+
+    // Act: guesses at the victim's password, each with a fresh key and the
+    // attacker's own token (a keyed request that fails may be rolled back).
+    let mut statuses = Vec::new();
+    for i in 0..8 {
+        let key = format!("guess-{i}");
+        let res = app
+            .request(
+                awc::http::Method::POST,
+                "/api/v1/auth/login",
+                Some(&attacker.access_token),
+                Some(&json!({ "email": "victime@example.org", "password": "pas le bon" })),
+                &[("Idempotency-Key", key.as_str())],
+            )
+            .await;
+        statuses.push(res.status);
+    }
+
+    // Assert: the failures were counted all the same; the back-off holds.
+    assert_eq!(&statuses[..6], &[401; 6], "{statuses:?}");
+    assert_eq!(statuses[6], 429, "{statuses:?}");
+}

@@ -362,8 +362,13 @@ async fn assemble_holding(
             let renewed = db::run(&state.pool, move |conn| {
                 service::renew(conn, id, &held, until)
             });
-            if let Err(e) = renewed.await {
-                tracing::warn!(upload = %id, error = %e, "an upload lease was not renewed");
+            match renewed.await {
+                Ok(true) => {}
+                // Lost (it lapsed and another request took it): stop.
+                Ok(false) => return AppError::Locked(Msg::UploadBusy),
+                Err(e) => {
+                    tracing::warn!(upload = %id, error = %e, "an upload lease was not renewed")
+                }
             }
         }
     };
@@ -371,9 +376,7 @@ async fn assemble_holding(
     futures_util::pin_mut!(beat, work);
     match futures_util::future::select(work, beat).await {
         futures_util::future::Either::Left((made, _)) => made,
-        futures_util::future::Either::Right(_) => {
-            Err(AppError::Internal("the lease heartbeat stopped".into()))
-        }
+        futures_util::future::Either::Right((lost, _)) => Err(lost),
     }
 }
 
@@ -470,8 +473,8 @@ async fn receive(
             let kept = db::run(&state.pool, move |conn| {
                 service::renew(conn, id, &held, until)
             })
-            .await?;
-            if !kept {
+            .await;
+            if !matches!(kept, Ok(true)) {
                 segment.abort().await;
                 return Err(AppError::Locked(Msg::UploadBusy));
             }
