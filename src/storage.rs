@@ -16,9 +16,11 @@ use bytes::Bytes;
 use futures_util::stream::BoxStream;
 use futures_util::{StreamExt, TryStreamExt};
 use object_store::local::LocalFileSystem;
+use object_store::multipart::MultipartStore;
 use object_store::path::Path;
 use object_store::{
-    GetOptions, GetRange, GetResultPayload, ObjectStore, ObjectStoreExt, WriteMultipart,
+    GetOptions, GetRange, GetResultPayload, MultipartUpload, ObjectStore, ObjectStoreExt,
+    WriteMultipart,
 };
 
 use crate::config::{S3Settings, Settings};
@@ -46,12 +48,20 @@ impl From<object_store::Error> for StorageError {
     }
 }
 
+/// Where S3 uploads in progress are recorded (`staging/<id>`: the object's
+/// path and the upload's id); the orphan sweep never looks here.
+pub const STAGING: &str = "staging";
+
 /// A stream of stored bytes.
 pub type ByteStream = BoxStream<'static, Result<Bytes, StorageError>>;
 
 #[derive(Clone)]
 pub struct Storage {
     store: Arc<dyn ObjectStore>,
+    /// On S3, the same bucket's multipart calls: each upload is tracked by
+    /// a marker under [`STAGING`] until it completes or is aborted, so
+    /// one a killed process left can be aborted by housekeeping.
+    multipart: Option<Arc<dyn MultipartStore>>,
     /// Where, for logs and errors.
     pub describe: String,
     /// The folder of a local store: written files are flushed to disk
@@ -126,13 +136,17 @@ impl Storage {
             .build()
             .map_err(|e| format!("cannot use the S3 bucket `{bucket}`: {e}"))?;
         let describe = format!("s3://{bucket}/{prefix}");
-        let store: Arc<dyn ObjectStore> = if prefix.is_empty() {
-            Arc::new(store)
-        } else {
-            Arc::new(object_store::prefix::PrefixStore::new(store, prefix))
-        };
+        let (store, multipart): (Arc<dyn ObjectStore>, Arc<dyn MultipartStore>) =
+            if prefix.is_empty() {
+                let store = Arc::new(store);
+                (store.clone(), store)
+            } else {
+                let store = Arc::new(object_store::prefix::PrefixStore::new(store, prefix));
+                (store.clone(), store)
+            };
         Ok(Storage {
             store,
+            multipart: Some(multipart),
             describe,
             local_root: None,
         })
@@ -147,6 +161,7 @@ impl Storage {
             .with_automatic_cleanup(true);
         Ok(Storage {
             store: Arc::new(store),
+            multipart: None,
             describe: format!("file://{}", dir.display()),
             local_root: Some(dir.canonicalize().map_err(|e| e.to_string())?),
         })
@@ -155,7 +170,25 @@ impl Storage {
     /// Starts writing `key`; nothing is visible under it before
     /// [`Upload::finish`].
     pub async fn begin(&self, key: &str) -> Result<Upload, StorageError> {
-        let upload = self.store.put_multipart(&Path::from(key)).await?;
+        let path = Path::from(key);
+        let upload: Box<dyn MultipartUpload> = match &self.multipart {
+            None => self.store.put_multipart(&path).await?,
+            Some(multipart) => {
+                let id = multipart.create_multipart(&path).await?;
+                let marker = Path::from(format!("{STAGING}/{}", uuid::Uuid::now_v7()));
+                let note = format!("{key}\n{id}");
+                self.store.put(&marker, note.into_bytes().into()).await?;
+                Box::new(Tracked {
+                    multipart: multipart.clone(),
+                    store: self.store.clone(),
+                    path,
+                    id,
+                    marker,
+                    parts: Arc::default(),
+                    next: 0,
+                })
+            }
+        };
         Ok(Upload {
             inner: WriteMultipart::new_with_chunk_size(upload, PART_BYTES),
             local_file: self.local_root.as_ref().map(|root| root.join(key)),
@@ -236,7 +269,7 @@ impl Storage {
         cutoff: chrono::DateTime<chrono::Utc>,
     ) -> Result<usize, StorageError> {
         let Some(root) = self.local_root.clone() else {
-            return Ok(0);
+            return self.abort_stale_multiparts(cutoff).await;
         };
         let cutoff = std::time::SystemTime::from(cutoff);
         tokio::task::spawn_blocking(move || {
@@ -267,6 +300,39 @@ impl Storage {
         })
         .await
         .map_err(|e| StorageError(e.to_string()))
+    }
+
+    /// On S3: aborts the multipart uploads whose marker was written before
+    /// `cutoff` (a process killed half-way never completed or aborted
+    /// them, and S3 keeps their parts, and bills them, until someone does).
+    async fn abort_stale_multiparts(
+        &self,
+        cutoff: chrono::DateTime<chrono::Utc>,
+    ) -> Result<usize, StorageError> {
+        let Some(multipart) = &self.multipart else {
+            return Ok(0);
+        };
+        let mut gone = 0;
+        for marker in self.keys_older_than(STAGING, cutoff).await? {
+            let marker = Path::from(marker);
+            let note = self.store.get(&marker).await?.bytes().await?;
+            let note = String::from_utf8_lossy(&note);
+            if let Some((key, id)) = note.split_once('\n') {
+                match multipart
+                    .abort_multipart(&Path::from(key), &id.to_owned())
+                    .await
+                {
+                    Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, %key, "could not abort an unfinished upload");
+                        continue;
+                    }
+                }
+            }
+            self.delete(marker.as_ref()).await?;
+            gone += 1;
+        }
+        Ok(gone)
     }
 
     /// The size of `key`, if it exists.
@@ -309,6 +375,86 @@ fn file_chunks(file: std::fs::File, range: Range<u64>) -> ByteStream {
         Ok(Some((Bytes::from(buffer), (file, next, end, true))))
     })
     .boxed()
+}
+
+/// An S3 multipart upload that removes its marker once it completes or is
+/// aborted (object_store's own hides the upload's id).
+struct Tracked {
+    multipart: Arc<dyn MultipartStore>,
+    store: Arc<dyn ObjectStore>,
+    path: Path,
+    id: object_store::MultipartId,
+    marker: Path,
+    parts: Arc<std::sync::Mutex<Vec<Option<object_store::multipart::PartId>>>>,
+    next: usize,
+}
+
+impl std::fmt::Debug for Tracked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Tracked({}, {})", self.path, self.id)
+    }
+}
+
+impl MultipartUpload for Tracked {
+    fn put_part(&mut self, data: object_store::PutPayload) -> object_store::UploadPart {
+        let index = self.next;
+        self.next += 1;
+        let (multipart, path, id, parts) = (
+            self.multipart.clone(),
+            self.path.clone(),
+            self.id.clone(),
+            self.parts.clone(),
+        );
+        Box::pin(async move {
+            let part = multipart.put_part(&path, &id, index, data).await?;
+            let mut parts = parts.lock().unwrap_or_else(|p| p.into_inner());
+            if parts.len() <= index {
+                parts.resize(index + 1, None);
+            }
+            parts[index] = Some(part);
+            Ok(())
+        })
+    }
+
+    fn complete<'a, 'b>(
+        &'a mut self,
+    ) -> futures_util::future::BoxFuture<'b, object_store::Result<object_store::PutResult>>
+    where
+        'a: 'b,
+        Self: 'b,
+    {
+        Box::pin(async move {
+            let parts = self
+                .parts
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .iter()
+                .cloned()
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| object_store::Error::Generic {
+                    store: "griot",
+                    source: "a part of the upload is missing".into(),
+                })?;
+            let done = self
+                .multipart
+                .complete_multipart(&self.path, &self.id, parts)
+                .await?;
+            let _ = self.store.delete(&self.marker).await;
+            Ok(done)
+        })
+    }
+
+    fn abort<'a, 'b>(&'a mut self) -> futures_util::future::BoxFuture<'b, object_store::Result<()>>
+    where
+        'a: 'b,
+        Self: 'b,
+    {
+        Box::pin(async move {
+            self.multipart.abort_multipart(&self.path, &self.id).await?;
+            let _ = self.store.delete(&self.marker).await;
+            Ok(())
+        })
+    }
 }
 
 /// An object being written.

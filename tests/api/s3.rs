@@ -272,3 +272,32 @@ async fn a_resumable_upload_is_assembled_on_s3() {
     );
     assert!(s3.pending_parts().is_empty());
 }
+
+#[actix_rt::test]
+async fn housekeeping_aborts_the_multipart_uploads_a_killed_process_left_on_s3() {
+    // Arrange: a write that neither completed nor aborted, as a process
+    // killed in the middle of a PATCH or an assembly leaves it: parts on
+    // S3 that no listing shows.
+    let s3 = S3Server::start();
+    let Class { app, .. } = class_on_s3(&s3, &[], None).await;
+    let storage = griot::storage::Storage::open(&app.settings).expect("store");
+    let mut killed = storage.begin("materials/killed").await.expect("begin");
+    for _ in 0..3 {
+        // The third part waits until the first is on S3.
+        killed.write(&vec![7u8; 8 << 20]).await.expect("write");
+    }
+    drop(killed);
+    assert!(!s3.pending_parts().is_empty(), "no part reached S3");
+    let staged: Vec<String> = keys(&app).await;
+    assert_eq!(staged.len(), 1, "{staged:?}");
+    assert!(staged[0].starts_with("staging/"), "{staged:?}");
+    let sweep = |cutoff| griot::app::housekeeping::sweep_orphans(&app.pool, &storage, cutoff);
+
+    // Act + Assert: young, it is left alone (a write may be going on);
+    // past the grace period it is aborted, parts and marker.
+    let now = chrono::Utc::now();
+    assert_eq!(sweep(now - chrono::Duration::hours(24)).await.unwrap(), 0);
+    assert_eq!(sweep(now + chrono::Duration::hours(1)).await.unwrap(), 1);
+    assert!(s3.pending_parts().is_empty(), "{:?}", s3.pending_parts());
+    assert!(keys(&app).await.is_empty());
+}
