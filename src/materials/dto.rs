@@ -175,20 +175,7 @@ pub struct VariantForm {
     file: Vec<u8>,
 }
 
-/// Raw bytes as a body: a file's content, a tus PATCH.
-pub struct FileBytes;
-
-impl utoipa::PartialSchema for FileBytes {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
-            .into()
-    }
-}
-
-impl ToSchema for FileBytes {}
+pub use crate::http::FileBytes;
 
 /// The longest title, in characters.
 pub const MAX_TITLE_CHARS: usize = 200;

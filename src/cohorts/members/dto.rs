@@ -129,19 +129,3 @@ pub struct ImportReport {
     pub errors: Vec<ImportError>,
     pub items: Vec<ImportItem>,
 }
-
-/// A member import's body: the CSV file's bytes, as a client reads them
-/// from disk (UTF-8, with or without a byte-order mark).
-pub struct CsvFile;
-
-impl utoipa::PartialSchema for CsvFile {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
-            .into()
-    }
-}
-
-impl ToSchema for CsvFile {}

@@ -6,8 +6,7 @@ use chrono::NaiveDateTime;
 use futures_util::StreamExt;
 
 use super::dto::{
-    AddMemberRequest, CsvFile, ImportParams, ImportReport, MemberFilters, MembershipDto,
-    UpdateMemberRequest,
+    AddMemberRequest, ImportParams, ImportReport, MemberFilters, MembershipDto, UpdateMemberRequest,
 };
 use super::import_service::{self, ImportOptions};
 use super::service;
@@ -183,7 +182,7 @@ const CSV_TYPES: [&str; 5] = [
         lacks a column is a 422 either way), and running \
         the same file again changes nothing (`already_member`).",
     params(("id" = CohortId, Path), ImportParams),
-    request_body(content = CsvFile, content_type = "application/octet-stream", description = "The file, at most `IMPORT_MAX_BYTES` (1 MiB) and `IMPORT_MAX_ROWS` (2,000) lines. Sent as `text/csv`, `application/csv`, `text/plain`, `application/vnd.ms-excel` (what browsers may name a `.csv` file) or `application/octet-stream` (a file of no known type; what generated clients send)"),
+    request_body(content = crate::http::FileBytes, content_type = "application/octet-stream", description = "The file, at most `IMPORT_MAX_BYTES` (1 MiB) and `IMPORT_MAX_ROWS` (2,000) lines. Sent as `text/csv`, `application/csv`, `text/plain`, `application/vnd.ms-excel` (what browsers may name a `.csv` file) or `application/octet-stream` (a file of no known type; what generated clients send)"),
     responses(
         (status = 200, description = "What was done, or (dry run) would be done, line by line; a dry run also lists the errors", body = ImportReport),
         (status = 400, description = "Unreadable `dry_run`, or a body cut short", body = Problem, content_type = "application/problem+json"),

@@ -225,7 +225,7 @@ pub async fn head(
         // died before it made the material. Finish it now, so that "all
         // there" is never said without the material it became.
         let token = uuid::Uuid::new_v4().simple().to_string();
-        let (row, held, until) = (upload.clone(), token.clone(), now + lease_for(&state));
+        let (row, held, until) = (upload.clone(), token.clone(), now + lease_for());
         let took = db::run(&state.pool, move |conn| {
             service::take_for_assembly(conn, &row, &held, now, until)
         })
@@ -303,7 +303,7 @@ pub async fn patch(
     // Decided on the headers: a PATCH that cannot win is answered before
     // its body crosses the network.
     let token = uuid::Uuid::new_v4().simple().to_string();
-    let lease = lease_for(&state);
+    let lease = lease_for();
     let now = state.clock.now_naive();
     let (who, held) = (auth, token.clone());
     let begun = db::run(&state.pool, move |conn| {
@@ -342,7 +342,7 @@ pub async fn patch(
 /// once whatever its age; its end only matters to making a complete
 /// upload into its material, which a holder that died blocks for at most
 /// this long.
-fn lease_for(_state: &AppState) -> chrono::Duration {
+fn lease_for() -> chrono::Duration {
     chrono::Duration::seconds(5)
 }
 
@@ -358,7 +358,7 @@ async fn assemble_holding(
     let beat = async {
         loop {
             actix_web::rt::time::sleep(Duration::from_secs(1)).await;
-            let (held, until) = (token.to_owned(), state.clock.now_naive() + lease_for(state));
+            let (held, until) = (token.to_owned(), state.clock.now_naive() + lease_for());
             let renewed = db::run(&state.pool, move |conn| {
                 service::renew(conn, id, &held, until)
             });
@@ -419,7 +419,7 @@ async fn receive(
     let mut head = (offset == 0).then(Vec::new);
     // While bytes flow, the lease is checked (and renewed) every second: a
     // PATCH a newer one took over stops reading within a second.
-    let lease = lease_for(state);
+    let lease = lease_for();
     let renew_every = Duration::from_secs(1);
     let mut renewed = std::time::Instant::now();
     loop {
